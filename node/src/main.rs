@@ -1,0 +1,14 @@
+//! `compute-node`: the full node of the compute chain.
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

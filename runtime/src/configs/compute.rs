@@ -1,0 +1,30 @@
+//! The compute market: limits, pricing and deposits of `pallet-compute`.
+
+use frame_support::{parameter_types, traits::ConstU32};
+use frame_system::EnsureRoot;
+
+use crate::{AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, HOURS, UNIT};
+
+parameter_types! {
+	/// Blocks of rent held up front when a request is created: one hour.
+	pub const RentalPrepayBlocks: BlockNumber = HOURS;
+	/// Held from a miner for each registered node, returned on deregistration.
+	pub const MinerDeposit: Balance = 100 * UNIT;
+}
+
+impl pallet_compute::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
+	type MaxNodeIdLen = ConstU32<64>;
+	type MaxStringLen = ConstU32<256>;
+	type MaxIpsPerCall = ConstU32<256>;
+	type MaxIpPoolSize = ConstU32<65_536>;
+	type MaxPlans = ConstU32<64>;
+	type MaxRequestsPerUser = ConstU32<1_000>;
+	type MaxRequestsPerMiner = ConstU32<1_000>;
+	type MaxExpiriesPerBlock = ConstU32<128>;
+	type RentalPrepayBlocks = RentalPrepayBlocks;
+	type MinerDeposit = MinerDeposit;
+}

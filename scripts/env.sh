@@ -1,0 +1,17 @@
+# Shared environment of the project's scripts; source it, don't run it.
+#
+# One persistent target dir outside the checkout, so every clone on this machine (and CI's fresh
+# clone) reuses compiled dependencies; the runtime's WASM build is pointed at this workspace so it
+# builds from the committed Cargo.lock.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/compute-chain/target}"
+export WASM_BUILD_WORKSPACE_HINT="$REPO_ROOT"
+# The one build profile used for the node, the tests and the benchmarks.
+export PROFILE=release
+export NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/compute-node"
+if [ -f "$HOME/.cargo/env" ]; then
+	# shellcheck disable=SC1091
+	. "$HOME/.cargo/env"
+fi

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what building compute-node needs: apt packages (clang/libclang for bindgen, protoc
+# for litep2p), the Rust WASM targets and rust-src. Idempotent and quick when already done.
+set -euo pipefail
+
+APT_PACKAGES=(clang libclang-dev protobuf-compiler pkg-config libssl-dev make git curl)
+WASM_TARGETS=(wasm32-unknown-unknown wasm32v1-none)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v rustup >/dev/null 2>&1; then
+	[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+fi
+if ! command -v rustup >/dev/null 2>&1; then
+	echo "setup: rustup is required (https://rustup.rs)" >&2
+	exit 1
+fi
+
+installed_targets="$(rustup target list --installed)"
+for target in "${WASM_TARGETS[@]}"; do
+	grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
+done
+rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+echo "setup: ok"

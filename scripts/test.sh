@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every test: set up if needed, build, then the workspace's unit, benchmark and end-to-end tests
+# (the end-to-end tests start the built compute-node on free loopback ports).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$REPO_ROOT"
+
+start=$(date +%s)
+step() { echo; echo "==> $* (+$(( $(date +%s) - start ))s)"; }
+
+step "setup"
+scripts/setup.sh
+
+step "build compute-node"
+cargo build --locked --profile "$PROFILE" -p compute-node
+
+step "workspace tests"
+cargo test --locked --profile "$PROFILE" --workspace
+
+step "done in $(( $(date +%s) - start ))s"
