@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use compute_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use compute_runtime::{
+	configs::{MaxNodeIdLen, MaxStringLen},
+	opaque::Block,
+	AccountId, Balance, BlockNumber, Nonce,
+};
 use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
@@ -31,9 +35,18 @@ where
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
+	C::Api: pallet_compute_rpc::ComputeRuntimeApi<
+		Block,
+		AccountId,
+		Balance,
+		BlockNumber,
+		MaxStringLen,
+		MaxNodeIdLen,
+	>,
 	C::Api: BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
+	use pallet_compute_rpc::{Compute, ComputeApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -41,7 +54,11 @@ where
 	let FullDeps { client, pool } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(
+		Compute::<_, Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>::new(client)
+			.into_rpc(),
+	)?;
 
 	Ok(module)
 }

@@ -17,9 +17,16 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	configs::{MaxNodeIdLen, MaxStringLen},
+	AccountId, Aura, Balance, Block, BlockNumber, Compute, Executive, Grandpa, InherentDataExt,
+	Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	VERSION,
 };
+
+/// A compute request as the runtime API returns it.
+type ComputeRequestOf = pallet_compute::ComputeRequestOf<Runtime>;
+/// A miner's request with its queued operations, as the runtime API returns it.
+type MinerRequestViewOf = pallet_compute::MinerRequestViewOf<Runtime>;
 
 impl_runtime_apis! {
 	impl sp_api::Core<Block> for Runtime {
@@ -107,8 +114,11 @@ impl_runtime_apis! {
 	}
 
 	impl sp_session::SessionKeys<Block> for Runtime {
-		fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8> {
-			SessionKeys::generate(seed)
+		fn generate_session_keys(
+			owner: Vec<u8>,
+			seed: Option<Vec<u8>>,
+		) -> sp_session::OpaqueGeneratedSessionKeys {
+			SessionKeys::generate(&owner, seed).into()
 		}
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
@@ -141,6 +151,56 @@ impl_runtime_apis! {
 			_authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
 			None
+		}
+	}
+
+	impl pallet_compute_runtime_api::ComputeApi<Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>
+		for Runtime
+	{
+		fn node_metrics(node_id: Vec<u8>) -> Option<pallet_compute::NodeMetricsOf<Runtime>> {
+			// An id longer than any stored one cannot match.
+			node_id.try_into().ok().and_then(Compute::node_metrics)
+		}
+
+		fn ip_pool(
+			start_after: Option<pallet_compute::IpAddress>,
+			limit: Option<u32>,
+		) -> pallet_compute::IpPoolView {
+			Compute::ip_pool(start_after, limit)
+		}
+
+		fn vm_ip(vm_name: Vec<u8>) -> Option<pallet_compute::IpAddress> {
+			Compute::vm_ip(vm_name)
+		}
+
+		fn compute_request(request_id: pallet_compute::RequestId) -> Option<ComputeRequestOf> {
+			Compute::compute_request(request_id)
+		}
+
+		fn user_requests(
+			owner: AccountId,
+			start_after: Option<pallet_compute::RequestId>,
+			limit: Option<u32>,
+		) -> pallet_compute::Page<ComputeRequestOf> {
+			Compute::user_requests(owner, start_after, limit)
+		}
+
+		fn miner_requests(
+			node_id: Vec<u8>,
+			start_after: Option<pallet_compute::RequestId>,
+			limit: Option<u32>,
+		) -> pallet_compute::Page<MinerRequestViewOf> {
+			match node_id.try_into() {
+				Ok(node_id) => Compute::miner_requests(node_id, start_after, limit),
+				Err(_) => pallet_compute::Page { total: 0, items: Vec::new() },
+			}
+		}
+
+		fn plans(
+			start_after: Option<pallet_compute::PlanId>,
+			limit: Option<u32>,
+		) -> pallet_compute::Page<pallet_compute::PlanView<Balance>> {
+			Compute::plans(start_after, limit)
 		}
 	}
 

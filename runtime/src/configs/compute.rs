@@ -12,13 +12,18 @@ parameter_types! {
 	pub const MinerDeposit: Balance = 100 * UNIT;
 }
 
+/// Longest miner node id, in bytes (a libp2p peer id fits).
+pub type MaxNodeIdLen = ConstU32<64>;
+/// Longest text field (image name or URL, CID, job id, fail reason, metric strings), in bytes.
+pub type MaxStringLen = ConstU32<256>;
+
 impl pallet_compute::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
-	type MaxNodeIdLen = ConstU32<64>;
-	type MaxStringLen = ConstU32<256>;
+	type MaxNodeIdLen = MaxNodeIdLen;
+	type MaxStringLen = MaxStringLen;
 	type MaxIpsPerCall = ConstU32<256>;
 	type MaxIpPoolSize = ConstU32<65_536>;
 	type MaxPlans = ConstU32<64>;

@@ -1,0 +1,165 @@
+//! subxt over WebSocket, fully dynamic: the metadata is fetched from the node at run time, calls
+//! and storage keys are built from names and `Value`s, events decode to `Value`s.
+
+use std::{
+	fmt,
+	time::{Duration, Instant},
+};
+
+use subxt::{
+	dynamic::Value,
+	ext::scale_encode::EncodeAsFields,
+	transactions::DynamicPayload,
+	OnlineClient, SubstrateConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+use crate::Node;
+
+/// A subxt client of the compute chain. `SubstrateConfig` fits the runtime: 32-byte account ids,
+/// `MultiSignature`, BlakeTwo256, and the standard transaction extensions (the address type's
+/// index part is never used: accounts are addressed as `MultiAddress::Id`).
+pub type Client = OnlineClient<SubstrateConfig>;
+
+/// A block hash.
+pub type Hash = subxt::utils::H256;
+
+/// How long [`connect`] retries while the node's RPC server comes up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Connects subxt to the node's WebSocket RPC, retrying for up to a minute.
+pub async fn connect(node: &Node) -> Client {
+	let url = node.ws_url();
+	let deadline = Instant::now() + CONNECT_TIMEOUT;
+	loop {
+		match Client::from_insecure_url(&url).await {
+			Ok(client) => return client,
+			Err(e) if Instant::now() >= deadline => {
+				panic!("{}: subxt could not connect to {url}: {e}", node.name())
+			},
+			Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+		}
+	}
+}
+
+/// One event of a block, decoded from the metadata.
+#[derive(Debug, Clone)]
+pub struct ChainEvent {
+	/// Pallet name, e.g. `Compute`.
+	pub pallet: String,
+	/// Event name, e.g. `ComputeRequestCreated`.
+	pub name: String,
+	/// The fields: a composite, named (`fields.at("request_id")`) or unnamed (`fields.at(0)`).
+	pub fields: Value,
+}
+
+/// A transaction in a finalized block.
+#[derive(Debug, Clone)]
+pub struct FinalizedTx {
+	/// The block that holds it.
+	pub block_hash: Hash,
+	/// That block's number.
+	pub block_number: u64,
+	/// The events the transaction emitted, in order (fee, pallet events, `ExtrinsicSuccess`).
+	pub events: Vec<ChainEvent>,
+}
+
+impl FinalizedTx {
+	/// The first event `pallet::name`, if emitted.
+	pub fn event(&self, pallet: &str, name: &str) -> Option<&ChainEvent> {
+		self.events.iter().find(|e| e.pallet == pallet && e.name == name)
+	}
+}
+
+/// Why a transaction did not end in a finalized block with success.
+#[derive(Debug)]
+pub enum TxError {
+	/// It was dispatched and failed; the module error by name, e.g. `Compute::PlanNotFound`.
+	Dispatch(String),
+	/// Anything else: rejected by the pool, encoding, connection, timeout.
+	Other(String),
+}
+
+impl fmt::Display for TxError {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		match self {
+			TxError::Dispatch(e) => write!(f, "dispatch error: {e}"),
+			TxError::Other(e) => write!(f, "{e}"),
+		}
+	}
+}
+
+/// Signs `pallet::call(fields)` with `signer` (a dev key such as `dev::alice()`), submits it, and
+/// waits up to `timeout` for it to be in a finalized block; returns the block and its events, or
+/// the dispatch error. `fields` is anything `EncodeAsFields`: a tuple of values in call order,
+/// `Vec<Value>`, or named fields.
+///
+/// The nonce is read at the finalized head, so wait for one transaction of an account before
+/// sending its next (as this function does).
+pub async fn submit_finalized<Fields: EncodeAsFields>(
+	client: &Client,
+	signer: &Keypair,
+	pallet: &str,
+	call: &str,
+	fields: Fields,
+	timeout: Duration,
+) -> Result<FinalizedTx, TxError> {
+	let other = |what: &str, e: &dyn fmt::Display| TxError::Other(format!("{pallet}::{call}: {what}: {e}"));
+	let payload: DynamicPayload<Fields> = subxt::dynamic::tx(pallet, call, fields);
+	let work = async {
+		let at = client.at_current_block().await.map_err(|e| other("client at finalized head", &e))?;
+		let progress = at
+			.transactions()
+			.sign_and_submit_then_watch_default(&payload, signer)
+			.await
+			.map_err(|e| other("submit", &e))?;
+		let in_block = progress.wait_for_finalized().await.map_err(|e| other("watch", &e))?;
+		let events = in_block.wait_for_success().await.map_err(|e| match e {
+			subxt::error::TransactionEventsError::ExtrinsicFailed(d) => TxError::Dispatch(d.to_string()),
+			e => other("events", &e),
+		})?;
+		let block_number =
+			in_block.at().await.map_err(|e| other("client at block", &e))?.block_number();
+		let events = events
+			.iter()
+			.map(|ev| {
+				let ev = ev.map_err(|e| other("decode event", &e))?;
+				Ok(ChainEvent {
+					pallet: ev.pallet_name().to_string(),
+					name: ev.event_name().to_string(),
+					fields: ev
+						.decode_fields_unchecked_as::<Value>()
+						.map_err(|e| other("decode event fields", &e))?,
+				})
+			})
+			.collect::<Result<Vec<_>, TxError>>()?;
+		Ok(FinalizedTx { block_hash: in_block.block_hash(), block_number, events })
+	};
+	tokio::time::timeout(timeout, work)
+		.await
+		.map_err(|_| TxError::Other(format!("{pallet}::{call}: not finalized within {timeout:?}")))?
+}
+
+/// Reads `pallet::entry(keys…)` at block `at` (the finalized head when `None`): `None` when
+/// there is no value. Keys are `Value`s in key order, e.g. `Value::from_bytes(account_id)` and
+/// `Value::u128(request_id.into())`.
+pub async fn storage(
+	client: &Client,
+	at: Option<Hash>,
+	pallet: &str,
+	entry: &str,
+	keys: Vec<Value>,
+) -> Result<Option<Value>, String> {
+	let at = match at {
+		Some(hash) => client.at_block(hash).await,
+		None => client.at_current_block().await,
+	}
+	.map_err(|e| format!("client at block: {e}"))?;
+	let address = subxt::dynamic::storage::<Vec<Value>, Value>(pallet, entry);
+	let value = at
+		.storage()
+		.try_fetch(address, keys)
+		.await
+		.map_err(|e| format!("{pallet}::{entry}: {e}"))?;
+	value.map(|v| v.decode().map_err(|e| format!("{pallet}::{entry}: decode: {e}"))).transpose()
+}

@@ -1,0 +1,30 @@
+//! Harness for end-to-end tests of the built `compute-node`.
+//!
+//! Tests start real node processes on free loopback ports (with `--tmp`, or a base path that
+//! survives restarts), talk JSON-RPC over HTTP to them ([`Node::rpc`]) and subxt over WebSocket
+//! ([`connect`], [`submit_finalized`], [`storage`]), and kill them when the [`Node`] guard drops,
+//! also when a test panics.
+//!
+//! This crate does not build the node (a test crate cannot depend on another package's binary):
+//! `scripts/test.sh` builds it first, or run `cargo build --profile release -p compute-node`.
+//! [`node_bin`] says where it is looked for.
+//!
+//! Everything the tests send goes to 127.0.0.1; every wait is bounded.
+
+mod chain;
+mod network;
+mod node;
+mod rpc;
+mod test_dir;
+
+pub use chain::{
+	connect, storage, submit_finalized, ChainEvent, Client, FinalizedTx, Hash, TxError,
+};
+pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
+pub use node::{free_port, node_bin, Node};
+pub use rpc::{hex_u64, RpcError};
+pub use test_dir::TestDir;
+
+/// Re-exports the tests need to build dynamic calls and keys without naming subxt's versions.
+pub use subxt::{self, dynamic::Value, ext::scale_value::At};
+pub use subxt_signer::{self, sr25519::dev};

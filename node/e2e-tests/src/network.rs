@@ -1,0 +1,136 @@
+//! The 4-validator `--chain local` network (Alice, Bob, Charlie, Dave) with fixed node keys and
+//! base paths in one folder, so any node can be killed and restarted as itself.
+
+use std::{
+	io::Write,
+	path::PathBuf,
+	process::{Command, Stdio},
+	time::Duration,
+};
+
+use crate::{node::node_bin, Node, TestDir};
+
+/// The authorities of `--chain local`, in genesis order; each is also the node's `--<name>` flag.
+pub const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+
+/// Fixed libp2p node keys (ed25519 secrets) of the validators, as in `scripts/local-testnet.sh`
+/// and `docker/docker-compose.yml`: for local networks only, never for a real one.
+pub const NODE_KEYS: [&str; 4] = [
+	"0000000000000000000000000000000000000000000000000000000000000001",
+	"0000000000000000000000000000000000000000000000000000000000000002",
+	"0000000000000000000000000000000000000000000000000000000000000003",
+	"0000000000000000000000000000000000000000000000000000000000000004",
+];
+
+/// The libp2p peer id of a node key (hex secret), by `compute-node key inspect-node-key`.
+pub fn peer_id(node_key: &str) -> String {
+	let mut child = Command::new(node_bin())
+		.args(["key", "inspect-node-key"])
+		.stdin(Stdio::piped())
+		.stdout(Stdio::piped())
+		.stderr(Stdio::piped())
+		.spawn()
+		.expect("spawn compute-node key inspect-node-key");
+	child
+		.stdin
+		.take()
+		.expect("stdin")
+		.write_all(node_key.as_bytes())
+		.expect("write node key");
+	let out = child.wait_with_output().expect("run compute-node key inspect-node-key");
+	assert!(out.status.success(), "inspect-node-key: {}", String::from_utf8_lossy(&out.stderr));
+	String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The four validators of `--chain local`, each with its fixed node key, its own base path
+/// `<dir>/<name>` and log `<dir>/<name>.log`, and every other validator as a bootnode.
+pub struct LocalNetwork {
+	/// Alice, Bob, Charlie, Dave (indexes as in [`VALIDATORS`]). Declared before `dir` so the
+	/// nodes are killed before their folder is removed.
+	pub nodes: Vec<Node>,
+	/// The folder of base paths and logs.
+	pub dir: TestDir,
+	peer_ids: Vec<String>,
+}
+
+impl LocalNetwork {
+	/// Starts all four validators; `name` names the folder.
+	pub fn start(name: &str) -> LocalNetwork {
+		let dir = TestDir::new(name);
+		let peer_ids: Vec<String> = NODE_KEYS.iter().map(|k| peer_id(k)).collect();
+		let nodes: Vec<Node> = VALIDATORS
+			.iter()
+			.map(|who| {
+				let base = dir.path().join(who);
+				Node::new(who, &[], Some(&base), &base.with_extension("log"))
+			})
+			.collect();
+		let mut network = LocalNetwork { nodes, dir, peer_ids };
+		for i in 0..VALIDATORS.len() {
+			let args = network.validator_args(i);
+			network.nodes[i].set_args(&args);
+			network.nodes[i].spawn();
+		}
+		network
+	}
+
+	/// The usual arguments of validator `i`: `--chain local --<name> --validator`, its node key,
+	/// and the other validators as bootnodes.
+	pub fn validator_args(&self, i: usize) -> Vec<String> {
+		let mut args: Vec<String> = ["--chain", "local", &format!("--{}", VALIDATORS[i]), "--validator"]
+			.iter()
+			.map(|s| s.to_string())
+			.collect();
+		args.extend(["--node-key".to_string(), NODE_KEYS[i].to_string()]);
+		args.extend(self.bootnodes_for(i));
+		args
+	}
+
+	/// `--bootnodes <multiaddr>` for every validator other than `i`.
+	pub fn bootnodes_for(&self, i: usize) -> Vec<String> {
+		let mut args = Vec::new();
+		for (j, node) in self.nodes.iter().enumerate().filter(|(j, _)| *j != i) {
+			args.push("--bootnodes".to_string());
+			args.push(node.multiaddr(&self.peer_ids[j]));
+		}
+		args
+	}
+
+	/// The validator called `name` (`"alice"` …).
+	pub fn node(&self, name: &str) -> &Node {
+		&self.nodes[Self::index(name)]
+	}
+
+	/// The validator called `name`, mutably.
+	pub fn node_mut(&mut self, name: &str) -> &mut Node {
+		&mut self.nodes[Self::index(name)]
+	}
+
+	/// Index of `name` in [`VALIDATORS`].
+	pub fn index(name: &str) -> usize {
+		VALIDATORS.iter().position(|v| *v == name).unwrap_or_else(|| panic!("no validator {name}"))
+	}
+
+	/// The base path of validator `name`.
+	pub fn base_path(&self, name: &str) -> PathBuf {
+		self.dir.path().join(name)
+	}
+
+	/// Waits until every node that was not killed answers JSON-RPC.
+	pub async fn wait_ready(&mut self, timeout: Duration) {
+		for node in self.nodes.iter_mut() {
+			if !node.was_killed() {
+				node.wait_ready(timeout).await;
+			}
+		}
+	}
+
+	/// Waits until every node that was not killed has finalized `number`.
+	pub async fn wait_finalized(&mut self, number: u64, timeout: Duration) {
+		for node in self.nodes.iter_mut() {
+			if !node.was_killed() {
+				node.wait_finalized(number, timeout).await;
+			}
+		}
+	}
+}

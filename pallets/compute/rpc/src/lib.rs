@@ -1,0 +1,243 @@
+//! The `compute_*` JSON-RPC methods: a thin adapter over the `ComputeApi` runtime API.
+//!
+//! Every method takes an optional block hash `at` as its last parameter (default: the best
+//! block). List methods take optional `limit` and `startAfter` before `at` and return at most
+//! `limit` items (default [`pallet_compute::DEFAULT_PAGE_SIZE`], at most
+//! [`pallet_compute::MAX_PAGE_SIZE`]) after the `startAfter` cursor (the last id or address of
+//! the previous page). Unknown ids give `null` or an empty list. See [`json`] for the shapes of
+//! the answers and [`error`] for the error codes.
+
+pub mod error;
+pub mod json;
+mod params;
+
+use std::{marker::PhantomData, sync::Arc};
+
+use codec::Codec;
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use pallet_compute::{PlanId, RequestId};
+pub use pallet_compute_runtime_api::ComputeApi as ComputeRuntimeApi;
+use serde_json::Value;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::crypto::Ss58Codec;
+use sp_runtime::traits::{Block as BlockT, Get, Member};
+
+/// The `compute` JSON-RPC namespace. Parameters are taken as raw JSON and checked one by one,
+/// so a malformed one is answered with -32602 and a message naming it.
+#[rpc(client, server, namespace = "compute")]
+pub trait ComputeApi {
+	/// Latest metrics reported by miner node `nodeId` (0x-hex), or `null`.
+	#[method(name = "getNodeMetrics")]
+	fn get_node_metrics(
+		&self,
+		#[argument(rename = "nodeId")] node_id: Value,
+		at: Option<Value>,
+	) -> RpcResult<Option<json::NodeMetrics>>;
+
+	/// Counts of free and assigned addresses and one page of each list; `startAfter` is an
+	/// address.
+	#[method(name = "getIpPool")]
+	fn get_ip_pool(
+		&self,
+		limit: Option<Value>,
+		#[argument(rename = "startAfter")] start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<json::IpPool>;
+
+	/// The address of VM `vmName` (`vm-<requestId>`), or `null`.
+	#[method(name = "getVmIp")]
+	fn get_vm_ip(
+		&self,
+		#[argument(rename = "vmName")] vm_name: Value,
+		at: Option<Value>,
+	) -> RpcResult<Option<String>>;
+
+	/// Request `requestId`, or `null`.
+	#[method(name = "getComputeRequest")]
+	fn get_compute_request(
+		&self,
+		#[argument(rename = "requestId")] request_id: Value,
+		at: Option<Value>,
+	) -> RpcResult<Option<json::Request>>;
+
+	/// One page of the live requests of `owner` (SS58).
+	#[method(name = "getUserRequests")]
+	fn get_user_requests(
+		&self,
+		owner: Value,
+		limit: Option<Value>,
+		#[argument(rename = "startAfter")] start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::Request>>;
+
+	/// One page of the requests hosted by node `nodeId` (0x-hex), with queued operations.
+	#[method(name = "getMinerRequests")]
+	fn get_miner_requests(
+		&self,
+		#[argument(rename = "nodeId")] node_id: Value,
+		limit: Option<Value>,
+		#[argument(rename = "startAfter")] start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::MinerRequest>>;
+
+	/// One page of the plans, in id order.
+	#[method(name = "getPlans")]
+	fn get_plans(
+		&self,
+		limit: Option<Value>,
+		#[argument(rename = "startAfter")] start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::Plan>>;
+}
+
+/// Serves [`ComputeApiServer`] from a client whose runtime implements `ComputeApi` with the
+/// given `AccountId`, `Balance`, `BlockNumber`, `MaxStringLen` and `MaxNodeIdLen`.
+pub struct Compute<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen> {
+	client: Arc<C>,
+	_marker: PhantomData<fn() -> (Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen)>,
+}
+
+impl<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
+	Compute<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
+{
+	/// Serves the compute RPC from `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client, _marker: PhantomData }
+	}
+}
+
+impl<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
+	Compute<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
+where
+	Block: BlockT,
+	C: HeaderBackend<Block>,
+{
+	/// The block to read: `at`, or the best block.
+	fn at(&self, at: Option<Value>) -> RpcResult<Block::Hash> {
+		Ok(params::optional::<Block::Hash>("at", at)?.unwrap_or_else(|| self.client.info().best_hash))
+	}
+}
+
+impl<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen> ComputeApiServer
+	for Compute<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
+where
+	Block: BlockT,
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: ComputeRuntimeApi<Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>,
+	AccountId: Codec + Member + Ss58Codec + Send + Sync + 'static,
+	Balance: Codec + ToString + Send + Sync + 'static,
+	BlockNumber: Codec + Member + Into<u64> + Send + Sync + 'static,
+	StringLen: Get<u32> + Send + Sync + 'static,
+	NodeIdLen: Get<u32> + Send + Sync + 'static,
+{
+	fn get_node_metrics(
+		&self,
+		node_id: Value,
+		at: Option<Value>,
+	) -> RpcResult<Option<json::NodeMetrics>> {
+		let node_id = params::hex_bytes("nodeId", node_id)?;
+		let at = self.at(at)?;
+		let metrics =
+			self.client.runtime_api().node_metrics(at, node_id).map_err(error::runtime_error)?;
+		Ok(metrics.map(Into::into))
+	}
+
+	fn get_ip_pool(
+		&self,
+		limit: Option<Value>,
+		start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<json::IpPool> {
+		let limit = params::optional::<u32>("limit", limit)?;
+		let start_after = params::ip("startAfter", start_after)?;
+		let at = self.at(at)?;
+		let pool = self
+			.client
+			.runtime_api()
+			.ip_pool(at, start_after, limit)
+			.map_err(error::runtime_error)?;
+		Ok(pool.into())
+	}
+
+	fn get_vm_ip(&self, vm_name: Value, at: Option<Value>) -> RpcResult<Option<String>> {
+		let vm_name: String = params::required("vmName", vm_name)?;
+		let at = self.at(at)?;
+		let ip = self
+			.client
+			.runtime_api()
+			.vm_ip(at, vm_name.into_bytes())
+			.map_err(error::runtime_error)?;
+		Ok(ip.map(|ip| ip.to_string()))
+	}
+
+	fn get_compute_request(
+		&self,
+		request_id: Value,
+		at: Option<Value>,
+	) -> RpcResult<Option<json::Request>> {
+		let request_id: RequestId = params::required("requestId", request_id)?;
+		let at = self.at(at)?;
+		let request = self
+			.client
+			.runtime_api()
+			.compute_request(at, request_id)
+			.map_err(error::runtime_error)?;
+		Ok(request.map(Into::into))
+	}
+
+	fn get_user_requests(
+		&self,
+		owner: Value,
+		limit: Option<Value>,
+		start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::Request>> {
+		let owner = params::account::<AccountId>("owner", owner)?;
+		let limit = params::optional::<u32>("limit", limit)?;
+		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
+		let at = self.at(at)?;
+		let page = self
+			.client
+			.runtime_api()
+			.user_requests(at, owner, start_after, limit)
+			.map_err(error::runtime_error)?;
+		Ok(page.items.into_iter().map(Into::into).collect())
+	}
+
+	fn get_miner_requests(
+		&self,
+		node_id: Value,
+		limit: Option<Value>,
+		start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::MinerRequest>> {
+		let node_id = params::hex_bytes("nodeId", node_id)?;
+		let limit = params::optional::<u32>("limit", limit)?;
+		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
+		let at = self.at(at)?;
+		let page = self
+			.client
+			.runtime_api()
+			.miner_requests(at, node_id, start_after, limit)
+			.map_err(error::runtime_error)?;
+		Ok(page.items.into_iter().map(Into::into).collect())
+	}
+
+	fn get_plans(
+		&self,
+		limit: Option<Value>,
+		start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::Plan>> {
+		let limit = params::optional::<u32>("limit", limit)?;
+		let start_after = params::optional::<PlanId>("startAfter", start_after)?;
+		let at = self.at(at)?;
+		let page =
+			self.client.runtime_api().plans(at, start_after, limit).map_err(error::runtime_error)?;
+		Ok(page.items.into_iter().map(Into::into).collect())
+	}
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,64 @@
+//! `ComputeApi`: the read contract of `pallet-compute`, served to dApps by the `compute_*`
+//! JSON-RPC methods (crate `pallet-compute-rpc`).
+//!
+//! Lists are paged: at most `limit` items (default [`pallet_compute::DEFAULT_PAGE_SIZE`], at most
+//! [`pallet_compute::MAX_PAGE_SIZE`]) after the `start_after` cursor; totals count the whole list.
+//! Unknown ids give `None` or an empty page.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use codec::Codec;
+use pallet_compute::{
+	ComputeRequest, IpAddress, IpPoolView, MinerRequestView, NodeMetricsData, Page, PlanId,
+	PlanView, RequestId,
+};
+use sp_runtime::traits::{Get, Member};
+
+sp_api::decl_runtime_apis! {
+	/// Read access to the compute market.
+	///
+	/// `StringLen` and `NodeIdLen` are the runtime's `MaxStringLen` and `MaxNodeIdLen`.
+	#[api_version(1)]
+	pub trait ComputeApi<AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
+	where
+		AccountId: Codec + Member,
+		Balance: Codec,
+		BlockNumber: Codec + Member,
+		StringLen: Get<u32>,
+		NodeIdLen: Get<u32>,
+	{
+		/// Latest metrics reported by miner node `node_id`.
+		fn node_metrics(node_id: Vec<u8>) -> Option<NodeMetricsData<BlockNumber, StringLen>>;
+
+		/// Free and assigned counts of the IP pool, and one page of each list.
+		fn ip_pool(start_after: Option<IpAddress>, limit: Option<u32>) -> IpPoolView;
+
+		/// The address of VM `vm_name` (`vm-<request_id>`).
+		fn vm_ip(vm_name: Vec<u8>) -> Option<IpAddress>;
+
+		/// One live request.
+		fn compute_request(
+			request_id: RequestId,
+		) -> Option<ComputeRequest<AccountId, BlockNumber, StringLen, NodeIdLen>>;
+
+		/// One page of a user's live requests.
+		fn user_requests(
+			owner: AccountId,
+			start_after: Option<RequestId>,
+			limit: Option<u32>,
+		) -> Page<ComputeRequest<AccountId, BlockNumber, StringLen, NodeIdLen>>;
+
+		/// One page of a miner node's requests, with the operations queued on each.
+		fn miner_requests(
+			node_id: Vec<u8>,
+			start_after: Option<RequestId>,
+			limit: Option<u32>,
+		) -> Page<MinerRequestView<AccountId, BlockNumber, StringLen, NodeIdLen>>;
+
+		/// One page of the plans, in id order.
+		fn plans(start_after: Option<PlanId>, limit: Option<u32>) -> Page<PlanView<Balance>>;
+	}
+}

@@ -1,0 +1,690 @@
+//! Benchmarks of `pallet-compute`, each call at its worst case: longest inputs, rent owed (so
+//! settlement moves funds), every operation queued where the call drops them, and the
+//! low-funds buckets full around the ideal block so the search reads all of them.
+
+use super::*;
+use crate::Pallet as Compute;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate},
+		Hooks,
+	},
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use sp_runtime::traits::{One, Saturating};
+
+const SEED: u32 = 0;
+
+/// Blocks a benchmark VM runs before the measured call, so that rent is owed.
+const RUN_BLOCKS: u32 = 10;
+
+fn max_bytes(len: u32, fill: u8) -> Vec<u8> {
+	vec![fill; len as usize]
+}
+
+fn text<T: Config>() -> BoundedStringOf<T> {
+	BoundedVec::truncate_from(max_bytes(T::MaxStringLen::get(), b's'))
+}
+
+fn image<T: Config>() -> ImageMetadataOf<T> {
+	ImageMetadata { name: text::<T>(), image_url: text::<T>() }
+}
+
+/// A node id of maximal length, distinct per `index`.
+fn node_id<T: Config>(index: u32) -> NodeIdOf<T> {
+	let mut bytes = max_bytes(T::MaxNodeIdLen::get(), b'n');
+	for (slot, byte) in bytes.iter_mut().zip(index.to_le_bytes()) {
+		*slot = byte;
+	}
+	BoundedVec::truncate_from(bytes)
+}
+
+fn v6(index: u32) -> IpAddress {
+	let mut octets = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+	octets[12..].copy_from_slice(&index.to_be_bytes());
+	IpAddress::V6(octets)
+}
+
+fn block<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number()
+}
+
+fn advance<T: Config>(blocks: u32) {
+	frame_system::Pallet::<T>::set_block_number(block::<T>().saturating_add(blocks.into()));
+}
+
+/// The price of benchmark plans: the existential deposit, so amounts stay meaningful.
+fn price<T: Config>() -> BalanceOf<T> {
+	T::Currency::minimum_balance().max(One::one())
+}
+
+/// An account with enough funds for several prepayments and deposits.
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, SEED);
+	let prepay = Compute::<T>::prepayment_for(price::<T>().saturating_mul(4u32.into()))
+		.unwrap_or_else(|_| price::<T>());
+	let amount = prepay
+		.saturating_add(T::MinerDeposit::get())
+		.saturating_add(T::Currency::minimum_balance())
+		.saturating_mul(100u32.into());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// A new active plan with a distinct spec; `size` scales it.
+fn plan<T: Config>(size: u32) -> PlanId {
+	let spec = PlanSpec {
+		vcpus: size,
+		memory_mb: 1024 * size,
+		storage_gb: 10 * size,
+		bandwidth_mbps: 100 * size,
+		gpus: size,
+	};
+	let price = price::<T>().saturating_mul(size.into());
+	Compute::<T>::do_create_plan(spec, price).expect("room for benchmark plans")
+}
+
+fn capacity() -> PlanSpec {
+	PlanSpec {
+		vcpus: u32::MAX / 2,
+		memory_mb: u32::MAX / 2,
+		storage_gb: u32::MAX / 2,
+		bandwidth_mbps: u32::MAX / 2,
+		gpus: u32::MAX / 2,
+	}
+}
+
+/// A registered node of a funded miner.
+fn miner<T: Config>(index: u32) -> (T::AccountId, NodeIdOf<T>) {
+	let who = funded::<T>("miner", index);
+	let node = node_id::<T>(index);
+	Compute::<T>::do_register_miner_node(who.clone(), node.clone(), capacity(), v6(u32::MAX))
+		.expect("fresh node registers");
+	(who, node)
+}
+
+/// Makes sure the pool has a free address.
+fn ensure_free_ip<T: Config>() {
+	if FreeIpCount::<T>::get() == 0 {
+		let index = AssignedIpCount::<T>::get();
+		Compute::<T>::push_free_ip(v6(index));
+	}
+}
+
+/// A pending request of a new funded user; returns (owner, request id).
+fn pending<T: Config>(plan_id: PlanId, user: u32) -> (T::AccountId, RequestId) {
+	let owner = funded::<T>("user", user);
+	let request_id = NextRequestId::<T>::get();
+	Compute::<T>::do_create_compute_request(
+		owner.clone(),
+		plan_id,
+		image::<T>(),
+		Some(text::<T>()),
+		None,
+	)
+	.expect("funded user creates a request");
+	(owner, request_id)
+}
+
+/// A request assigned to `node`.
+fn in_progress<T: Config>(
+	plan_id: PlanId,
+	user: u32,
+	miner: &T::AccountId,
+	node: &NodeIdOf<T>,
+) -> (T::AccountId, RequestId) {
+	let (owner, request_id) = pending::<T>(plan_id, user);
+	Compute::<T>::do_submit_compute_request_assignment(
+		Some(miner.clone()),
+		node.clone(),
+		plan_id,
+		request_id,
+		owner.clone(),
+	)
+	.expect("node has room");
+	(owner, request_id)
+}
+
+/// A running VM on a new node, with rent owed for `RUN_BLOCKS` blocks.
+struct Vm<T: Config> {
+	owner: T::AccountId,
+	miner: T::AccountId,
+	node: NodeIdOf<T>,
+	request_id: RequestId,
+}
+
+fn running<T: Config>(plan_id: PlanId) -> Vm<T> {
+	let (miner, node) = miner::<T>(0);
+	let (owner, request_id) = in_progress::<T>(plan_id, 0, &miner, &node);
+	ensure_free_ip::<T>();
+	Compute::<T>::do_fulfill_compute_request(
+		miner.clone(),
+		node.clone(),
+		request_id,
+		Some(text::<T>()),
+		Some(v6(u32::MAX)),
+		Some(u16::MAX),
+	)
+	.expect("free address available");
+	advance::<T>(RUN_BLOCKS);
+	Vm { owner, miner, node, request_id }
+}
+
+fn stopped<T: Config>(plan_id: PlanId) -> Vm<T> {
+	let vm = running::<T>(plan_id);
+	Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
+		.expect("running VM stops");
+	Compute::<T>::do_fulfill_stop_request(vm.miner.clone(), vm.node.clone(), vm.request_id)
+		.expect("stop queued");
+	vm
+}
+
+/// Fills every `RentalExpiries` bucket the search for `request_id` reads, except the last one.
+fn fill_expiry_buckets<T: Config>(request_id: RequestId, billing: &RentalBillingOf<T>) {
+	let max = T::MaxExpiriesPerBlock::get();
+	let now = block::<T>();
+	let mut filler = u64::MAX;
+	for _ in 0..(2 * EXPIRY_PROBE_BLOCKS) {
+		let Ok(slot) = Compute::<T>::find_expiry_slot(request_id, billing, now) else { return };
+		RentalExpiries::<T>::mutate(slot, |ids| {
+			while (ids.len() as u32) < max {
+				if ids.try_push(filler).is_err() {
+					break
+				}
+				filler = filler.saturating_sub(1);
+			}
+		});
+	}
+}
+
+fn billing<T: Config>(request_id: RequestId) -> RentalBillingOf<T> {
+	RentalPrepayments::<T>::get(request_id).expect("live request")
+}
+
+fn status<T: Config>(owner: &T::AccountId, request_id: RequestId) -> ComputeRequestStatus {
+	ComputeRequests::<T>::get(owner, request_id).expect("request exists").status
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_compute_request() {
+		let plan_id = plan::<T>(1);
+		let caller = funded::<T>("user", 0);
+		let request_id = NextRequestId::<T>::get();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller.clone()),
+			plan_id,
+			image::<T>(),
+			Some(text::<T>()),
+			Some(node_id::<T>(0)),
+		);
+
+		assert_eq!(status::<T>(&caller, request_id), ComputeRequestStatus::Pending);
+		assert_eq!(
+			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &caller),
+			billing::<T>(request_id).held
+		);
+	}
+
+	#[benchmark]
+	fn submit_compute_request_assignment() {
+		let plan_id = plan::<T>(1);
+		let (miner, node) = miner::<T>(0);
+		let (owner, request_id) = pending::<T>(plan_id, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), node.clone(), plan_id, request_id, owner.clone());
+
+		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::InProgress);
+		assert!(MinerComputeRequests::<T>::contains_key(&node, request_id));
+	}
+
+	#[benchmark]
+	fn fulfill_compute_request() {
+		let plan_id = plan::<T>(1);
+		let (miner, node) = miner::<T>(0);
+		let (owner, request_id) = in_progress::<T>(plan_id, 0, &miner, &node);
+		ensure_free_ip::<T>();
+		let mut after = billing::<T>(request_id);
+		after.charged_from = block::<T>();
+		fill_expiry_buckets::<T>(request_id, &after);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(miner),
+			node,
+			request_id,
+			Some(text::<T>()),
+			Some(v6(u32::MAX)),
+			Some(u16::MAX),
+		);
+
+		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Running);
+		assert!(VmIps::<T>::contains_key(vm_name_of(request_id)));
+	}
+
+	#[benchmark]
+	fn report_compute_request_failure() {
+		let small = plan::<T>(1);
+		let large = plan::<T>(2);
+		let vm = running::<T>(small);
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
+			.expect("queues");
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
+			.expect("queues");
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Resize(large))
+			.expect("queues");
+		Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
+		let miner_before = T::Currency::balance(&vm.miner);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id, text::<T>());
+
+		assert_eq!(status::<T>(&vm.owner, vm.request_id), ComputeRequestStatus::Failed);
+		assert!(T::Currency::balance(&vm.miner) > miner_before);
+		assert!(!MinerComputeResizeRequests::<T>::contains_key(&vm.node, vm.request_id));
+		assert_eq!(T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner), 0u32.into());
+	}
+
+	#[benchmark]
+	fn request_compute_stop() {
+		let vm = running::<T>(plan::<T>(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
+
+		assert!(MinerComputeStopRequests::<T>::contains_key(&vm.node, vm.request_id));
+		assert_eq!(billing::<T>(vm.request_id).charged_from, block::<T>());
+	}
+
+	#[benchmark]
+	fn request_compute_boot() {
+		let vm = stopped::<T>(plan::<T>(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
+
+		assert!(MinerComputeBootRequests::<T>::contains_key(&vm.node, vm.request_id));
+	}
+
+	#[benchmark]
+	fn request_compute_reboot() {
+		let vm = running::<T>(plan::<T>(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
+
+		assert!(MinerComputeRebootRequests::<T>::contains_key(&vm.node, vm.request_id));
+		assert_eq!(billing::<T>(vm.request_id).charged_from, block::<T>());
+	}
+
+	#[benchmark]
+	fn request_compute_resize() {
+		let small = plan::<T>(1);
+		let large = plan::<T>(2);
+		let vm = running::<T>(small);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id, large);
+
+		let resize = MinerComputeResizeRequests::<T>::get(&vm.node, vm.request_id);
+		assert_eq!(resize.map(|r| r.new_plan_id), Some(large));
+	}
+
+	#[benchmark]
+	fn request_compute_delete() {
+		let vm = running::<T>(plan::<T>(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
+
+		assert!(MinerComputeDeletionRequests::<T>::contains_key(&vm.node, vm.request_id));
+	}
+
+	#[benchmark]
+	fn fulfill_stop_request() {
+		let vm = running::<T>(plan::<T>(1));
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
+			.expect("queues");
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
+			.expect("queues");
+		advance::<T>(RUN_BLOCKS);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
+
+		assert_eq!(status::<T>(&vm.owner, vm.request_id), ComputeRequestStatus::Stopped);
+		assert!(!MinerComputeRebootRequests::<T>::contains_key(&vm.node, vm.request_id));
+		assert_eq!(billing::<T>(vm.request_id).expires_at, None);
+	}
+
+	#[benchmark]
+	fn fulfill_boot_request() {
+		let vm = stopped::<T>(plan::<T>(1));
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Boot)
+			.expect("queues");
+		let mut after = billing::<T>(vm.request_id);
+		after.charged_from = block::<T>();
+		fill_expiry_buckets::<T>(vm.request_id, &after);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
+
+		assert_eq!(status::<T>(&vm.owner, vm.request_id), ComputeRequestStatus::Running);
+		assert!(billing::<T>(vm.request_id).expires_at.is_some());
+	}
+
+	#[benchmark]
+	fn fulfill_reboot_request() {
+		let vm = running::<T>(plan::<T>(1));
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
+			.expect("queues");
+		advance::<T>(RUN_BLOCKS);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
+
+		assert!(!MinerComputeRebootRequests::<T>::contains_key(&vm.node, vm.request_id));
+		assert_eq!(billing::<T>(vm.request_id).charged_from, block::<T>());
+	}
+
+	#[benchmark]
+	fn fulfill_resize_request() {
+		let small = plan::<T>(1);
+		let large = plan::<T>(2);
+		let vm = running::<T>(small);
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Resize(large))
+			.expect("queues");
+		advance::<T>(RUN_BLOCKS);
+		let mut after = billing::<T>(vm.request_id);
+		let due = Compute::<T>::rent_due(&after, ComputeRequestStatus::Running, block::<T>());
+		after.held = after.held.saturating_sub(due);
+		after.charged_from = block::<T>();
+		after.price_per_block = Plans::<T>::get(large).expect("plan exists").price_per_block;
+		fill_expiry_buckets::<T>(vm.request_id, &after);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
+
+		assert_eq!(ComputeRequests::<T>::get(&vm.owner, vm.request_id).map(|r| r.plan_id), Some(large));
+		assert_eq!(billing::<T>(vm.request_id).price_per_block, after.price_per_block);
+	}
+
+	#[benchmark]
+	fn fulfill_deletion_request() {
+		let small = plan::<T>(1);
+		let large = plan::<T>(2);
+		let vm = running::<T>(small);
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
+			.expect("queues");
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
+			.expect("queues");
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Resize(large))
+			.expect("queues");
+		Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
+		advance::<T>(RUN_BLOCKS);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
+
+		assert!(RequestOwners::<T>::get(vm.request_id).is_none());
+		assert!(!VmIps::<T>::contains_key(vm_name_of(vm.request_id)));
+		assert_eq!(MinerRequestCount::<T>::get(&vm.node), 0);
+		assert_eq!(T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner), 0u32.into());
+	}
+
+	#[benchmark]
+	fn cancel_compute_request() {
+		let (owner, request_id) = pending::<T>(plan::<T>(1), 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), request_id);
+
+		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Cancelled);
+		assert_eq!(T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &owner), 0u32.into());
+	}
+
+	#[benchmark]
+	fn add_ips(n: Linear<1, { T::MaxIpsPerCall::get() }>) {
+		let free_before = FreeIpCount::<T>::get();
+		let ips: Vec<IpAddress> = (0..n).map(|i| v6(u32::MAX / 2 + i)).collect();
+		let ips = BoundedVec::truncate_from(ips);
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, ips);
+
+		assert_eq!(FreeIpCount::<T>::get(), free_before + n);
+	}
+
+	#[benchmark]
+	fn remove_ip() {
+		let first = v6(u32::MAX / 2);
+		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first]))
+			.expect("room in the pool");
+		ensure_free_ip::<T>();
+		// Make sure another address comes after it, so the last one moves into its slot.
+		if Compute::<T>::last_free_ip() == Some(first) {
+			Compute::<T>::push_free_ip(v6(u32::MAX / 2 + 1));
+		}
+		let free_before = FreeIpCount::<T>::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, first);
+
+		assert_eq!(FreeIpCount::<T>::get(), free_before - 1);
+		assert!(!FreeIpIndex::<T>::contains_key(first));
+	}
+
+	#[benchmark]
+	fn assign_ip_to_vm() {
+		let (miner, node) = miner::<T>(0);
+		let (_, request_id) = in_progress::<T>(plan::<T>(1), 0, &miner, &node);
+		let first = v6(u32::MAX / 2);
+		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first]))
+			.expect("room in the pool");
+		if Compute::<T>::last_free_ip() == Some(first) {
+			Compute::<T>::push_free_ip(v6(u32::MAX / 2 + 1));
+		}
+		let vm_name = vm_name_of(request_id);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), vm_name.clone(), first);
+
+		assert_eq!(VmIps::<T>::get(&vm_name), Some(first));
+	}
+
+	#[benchmark]
+	fn release_ip_from_vm() {
+		let (miner, node) = miner::<T>(0);
+		let (_, request_id) = in_progress::<T>(plan::<T>(1), 0, &miner, &node);
+		ensure_free_ip::<T>();
+		let ip = Compute::<T>::last_free_ip().expect("a free address");
+		let vm_name = vm_name_of(request_id);
+		Compute::<T>::do_assign_ip_to_vm(None, vm_name.clone(), ip).expect("free address");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), vm_name.clone());
+
+		assert!(!VmIps::<T>::contains_key(&vm_name));
+		assert!(FreeIpIndex::<T>::contains_key(ip));
+	}
+
+	#[benchmark]
+	fn register_miner_node() {
+		let caller = funded::<T>("miner", 0);
+		let node = node_id::<T>(0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()), node.clone(), capacity(), v6(0));
+
+		assert_eq!(MinerNodes::<T>::get(&node).map(|n| n.owner), Some(caller));
+	}
+
+	#[benchmark]
+	fn deregister_miner_node() {
+		let (miner, node) = miner::<T>(0);
+		let metrics = NodeMetricsData {
+			cpu_model: text::<T>(),
+			cpu_cores: 1,
+			memory_total_mb: 1,
+			memory_free_mb: 1,
+			storage_total_gb: 1,
+			storage_free_gb: 1,
+			bandwidth_up_mbps: 1,
+			bandwidth_down_mbps: 1,
+			geolocation: text::<T>(),
+			uptime_minutes: 1,
+			total_minutes: 1,
+			successful_vm_operations: 1,
+			failed_vm_operations: 1,
+			vm_count: 0,
+			latency_ms: 1,
+			last_updated: block::<T>(),
+		};
+		Compute::<T>::do_report_node_metrics(miner.clone(), node.clone(), metrics)
+			.expect("owner reports");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner.clone()), node.clone());
+
+		assert!(!MinerNodes::<T>::contains_key(&node));
+		assert!(!NodeMetrics::<T>::contains_key(&node));
+	}
+
+	#[benchmark]
+	fn report_node_metrics() {
+		let (miner, node) = miner::<T>(0);
+		let metrics = NodeMetricsData {
+			cpu_model: text::<T>(),
+			cpu_cores: u32::MAX,
+			memory_total_mb: u64::MAX,
+			memory_free_mb: u64::MAX,
+			storage_total_gb: u64::MAX,
+			storage_free_gb: u64::MAX,
+			bandwidth_up_mbps: u32::MAX,
+			bandwidth_down_mbps: u32::MAX,
+			geolocation: text::<T>(),
+			uptime_minutes: u64::MAX,
+			total_minutes: u64::MAX,
+			successful_vm_operations: u64::MAX,
+			failed_vm_operations: u64::MAX,
+			vm_count: u32::MAX,
+			latency_ms: u32::MAX,
+			last_updated: Zero::zero(),
+		};
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), node.clone(), metrics);
+
+		assert_eq!(NodeMetrics::<T>::get(&node).map(|m| m.last_updated), Some(block::<T>()));
+	}
+
+	#[benchmark]
+	fn create_plan() {
+		let plan_id = NextPlanId::<T>::get();
+		let spec = PlanSpec { vcpus: 2, memory_mb: 2048, storage_gb: 20, bandwidth_mbps: 200, gpus: 0 };
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, spec, price::<T>());
+
+		assert_eq!(Plans::<T>::get(plan_id).map(|p| p.active), Some(true));
+	}
+
+	#[benchmark]
+	fn set_plan_active() {
+		let plan_id = plan::<T>(1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, plan_id, false);
+
+		assert_eq!(Plans::<T>::get(plan_id).map(|p| p.active), Some(false));
+	}
+
+	#[benchmark]
+	fn top_up_compute_request() {
+		let vm = running::<T>(plan::<T>(1));
+		let amount = price::<T>().saturating_mul(10u32.into());
+		let mut after = billing::<T>(vm.request_id);
+		let due = Compute::<T>::rent_due(&after, ComputeRequestStatus::Running, block::<T>());
+		after.held = after.held.saturating_sub(due).saturating_add(amount);
+		after.charged_from = block::<T>();
+		fill_expiry_buckets::<T>(vm.request_id, &after);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id, amount);
+
+		assert_eq!(billing::<T>(vm.request_id).held, after.held);
+	}
+
+	#[benchmark]
+	fn claim_compute_payment() {
+		let vm = running::<T>(plan::<T>(1));
+		let miner_before = T::Currency::balance(&vm.miner);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
+
+		let paid = price::<T>().saturating_mul(RUN_BLOCKS.into());
+		assert_eq!(T::Currency::balance(&vm.miner), miner_before.saturating_add(paid));
+	}
+
+	#[benchmark]
+	fn set_miner_node_status() {
+		let (miner, node) = miner::<T>(0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner), node.clone(), MinerNodeStatus::Inactive);
+
+		assert_eq!(MinerNodes::<T>::get(&node).map(|n| n.status), Some(MinerNodeStatus::Inactive));
+	}
+
+	#[benchmark]
+	fn process_rental_expiries(n: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
+		let plan_id = plan::<T>(1);
+		let per_node = T::MaxRequestsPerMiner::get();
+		let mut nodes = Vec::new();
+		let mut requests = Vec::new();
+		for i in 0..n {
+			if i % per_node == 0 {
+				nodes.push(miner::<T>(i / per_node));
+			}
+			let Some((miner, node)) = nodes.last() else { break };
+			let (_, request_id) = in_progress::<T>(plan_id, i, miner, node);
+			Compute::<T>::push_free_ip(v6(i));
+			Compute::<T>::do_fulfill_compute_request(
+				miner.clone(),
+				node.clone(),
+				request_id,
+				None,
+				None,
+				None,
+			)
+			.expect("free address");
+			requests.push((node.clone(), request_id));
+		}
+		let due = requests
+			.first()
+			.and_then(|(_, id)| billing::<T>(*id).expires_at)
+			.unwrap_or_else(|| block::<T>().saturating_add(One::one()));
+		frame_system::Pallet::<T>::set_block_number(due);
+
+		#[block]
+		{
+			Compute::<T>::on_initialize(due);
+		}
+
+		for (node, request_id) in requests {
+			assert!(MinerComputeStopRequests::<T>::contains_key(&node, request_id));
+		}
+	}
+
+	impl_benchmark_test_suite!(Compute, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,1179 @@
+//! # Compute pallet
+//!
+//! A market for virtual machines: users rent VMs of a fixed size (a *plan*) from *miners*, who
+//! run hypervisor nodes. The chain is the source of truth for every VM's lifecycle, hands out
+//! public addresses from its IP pool, and moves the rent from user to miner block by block.
+//!
+//! ## Lifecycle
+//!
+//! One compute request is one VM, named `vm-<request_id>`.
+//!
+//! ```text
+//!  create_compute_request            cancel_compute_request
+//!  ──────────────────────► Pending ─────────────────────────► Cancelled
+//!                             │                                   │
+//!  submit_compute_request_    │                                   │ request_compute_delete
+//!  assignment (miner)         ▼                                   ▼ (removed at once)
+//!                         InProgress ──report_compute_request_──► Failed
+//!                             │        failure (miner; from        │
+//!  fulfill_compute_request    │        InProgress/Running/Stopped) │
+//!  (miner; takes an IP)       ▼                                    ▼
+//!           ┌──────────────► Running ◄─────┐                  (removed)
+//!           │      reboot,    │   ▲        │ fulfill_boot_request
+//!           │      resize     │   │        │ (queued by request_compute_boot)
+//!           └─────────────────┘   │        │
+//!       fulfill_stop_request      ▼        │
+//!       (queued by request_  ───► Stopped ─┘   (resize also allowed while Stopped)
+//!        compute_stop, or
+//!        automatically when the prepayment runs low)
+//!
+//!  InProgress / Running / Stopped ──request_compute_delete──► queued
+//!       ──fulfill_deletion_request (miner)──► removed: IP back to the pool, capacity freed,
+//!                                             rent settled, the rest of the prepayment returned
+//! ```
+//!
+//! Owner operations (`request_compute_*`) queue an entry keyed `(node_id, request_id)` in the
+//! matching `MinerCompute*Requests` map; the hosting miner drains it with the matching
+//! `fulfill_*` call. A queued deletion blocks any further operation on the request.
+//!
+//! ## Billing
+//!
+//! Creating a request holds `price_per_block × RentalPrepayBlocks` from the owner
+//! ([`HoldReason::RentalPrepayment`]); `top_up_compute_request` adds to it. While the VM is
+//! `Running` its owner owes the hosting miner the plan's price every block. The debt is settled
+//! (moved from the owner's hold to the miner's free balance) by every call that touches the
+//! request and by the miner's `claim_compute_payment`. `Pending`, `InProgress` and `Stopped`
+//! requests are not charged. A resize changes the price from the block it is fulfilled in.
+//! When a running VM's prepayment can no longer cover `RentalPrepayBlocks / 10` more blocks, a
+//! stop is queued for it automatically (`ComputeRentalFundsLow`). Cancelling, deleting or
+//! failing a request returns whatever is left on hold. Nothing here creates or destroys funds.
+//!
+//! Miners hold [`Config::MinerDeposit`] per registered node ([`HoldReason::MinerDeposit`]),
+//! returned on deregistration, which needs the node to host no requests.
+//!
+//! ## Assumptions (checked by `try_state`, see [`Pallet::do_try_state`])
+//!
+//! - An address is either free or assigned to exactly one VM; every `Running` or `Stopped` VM
+//!   holds exactly one address, and only VMs on a miner hold one.
+//! - A node's `used` resources are the sum of its requests' plans (a pending resize reserves the
+//!   larger of both), and never exceed its capacity.
+//! - Every queued operation refers to a live request hosted by that node, in a state that allows
+//!   it.
+//! - Every counter equals the size of the map it counts.
+//! - Each user's rental hold equals the sum of the prepayments recorded for the user's requests;
+//!   each miner's deposit hold equals the deposits of the user's nodes.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod billing;
+mod invariants;
+mod ip_pool;
+mod metrics;
+mod miners;
+mod plans;
+mod requests;
+pub mod types;
+mod views;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::compute";
+
+/// How many buckets past (and before) its ideal block a running VM's expiry may be moved to when
+/// that block's `RentalExpiries` bucket is full.
+pub const EXPIRY_PROBE_BLOCKS: u32 = 4;
+
+/// The divisor of `RentalPrepayBlocks` that gives the low-funds margin: a running VM is queued
+/// for stop once its prepayment covers fewer than `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` blocks.
+pub const LOW_FUNDS_DIVISOR: u32 = 10;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, BuildGenesisConfig},
+	};
+	use frame_system::pallet_prelude::*;
+
+	/// Account id of the runtime.
+	pub type AccountIdOf<T> = <T as frame_system::Config>::AccountId;
+	/// Balance of the native currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as fungible::Inspect<AccountIdOf<T>>>::Balance;
+	/// A miner node's id.
+	pub type NodeIdOf<T> = NodeId<<T as Config>::MaxNodeIdLen>;
+	/// Text bounded by `MaxStringLen`.
+	pub type BoundedStringOf<T> = BoundedString<<T as Config>::MaxStringLen>;
+	/// [`ImageMetadata`] of this runtime.
+	pub type ImageMetadataOf<T> = ImageMetadata<<T as Config>::MaxStringLen>;
+	/// [`ComputeRequest`] of this runtime.
+	pub type ComputeRequestOf<T> = ComputeRequest<
+		AccountIdOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxStringLen,
+		<T as Config>::MaxNodeIdLen,
+	>;
+	/// [`MinerComputeRequest`] of this runtime.
+	pub type MinerComputeRequestOf<T> = MinerComputeRequest<
+		AccountIdOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxStringLen,
+		<T as Config>::MaxNodeIdLen,
+	>;
+	/// [`MinerRequestView`] of this runtime.
+	pub type MinerRequestViewOf<T> = MinerRequestView<
+		AccountIdOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxStringLen,
+		<T as Config>::MaxNodeIdLen,
+	>;
+	/// [`MinerNode`] of this runtime.
+	pub type MinerNodeOf<T> = MinerNode<AccountIdOf<T>, BalanceOf<T>, BlockNumberFor<T>>;
+	/// [`NodeMetricsData`] of this runtime.
+	pub type NodeMetricsOf<T> = NodeMetricsData<BlockNumberFor<T>, <T as Config>::MaxStringLen>;
+	/// [`Plan`] of this runtime.
+	pub type PlanOf<T> = Plan<BalanceOf<T>>;
+	/// [`ResizeRequest`] of this runtime.
+	pub type ResizeRequestOf<T> = ResizeRequest<BalanceOf<T>, BlockNumberFor<T>>;
+	/// [`RentalBilling`] of this runtime.
+	pub type RentalBillingOf<T> = RentalBilling<BalanceOf<T>, BlockNumberFor<T>>;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// Native currency with holds.
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons, which include this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Origin for plans and the IP pool (Root in the runtime).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+
+		/// Longest miner node id, in bytes.
+		#[pallet::constant]
+		type MaxNodeIdLen: Get<u32>;
+
+		/// Longest text: image name and url, cloud-init CID, job id, fail reason, cpu model,
+		/// geolocation.
+		#[pallet::constant]
+		type MaxStringLen: Get<u32>;
+
+		/// Most addresses one `add_ips` call may add.
+		#[pallet::constant]
+		type MaxIpsPerCall: Get<u32>;
+
+		/// Most addresses in the IP pool, free and assigned together.
+		#[pallet::constant]
+		type MaxIpPoolSize: Get<u32>;
+
+		/// Most plans ever created.
+		#[pallet::constant]
+		type MaxPlans: Get<u32>;
+
+		/// Most live (not yet removed) requests one user may own.
+		#[pallet::constant]
+		type MaxRequestsPerUser: Get<u32>;
+
+		/// Most requests one miner node may host.
+		#[pallet::constant]
+		type MaxRequestsPerMiner: Get<u32>;
+
+		/// Most running VMs whose low-funds check falls in the same block.
+		#[pallet::constant]
+		type MaxExpiriesPerBlock: Get<u32>;
+
+		/// Blocks of rent held up front when a request is created.
+		#[pallet::constant]
+		type RentalPrepayBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Deposit held per registered miner node.
+		#[pallet::constant]
+		type MinerDeposit: Get<BalanceOf<Self>>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// Rent prepaid for compute requests.
+		RentalPrepayment,
+		/// Deposit of a registered miner node.
+		MinerDeposit,
+	}
+
+	/// Id of the next compute request.
+	#[pallet::storage]
+	pub type NextRequestId<T> = StorageValue<_, RequestId, ValueQuery>;
+
+	/// Compute requests by owner and id.
+	#[pallet::storage]
+	pub type ComputeRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		RequestId,
+		ComputeRequestOf<T>,
+	>;
+
+	/// Owner of each live request (index into `ComputeRequests`).
+	#[pallet::storage]
+	pub type RequestOwners<T: Config> = StorageMap<_, Twox64Concat, RequestId, T::AccountId>;
+
+	/// Number of a user's entries in `ComputeRequests`.
+	#[pallet::storage]
+	pub type UserRequestCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Requests hosted by each miner node.
+	#[pallet::storage]
+	pub type MinerComputeRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		NodeIdOf<T>,
+		Twox64Concat,
+		RequestId,
+		MinerComputeRequestOf<T>,
+	>;
+
+	/// Number of a node's entries in `MinerComputeRequests`.
+	#[pallet::storage]
+	pub type MinerRequestCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, NodeIdOf<T>, u32, ValueQuery>;
+
+	/// Queued deletions: block in which the owner asked.
+	#[pallet::storage]
+	pub type MinerComputeDeletionRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		NodeIdOf<T>,
+		Twox64Concat,
+		RequestId,
+		BlockNumberFor<T>,
+	>;
+
+	/// Queued stops: block in which the owner (or the low-funds check) asked.
+	#[pallet::storage]
+	pub type MinerComputeStopRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		NodeIdOf<T>,
+		Twox64Concat,
+		RequestId,
+		BlockNumberFor<T>,
+	>;
+
+	/// Queued boots: block in which the owner asked.
+	#[pallet::storage]
+	pub type MinerComputeBootRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		NodeIdOf<T>,
+		Twox64Concat,
+		RequestId,
+		BlockNumberFor<T>,
+	>;
+
+	/// Queued reboots: block in which the owner asked.
+	#[pallet::storage]
+	pub type MinerComputeRebootRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		NodeIdOf<T>,
+		Twox64Concat,
+		RequestId,
+		BlockNumberFor<T>,
+	>;
+
+	/// Queued resizes.
+	#[pallet::storage]
+	pub type MinerComputeResizeRequests<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		NodeIdOf<T>,
+		Twox64Concat,
+		RequestId,
+		ResizeRequestOf<T>,
+	>;
+
+	/// Plans by id.
+	#[pallet::storage]
+	pub type Plans<T: Config> = StorageMap<_, Twox64Concat, PlanId, PlanOf<T>>;
+
+	/// Id of the next plan (and number of plans: plans are never removed).
+	#[pallet::storage]
+	pub type NextPlanId<T> = StorageValue<_, PlanId, ValueQuery>;
+
+	/// Registered miner nodes.
+	#[pallet::storage]
+	pub type MinerNodes<T: Config> = StorageMap<_, Blake2_128Concat, NodeIdOf<T>, MinerNodeOf<T>>;
+
+	/// Latest metrics reported for each node.
+	#[pallet::storage]
+	pub type NodeMetrics<T: Config> =
+		StorageMap<_, Blake2_128Concat, NodeIdOf<T>, NodeMetricsOf<T>>;
+
+	/// Free addresses of the IP pool, at positions `0..FreeIpCount`.
+	#[pallet::storage]
+	pub type FreeIps<T> = StorageMap<_, Twox64Concat, u32, IpAddress>;
+
+	/// Position of each free address in `FreeIps`.
+	#[pallet::storage]
+	pub type FreeIpIndex<T> = StorageMap<_, Blake2_128Concat, IpAddress, u32>;
+
+	/// Number of free addresses.
+	#[pallet::storage]
+	pub type FreeIpCount<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// Address of each VM that has one.
+	#[pallet::storage]
+	pub type VmIps<T> = StorageMap<_, Blake2_128Concat, VmName, IpAddress>;
+
+	/// VM of each assigned address.
+	#[pallet::storage]
+	pub type IpVms<T> = StorageMap<_, Blake2_128Concat, IpAddress, VmName>;
+
+	/// Number of assigned addresses.
+	#[pallet::storage]
+	pub type AssignedIpCount<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// Prepayment and settlement state of each request that still holds funds.
+	#[pallet::storage]
+	pub type RentalPrepayments<T: Config> =
+		StorageMap<_, Twox64Concat, RequestId, RentalBillingOf<T>>;
+
+	/// Running VMs whose low-funds check is due in a block.
+	#[pallet::storage]
+	pub type RentalExpiries<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<RequestId, T::MaxExpiriesPerBlock>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A user created a compute request and prepaid its rent.
+		ComputeRequestCreated { request_id: RequestId, plan_id: PlanId, owner: T::AccountId },
+		/// A miner node took a pending request.
+		ComputeRequestSubmitted {
+			miner_node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+		},
+		/// The miner created the VM, which now runs with address `ip`.
+		ComputeRequestFulfilled {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+			ip: IpAddress,
+		},
+		/// The miner could not create or keep the VM; capacity, address and funds were released.
+		ComputeRequestFailed {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+			reason: BoundedStringOf<T>,
+		},
+		/// The owner cancelled a pending request; `refunded` left the hold.
+		ComputeRequestCancelled { request_id: RequestId, owner: T::AccountId, refunded: BalanceOf<T> },
+		/// A request without a VM (pending, cancelled or failed) was removed by its owner.
+		ComputeRequestRemoved { request_id: RequestId, owner: T::AccountId },
+		/// The owner asked the miner to stop the VM.
+		ComputeStopRequested { node_id: NodeIdOf<T>, request_id: RequestId, owner: T::AccountId },
+		/// The owner asked the miner to boot the VM.
+		ComputeBootRequested { node_id: NodeIdOf<T>, request_id: RequestId, owner: T::AccountId },
+		/// The owner asked the miner to reboot the VM.
+		ComputeRebootRequested { node_id: NodeIdOf<T>, request_id: RequestId, owner: T::AccountId },
+		/// The owner asked the miner to move the VM to `new_plan_id`.
+		ComputeResizeRequested {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+			new_plan_id: PlanId,
+		},
+		/// The owner asked the miner to delete the VM.
+		ComputeDeletionRequested {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+		},
+		/// The miner stopped the VM; it is no longer charged.
+		ComputeStopRequestFulfilled {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+		},
+		/// The miner booted the VM; it is charged again from this block.
+		ComputeBootRequestRemoved { node_id: NodeIdOf<T>, request_id: RequestId, owner: T::AccountId },
+		/// The miner rebooted the VM.
+		ComputeRebootRequestFulfilled {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+		},
+		/// The miner resized the VM to `plan_id`, charged at its price from this block.
+		ComputeResizeRequestFulfilled {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+			plan_id: PlanId,
+		},
+		/// The miner deleted the VM: address returned, capacity freed, rest of the prepayment
+		/// returned, request removed.
+		ComputeDeletionRequestRemoved {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+		},
+		/// The owner added `amount` to the request's prepayment.
+		ComputeRequestToppedUp { request_id: RequestId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// `amount` of rent moved from the owner's prepayment to the miner.
+		ComputePaymentSettled {
+			request_id: RequestId,
+			owner: T::AccountId,
+			miner: T::AccountId,
+			amount: BalanceOf<T>,
+		},
+		/// The prepayment of a running VM covers fewer than `RentalPrepayBlocks / 10` more
+		/// blocks; a stop was queued unless one (or a deletion) already was.
+		ComputeRentalFundsLow {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+			stop_queued: bool,
+		},
+		/// Addresses were added to the IP pool.
+		IpsAdded { ips: BoundedVec<IpAddress, T::MaxIpsPerCall> },
+		/// A free address was removed from the IP pool.
+		IpRemoved { ip: IpAddress },
+		/// An address was assigned to a VM.
+		IpAssignedToVm { vm_name: VmName, ip: IpAddress },
+		/// A VM's address went back to the pool.
+		IpReleasedFromVm { vm_name: VmName, ip: IpAddress },
+		/// A miner node was registered and its deposit held.
+		MinerNodeRegistered { node_id: NodeIdOf<T>, owner: T::AccountId, deposit: BalanceOf<T> },
+		/// A miner node was deregistered and its deposit returned.
+		MinerNodeDeregistered { node_id: NodeIdOf<T>, owner: T::AccountId },
+		/// A miner node's owner changed whether it takes new work.
+		MinerNodeStatusChanged { node_id: NodeIdOf<T>, status: MinerNodeStatus },
+		/// A miner node reported its metrics.
+		NodeMetricsReported { node_id: NodeIdOf<T> },
+		/// A plan was created.
+		PlanCreated { plan_id: PlanId, spec: PlanSpec, price_per_block: BalanceOf<T> },
+		/// A plan was activated or deactivated.
+		PlanStatusChanged { plan_id: PlanId, active: bool },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No live request has this id.
+		ComputeRequestNotFound,
+		/// Only the request's owner may do this.
+		NotRequestOwner,
+		/// The request is not in a state that allows this.
+		InvalidRequestStatus,
+		/// The request is not hosted by this node.
+		RequestNotAssignedToNode,
+		/// The given owner is not the request's owner.
+		OwnerMismatch,
+		/// The given plan is not the request's plan.
+		PlanMismatch,
+		/// The owner asked for a different miner node.
+		MinerPreferenceMismatch,
+		/// The owner already has `MaxRequestsPerUser` requests.
+		TooManyRequests,
+		/// The node already hosts `MaxRequestsPerMiner` requests.
+		TooManyMinerRequests,
+		/// Request ids are exhausted.
+		RequestIdOverflow,
+		/// The account cannot hold this amount without touching locked funds or its existential
+		/// deposit.
+		InsufficientBalance,
+		/// The amount must be more than zero.
+		ZeroAmount,
+		/// The prepayment left cannot keep the VM running for `RentalPrepayBlocks / 10` blocks;
+		/// top it up first.
+		PrepaymentTooLow,
+		/// No rent is owed for this request now.
+		NothingToClaim,
+		/// Too many running VMs have their low-funds check due around the same block; try again
+		/// in a later block.
+		ExpiryQueueFull,
+		/// No plan has this id.
+		PlanNotFound,
+		/// The plan is not active.
+		PlanNotActive,
+		/// The VM already runs on this plan.
+		SamePlan,
+		/// `MaxPlans` plans exist.
+		TooManyPlans,
+		/// A plan's price must be more than zero.
+		InvalidPrice,
+		/// No miner node has this id.
+		MinerNodeNotFound,
+		/// A miner node with this id is registered.
+		MinerNodeAlreadyRegistered,
+		/// Only the node's owner may do this.
+		NotMinerNodeOwner,
+		/// The node takes no new work.
+		MinerNodeNotActive,
+		/// The node still hosts requests.
+		MinerNodeHasRequests,
+		/// The node lacks the free resources.
+		InsufficientCapacity,
+		/// A node id must not be empty.
+		InvalidNodeId,
+		/// A stop is already queued.
+		ComputeStopRequestAlreadyExists,
+		/// A boot is already queued.
+		ComputeBootRequestAlreadyExists,
+		/// A reboot is already queued.
+		ComputeRebootRequestAlreadyExists,
+		/// A resize is already queued.
+		ComputeResizeRequestAlreadyExists,
+		/// A deletion is already queued; no other operation may be queued.
+		ComputeDeletionRequestAlreadyExists,
+		/// No stop is queued for this request on this node.
+		ComputeStopRequestNotFound,
+		/// No boot is queued for this request on this node.
+		ComputeBootRequestNotFound,
+		/// No reboot is queued for this request on this node.
+		ComputeRebootRequestNotFound,
+		/// No resize is queued for this request on this node.
+		ComputeResizeRequestNotFound,
+		/// No deletion is queued for this request on this node.
+		ComputeDeletionRequestNotFound,
+		/// No free address (or the given address is not free).
+		NoAvailableIp,
+		/// The address is already in the pool.
+		IpAlreadyExists,
+		/// The address is not in the pool.
+		IpNotFound,
+		/// The address is assigned to a VM.
+		IpInUse,
+		/// The pool would exceed `MaxIpPoolSize`.
+		IpPoolFull,
+		/// No addresses were given.
+		EmptyIpList,
+		/// The VM already has an address.
+		VmAlreadyHasIp,
+		/// The VM has no address.
+		VmHasNoIp,
+		/// A VM name is `vm-<request_id>`.
+		InvalidVmName,
+		/// Metrics are inconsistent (free above total, uptime above total time).
+		InvalidMetrics,
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Addresses of the initial IP pool, all free.
+		pub ips: Vec<IpAddress>,
+		/// Initial plans, created active with ids 0, 1, 2, … in this order.
+		pub plans: Vec<(PlanSpec, BalanceOf<T>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		/// Panics (at chain-spec build time only) if the config is invalid: a duplicate address,
+		/// more addresses than `MaxIpPoolSize`, more plans than `MaxPlans` or a zero price.
+		fn build(&self) {
+			for ip in &self.ips {
+				if let Err(e) = Pallet::<T>::ensure_can_add_ip(ip, 1) {
+					panic!("invalid genesis IP pool at {ip}: {e:?}");
+				}
+				Pallet::<T>::push_free_ip(*ip);
+			}
+			for (spec, price) in &self.plans {
+				if let Err(e) = Pallet::<T>::do_create_plan(*spec, *price) {
+					panic!("invalid genesis plan {spec:?}: {e:?}");
+				}
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Queues stops for running VMs whose prepayment runs low in this block.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::do_process_rental_expiries(now)
+		}
+
+		fn integrity_test() {
+			Self::do_integrity_test();
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Creates a request for one VM and holds `price_per_block × RentalPrepayBlocks` of rent.
+		///
+		/// The dispatch origin must be _Signed_: the owner.
+		/// - `plan_id`: an active plan.
+		/// - `image`: the image the VM boots from.
+		/// - `cloud_init_cid`: IPFS CID of cloud-init user data, if any.
+		/// - `miner_id`: the only miner node allowed to take the request, if any.
+		///
+		/// Emits `ComputeRequestCreated`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_compute_request())]
+		pub fn create_compute_request(
+			origin: OriginFor<T>,
+			plan_id: PlanId,
+			image: ImageMetadataOf<T>,
+			cloud_init_cid: Option<BoundedStringOf<T>>,
+			miner_id: Option<NodeIdOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_create_compute_request(who, plan_id, image, cloud_init_cid, miner_id)
+		}
+
+		/// Assigns a pending request to a miner node, reserving the plan's resources on it.
+		///
+		/// The dispatch origin must be _Signed_ by the node's owner, or the admin origin.
+		/// - `miner_node_id`: an active node with enough free capacity (and the one the owner
+		///   asked for, if any).
+		/// - `plan_id`, `owner`: must match the request.
+		/// - `request_id`: a `Pending` request.
+		///
+		/// Emits `ComputeRequestSubmitted`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::submit_compute_request_assignment())]
+		pub fn submit_compute_request_assignment(
+			origin: OriginFor<T>,
+			miner_node_id: NodeIdOf<T>,
+			plan_id: PlanId,
+			request_id: RequestId,
+			owner: T::AccountId,
+		) -> DispatchResult {
+			let caller = Self::ensure_admin_or_signed(origin)?;
+			Self::do_submit_compute_request_assignment(
+				caller,
+				miner_node_id,
+				plan_id,
+				request_id,
+				owner,
+			)
+		}
+
+		/// Marks the VM created: it takes an address from the pool (unless one was assigned
+		/// already) and starts running, charged from this block.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: an `InProgress` request hosted by the node.
+		/// - `job_id`, `hypervisor_ip`, `vnc_port`: the miner's details of the VM.
+		///
+		/// Emits `ComputeRequestFulfilled`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::fulfill_compute_request())]
+		pub fn fulfill_compute_request(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			job_id: Option<BoundedStringOf<T>>,
+			hypervisor_ip: Option<IpAddress>,
+			vnc_port: Option<u16>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_fulfill_compute_request(
+				who,
+				node_id,
+				request_id,
+				job_id,
+				hypervisor_ip,
+				vnc_port,
+			)
+		}
+
+		/// Reports that the VM could not be created or kept: the request becomes `Failed`, rent
+		/// owed so far is paid, the address and capacity are released, queued operations
+		/// dropped and the rest of the prepayment returned to the owner.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a request hosted by the node.
+		/// - `fail_reason`: why, for the owner.
+		///
+		/// Emits `ComputeRequestFailed`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::report_compute_request_failure())]
+		pub fn report_compute_request_failure(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			fail_reason: BoundedStringOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_compute_request_failure(who, node_id, request_id, fail_reason)
+		}
+
+		/// Queues a stop of a running VM for its miner.
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: a `Running` request.
+		///
+		/// Emits `ComputeStopRequested`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::request_compute_stop())]
+		pub fn request_compute_stop(origin: OriginFor<T>, request_id: RequestId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_operation(who, request_id, Operation::Stop)
+		}
+
+		/// Queues a boot of a stopped VM for its miner. The prepayment left must cover
+		/// `RentalPrepayBlocks / 10` blocks.
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: a `Stopped` request.
+		///
+		/// Emits `ComputeBootRequested`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::request_compute_boot())]
+		pub fn request_compute_boot(origin: OriginFor<T>, request_id: RequestId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_operation(who, request_id, Operation::Boot)
+		}
+
+		/// Queues a reboot of a running VM for its miner.
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: a `Running` request.
+		///
+		/// Emits `ComputeRebootRequested`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::request_compute_reboot())]
+		pub fn request_compute_reboot(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_operation(who, request_id, Operation::Reboot)
+		}
+
+		/// Queues a resize of a running or stopped VM for its miner. Until it is fulfilled the
+		/// node reserves the larger of both plans; the new price applies once it is fulfilled.
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: a `Running` or `Stopped` request.
+		/// - `new_plan_id`: an active plan other than the current one that fits on the node.
+		///
+		/// Emits `ComputeResizeRequested`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::request_compute_resize())]
+		pub fn request_compute_resize(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+			new_plan_id: PlanId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_operation(who, request_id, Operation::Resize(new_plan_id))
+		}
+
+		/// Deletes a request. One with a VM (`InProgress`, `Running`, `Stopped`) is queued for its
+		/// miner; one without (`Pending`, `Cancelled`, `Failed`) is removed at once and any
+		/// prepayment returned.
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: the request.
+		///
+		/// Emits `ComputeDeletionRequested`, or `ComputeRequestRemoved` when removed at once.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::request_compute_delete())]
+		pub fn request_compute_delete(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_compute_delete(who, request_id)
+		}
+
+		/// Confirms a queued stop: the VM is `Stopped`, rent is settled up to this block and no
+		/// longer charged; a queued reboot is dropped.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a stop queued on this node.
+		///
+		/// Emits `ComputeStopRequestFulfilled`.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::fulfill_stop_request())]
+		pub fn fulfill_stop_request(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_fulfill_stop_request(who, node_id, request_id)
+		}
+
+		/// Confirms a queued boot: the VM is `Running` and charged from this block.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a boot queued on this node.
+		///
+		/// Emits `ComputeBootRequestRemoved`.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::fulfill_boot_request())]
+		pub fn fulfill_boot_request(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_fulfill_boot_request(who, node_id, request_id)
+		}
+
+		/// Confirms a queued reboot; rent is settled up to this block.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a reboot queued on this node.
+		///
+		/// Emits `ComputeRebootRequestFulfilled`.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::fulfill_reboot_request())]
+		pub fn fulfill_reboot_request(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_fulfill_reboot_request(who, node_id, request_id)
+		}
+
+		/// Confirms a queued resize: rent is settled at the old price up to this block, then the
+		/// VM runs on (and is charged for) the new plan.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a resize queued on this node.
+		///
+		/// Emits `ComputeResizeRequestFulfilled`.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::fulfill_resize_request())]
+		pub fn fulfill_resize_request(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_fulfill_resize_request(who, node_id, request_id)
+		}
+
+		/// Confirms a queued deletion: rent is settled, the address goes back to the pool, the
+		/// capacity is freed, the rest of the prepayment is returned and the request removed.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a deletion queued on this node.
+		///
+		/// Emits `ComputeDeletionRequestRemoved`.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::fulfill_deletion_request())]
+		pub fn fulfill_deletion_request(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_fulfill_deletion_request(who, node_id, request_id)
+		}
+
+		/// Cancels a request no miner has taken yet and returns its prepayment. The request stays
+		/// (as `Cancelled`) until its owner deletes it.
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: a `Pending` request.
+		///
+		/// Emits `ComputeRequestCancelled`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::cancel_compute_request())]
+		pub fn cancel_compute_request(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_compute_request(who, request_id)
+		}
+
+		/// Adds free addresses to the IP pool.
+		///
+		/// The dispatch origin must be the admin origin.
+		/// - `ips`: addresses not yet in the pool, without duplicates.
+		///
+		/// Emits `IpsAdded`.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::add_ips(ips.len() as u32))]
+		pub fn add_ips(
+			origin: OriginFor<T>,
+			ips: BoundedVec<IpAddress, T::MaxIpsPerCall>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_add_ips(ips)
+		}
+
+		/// Removes a free address from the IP pool.
+		///
+		/// The dispatch origin must be the admin origin.
+		/// - `ip`: a free address.
+		///
+		/// Emits `IpRemoved`.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::remove_ip())]
+		pub fn remove_ip(origin: OriginFor<T>, ip: IpAddress) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_remove_ip(ip)
+		}
+
+		/// Assigns a specific free address to a VM that is being created (before
+		/// `fulfill_compute_request`, which then keeps it).
+		///
+		/// The dispatch origin must be the admin origin, or _Signed_ by the owner of the node
+		/// hosting the VM.
+		/// - `vm_name`: `vm-<request_id>` of a request on a miner, without an address.
+		/// - `ip`: a free address.
+		///
+		/// Emits `IpAssignedToVm`.
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::assign_ip_to_vm())]
+		pub fn assign_ip_to_vm(
+			origin: OriginFor<T>,
+			vm_name: VmName,
+			ip: IpAddress,
+		) -> DispatchResult {
+			let caller = Self::ensure_admin_or_signed(origin)?;
+			Self::do_assign_ip_to_vm(caller, vm_name, ip)
+		}
+
+		/// Returns the address of a VM that is being created to the pool. Running and stopped
+		/// VMs keep theirs until deleted.
+		///
+		/// The dispatch origin must be the admin origin, or _Signed_ by the owner of the node
+		/// hosting the VM.
+		/// - `vm_name`: `vm-<request_id>` of an `InProgress` request with an address.
+		///
+		/// Emits `IpReleasedFromVm`.
+		#[pallet::call_index(18)]
+		#[pallet::weight(T::WeightInfo::release_ip_from_vm())]
+		pub fn release_ip_from_vm(origin: OriginFor<T>, vm_name: VmName) -> DispatchResult {
+			let caller = Self::ensure_admin_or_signed(origin)?;
+			Self::do_release_ip_from_vm(caller, vm_name)
+		}
+
+		/// Registers a hypervisor node and holds `MinerDeposit` from the caller.
+		///
+		/// The dispatch origin must be _Signed_: the node's owner, paid for its VMs.
+		/// - `node_id`: a new, non-empty id (e.g. the node's libp2p peer id).
+		/// - `capacity`: resources the node offers.
+		/// - `hypervisor_ip`: the hypervisor's address.
+		///
+		/// Emits `MinerNodeRegistered`.
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::register_miner_node())]
+		pub fn register_miner_node(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			capacity: PlanSpec,
+			hypervisor_ip: IpAddress,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_miner_node(who, node_id, capacity, hypervisor_ip)
+		}
+
+		/// Deregisters a node that hosts no requests and returns its deposit.
+		///
+		/// The dispatch origin must be _Signed_ by the node's owner.
+		/// - `node_id`: the node.
+		///
+		/// Emits `MinerNodeDeregistered`.
+		#[pallet::call_index(20)]
+		#[pallet::weight(T::WeightInfo::deregister_miner_node())]
+		pub fn deregister_miner_node(origin: OriginFor<T>, node_id: NodeIdOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_deregister_miner_node(who, node_id)
+		}
+
+		/// Stores the node's latest metrics (informational; never used for money).
+		///
+		/// The dispatch origin must be _Signed_ by the node's owner.
+		/// - `node_id`: the node.
+		/// - `metrics`: the report; `last_updated` is replaced by the current block.
+		///
+		/// Emits `NodeMetricsReported`.
+		#[pallet::call_index(21)]
+		#[pallet::weight(T::WeightInfo::report_node_metrics())]
+		pub fn report_node_metrics(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			metrics: NodeMetricsOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_node_metrics(who, node_id, metrics)
+		}
+
+		/// Creates an active plan with the next plan id.
+		///
+		/// The dispatch origin must be the admin origin.
+		/// - `spec`: the plan's resources.
+		/// - `price_per_block`: rent per block of a running VM; more than zero.
+		///
+		/// Emits `PlanCreated`.
+		#[pallet::call_index(22)]
+		#[pallet::weight(T::WeightInfo::create_plan())]
+		pub fn create_plan(
+			origin: OriginFor<T>,
+			spec: PlanSpec,
+			price_per_block: BalanceOf<T>,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_create_plan(spec, price_per_block).map(|_| ())
+		}
+
+		/// Activates or deactivates a plan. Existing VMs keep running on an inactive plan.
+		///
+		/// The dispatch origin must be the admin origin.
+		/// - `plan_id`: the plan.
+		/// - `active`: whether new requests and resizes may use it.
+		///
+		/// Emits `PlanStatusChanged`.
+		#[pallet::call_index(23)]
+		#[pallet::weight(T::WeightInfo::set_plan_active())]
+		pub fn set_plan_active(
+			origin: OriginFor<T>,
+			plan_id: PlanId,
+			active: bool,
+		) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Self::do_set_plan_active(plan_id, active)
+		}
+
+		/// Adds funds to a request's prepayment (after settling rent owed so far).
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: a request that is not `Cancelled` or `Failed`.
+		/// - `amount`: more than zero.
+		///
+		/// Emits `ComputeRequestToppedUp`.
+		#[pallet::call_index(24)]
+		#[pallet::weight(T::WeightInfo::top_up_compute_request())]
+		pub fn top_up_compute_request(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_top_up_compute_request(who, request_id, amount)
+		}
+
+		/// Pays the miner the rent owed for a running VM up to this block.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a request hosted by the node with rent owed.
+		///
+		/// Emits `ComputePaymentSettled`.
+		#[pallet::call_index(25)]
+		#[pallet::weight(T::WeightInfo::claim_compute_payment())]
+		pub fn claim_compute_payment(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim_compute_payment(who, node_id, request_id)
+		}
+
+		/// Sets whether a node takes new requests; its VMs are not affected.
+		///
+		/// The dispatch origin must be _Signed_ by the node's owner.
+		/// - `node_id`: the node.
+		/// - `status`: `Active` or `Inactive`.
+		///
+		/// Emits `MinerNodeStatusChanged`.
+		#[pallet::call_index(26)]
+		#[pallet::weight(T::WeightInfo::set_miner_node_status())]
+		pub fn set_miner_node_status(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			status: MinerNodeStatus,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_miner_node_status(who, node_id, status)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// `Ok(None)` for the admin origin, `Ok(Some(who))` for a signed one.
+		pub(crate) fn ensure_admin_or_signed(
+			origin: OriginFor<T>,
+		) -> Result<Option<T::AccountId>, DispatchError> {
+			match T::AdminOrigin::try_origin(origin) {
+				Ok(_) => Ok(None),
+				Err(origin) => Ok(Some(ensure_signed(origin)?)),
+			}
+		}
+
+		/// Checks the configuration constants; run by `integrity_test`.
+		pub fn do_integrity_test() {
+			use frame_support::traits::fungible::Inspect;
+			use sp_runtime::traits::Zero;
+			assert!(T::MaxNodeIdLen::get() > 0, "MaxNodeIdLen must be positive");
+			assert!(T::MaxStringLen::get() > 0, "MaxStringLen must be positive");
+			assert!(T::MaxIpsPerCall::get() > 0, "MaxIpsPerCall must be positive");
+			assert!(
+				T::MaxIpsPerCall::get() <= T::MaxIpPoolSize::get(),
+				"MaxIpsPerCall must not exceed MaxIpPoolSize"
+			);
+			assert!(T::MaxPlans::get() > 0, "MaxPlans must be positive");
+			assert!(T::MaxRequestsPerUser::get() > 0, "MaxRequestsPerUser must be positive");
+			assert!(T::MaxRequestsPerMiner::get() > 0, "MaxRequestsPerMiner must be positive");
+			assert!(T::MaxExpiriesPerBlock::get() > 0, "MaxExpiriesPerBlock must be positive");
+			assert!(!T::RentalPrepayBlocks::get().is_zero(), "RentalPrepayBlocks must be positive");
+			// The deposit keeps the miner's account alive, so rent can always be paid into it.
+			assert!(
+				T::MinerDeposit::get() >= T::Currency::minimum_balance(),
+				"MinerDeposit must be at least the existential deposit"
+			);
+		}
+	}
+}
+
+/// Owner operations queued for the hosting miner.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Operation {
+	Stop,
+	Boot,
+	Reboot,
+	Resize(PlanId),
+}
