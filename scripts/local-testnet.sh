@@ -194,7 +194,7 @@ start() {
 		nohup "$NODE_BIN" --chain local "--$name" --validator \
 			--base-path "$DIR/$name" \
 			--node-key "${NODE_KEYS[$i]}" \
-			--port $((P2P_PORT + i)) --listen-addr "/ip4/127.0.0.1/tcp/$((P2P_PORT + i))" \
+			--listen-addr "/ip4/127.0.0.1/tcp/$((P2P_PORT + i))" \
 			--rpc-port $((RPC_PORT + i)) --rpc-cors all \
 			--prometheus-port $((PROMETHEUS_PORT + i)) \
 			--no-mdns \

@@ -47,16 +47,27 @@ fn dev_chain_finalizes_and_serves_rpc() {
 	assert_eq!(properties["tokenDecimals"], json!(12));
 }
 
+/// A fixed libp2p secret for validator `index`; validators of a non-dev chain need one.
+fn node_key(index: u8) -> String {
+	format!("{:064x}", u32::from(index) + 1)
+}
+
 #[test]
 fn local_network_of_four_validators_finalizes() {
-	let alice = Node::start("alice", &["--chain", "local", "--alice", "--validator"]);
+	let key = node_key(0);
+	let alice =
+		Node::start("alice", &["--chain", "local", "--alice", "--validator", "--node-key", &key]);
 	alice.wait_ready(Duration::from_secs(60));
 	let bootnode = format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port, alice.peer_id());
 	let others: Vec<Node> = ["bob", "charlie", "dave"]
 		.iter()
-		.map(|who| {
-			let flag = format!("--{who}");
-			Node::start(who, &["--chain", "local", &flag, "--validator", "--bootnodes", &bootnode])
+		.zip(1..)
+		.map(|(who, index)| {
+			let (flag, key) = (format!("--{who}"), node_key(index));
+			Node::start(
+				who,
+				&["--chain", "local", &flag, "--validator", "--node-key", &key, "--bootnodes", &bootnode],
+			)
 		})
 		.collect();
 	for node in &others {

@@ -187,7 +187,6 @@ impl Node {
 		command
 			.args(["--no-telemetry", "--no-mdns", "--rpc-methods", "unsafe"])
 			.args(["--rpc-port", &self.rpc_port.to_string()])
-			.args(["--port", &self.p2p_port.to_string()])
 			.args(["--prometheus-port", &self.prometheus_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)])
 			.stdin(Stdio::null())

@@ -47,7 +47,6 @@ impl Node {
 			.args(args)
 			.args(["--tmp", "--no-telemetry", "--no-mdns", "--rpc-methods", "unsafe"])
 			.args(["--rpc-port", &rpc_port.to_string()])
-			.args(["--port", &p2p_port.to_string()])
 			.args(["--prometheus-port", &prometheus_port.to_string()])
 			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
 			.stdout(Stdio::null())

@@ -280,9 +280,14 @@ mod benchmarks {
 			.expect("queues");
 		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
 			.expect("queues");
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Resize(large))
-			.expect("queues");
+		Compute::<T>::do_request_operation(
+			vm.owner.clone(),
+			vm.request_id,
+			Operation::Resize(large),
+		)
+		.expect("queues");
 		Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
+		advance::<T>(RUN_BLOCKS);
 		let miner_before = T::Currency::balance(&vm.miner);
 
 		#[extrinsic_call]
@@ -291,7 +296,10 @@ mod benchmarks {
 		assert_eq!(status::<T>(&vm.owner, vm.request_id), ComputeRequestStatus::Failed);
 		assert!(T::Currency::balance(&vm.miner) > miner_before);
 		assert!(!MinerComputeResizeRequests::<T>::contains_key(&vm.node, vm.request_id));
-		assert_eq!(T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner), 0u32.into());
+		assert_eq!(
+			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
+			0u32.into()
+		);
 	}
 
 	#[benchmark]
@@ -401,8 +409,12 @@ mod benchmarks {
 		let small = plan::<T>(1);
 		let large = plan::<T>(2);
 		let vm = running::<T>(small);
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Resize(large))
-			.expect("queues");
+		Compute::<T>::do_request_operation(
+			vm.owner.clone(),
+			vm.request_id,
+			Operation::Resize(large),
+		)
+		.expect("queues");
 		advance::<T>(RUN_BLOCKS);
 		let mut after = billing::<T>(vm.request_id);
 		let due = Compute::<T>::rent_due(&after, ComputeRequestStatus::Running, block::<T>());
@@ -414,7 +426,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
 
-		assert_eq!(ComputeRequests::<T>::get(&vm.owner, vm.request_id).map(|r| r.plan_id), Some(large));
+		assert_eq!(
+			ComputeRequests::<T>::get(&vm.owner, vm.request_id).map(|r| r.plan_id),
+			Some(large)
+		);
 		assert_eq!(billing::<T>(vm.request_id).price_per_block, after.price_per_block);
 	}
 
@@ -427,8 +442,12 @@ mod benchmarks {
 			.expect("queues");
 		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
 			.expect("queues");
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Resize(large))
-			.expect("queues");
+		Compute::<T>::do_request_operation(
+			vm.owner.clone(),
+			vm.request_id,
+			Operation::Resize(large),
+		)
+		.expect("queues");
 		Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
 		advance::<T>(RUN_BLOCKS);
 
@@ -438,7 +457,10 @@ mod benchmarks {
 		assert!(RequestOwners::<T>::get(vm.request_id).is_none());
 		assert!(!VmIps::<T>::contains_key(vm_name_of(vm.request_id)));
 		assert_eq!(MinerRequestCount::<T>::get(&vm.node), 0);
-		assert_eq!(T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner), 0u32.into());
+		assert_eq!(
+			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
+			0u32.into()
+		);
 	}
 
 	#[benchmark]
@@ -449,7 +471,10 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner.clone()), request_id);
 
 		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Cancelled);
-		assert_eq!(T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &owner), 0u32.into());
+		assert_eq!(
+			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &owner),
+			0u32.into()
+		);
 	}
 
 	#[benchmark]
@@ -467,8 +492,7 @@ mod benchmarks {
 	#[benchmark]
 	fn remove_ip() {
 		let first = v6(u32::MAX / 2);
-		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first]))
-			.expect("room in the pool");
+		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first])).expect("room in the pool");
 		ensure_free_ip::<T>();
 		// Make sure another address comes after it, so the last one moves into its slot.
 		if Compute::<T>::last_free_ip() == Some(first) {
@@ -488,8 +512,7 @@ mod benchmarks {
 		let (miner, node) = miner::<T>(0);
 		let (_, request_id) = in_progress::<T>(plan::<T>(1), 0, &miner, &node);
 		let first = v6(u32::MAX / 2);
-		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first]))
-			.expect("room in the pool");
+		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first])).expect("room in the pool");
 		if Compute::<T>::last_free_ip() == Some(first) {
 			Compute::<T>::push_free_ip(v6(u32::MAX / 2 + 1));
 		}
@@ -590,7 +613,8 @@ mod benchmarks {
 	#[benchmark]
 	fn create_plan() {
 		let plan_id = NextPlanId::<T>::get();
-		let spec = PlanSpec { vcpus: 2, memory_mb: 2048, storage_gb: 20, bandwidth_mbps: 200, gpus: 0 };
+		let spec =
+			PlanSpec { vcpus: 2, memory_mb: 2048, storage_gb: 20, bandwidth_mbps: 200, gpus: 0 };
 
 		#[extrinsic_call]
 		_(RawOrigin::Root, spec, price::<T>());

@@ -53,7 +53,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The rent held up front for a plan: `price_per_block × RentalPrepayBlocks`.
-	pub(crate) fn prepayment_for(price_per_block: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+	pub(crate) fn prepayment_for(
+		price_per_block: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
 		price_per_block
 			.checked_mul(&Self::prepay_blocks())
 			.ok_or_else(|| ArithmeticError::Overflow.into())
@@ -148,10 +150,8 @@ impl<T: Config> Pallet<T> {
 		extra: BalanceOf<T>,
 	) -> RentalBillingOf<T> {
 		let mut after = billing.clone();
-		after.held = after
-			.held
-			.saturating_sub(Self::rent_due(billing, status, now))
-			.saturating_add(extra);
+		after.held =
+			after.held.saturating_sub(Self::rent_due(billing, status, now)).saturating_add(extra);
 		if status == ComputeRequestStatus::Running {
 			after.charged_from = now;
 		}
@@ -167,10 +167,8 @@ impl<T: Config> Pallet<T> {
 			.map(Self::balance_to_blocks)
 			// A zero price never runs out.
 			.unwrap_or_else(|| BlockNumberFor::<T>::max_value());
-		let due = billing
-			.charged_from
-			.saturating_add(covered)
-			.saturating_sub(Self::low_funds_margin());
+		let due =
+			billing.charged_from.saturating_add(covered).saturating_sub(Self::low_funds_margin());
 		due.max(now.saturating_add(One::one()))
 	}
 
@@ -330,8 +328,8 @@ impl<T: Config> Pallet<T> {
 			MinerComputeRequests::<T>::contains_key(&node_id, request_id),
 			Error::<T>::RequestNotAssignedToNode
 		);
-		let request =
-			ComputeRequests::<T>::get(&owner, request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		let request = ComputeRequests::<T>::get(&owner, request_id)
+			.ok_or(Error::<T>::ComputeRequestNotFound)?;
 		let mut billing =
 			RentalPrepayments::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
 		let now = frame_system::Pallet::<T>::block_number();

@@ -35,8 +35,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(!IpVms::<T>::contains_key(ip), "address both free and assigned");
 		}
 		let assigned_count = AssignedIpCount::<T>::get();
-		ensure!(IpVms::<T>::iter().count() as u32 == assigned_count, "IpVms size != AssignedIpCount");
-		ensure!(VmIps::<T>::iter().count() as u32 == assigned_count, "VmIps size != AssignedIpCount");
+		ensure!(
+			IpVms::<T>::iter().count() as u32 == assigned_count,
+			"IpVms size != AssignedIpCount"
+		);
+		ensure!(
+			VmIps::<T>::iter().count() as u32 == assigned_count,
+			"VmIps size != AssignedIpCount"
+		);
 		for (vm_name, ip) in VmIps::<T>::iter() {
 			ensure!(IpVms::<T>::get(ip) == Some(vm_name.clone()), "VmIps and IpVms disagree");
 			let request_id = request_id_of(&vm_name).ok_or("VmIps holds an invalid VM name")?;
@@ -162,7 +168,12 @@ impl<T: Config> Pallet<T> {
 			check(&node_id, request_id, &[Running], "reboot queued for no running VM of the node")?;
 		}
 		for (node_id, request_id, resize) in MinerComputeResizeRequests::<T>::iter() {
-			check(&node_id, request_id, &[Running, Stopped], "resize queued for no VM of the node")?;
+			check(
+				&node_id,
+				request_id,
+				&[Running, Stopped],
+				"resize queued for no VM of the node",
+			)?;
 			ensure!(Plans::<T>::contains_key(resize.new_plan_id), "resize to an unknown plan");
 		}
 		for (node_id, request_id, _) in MinerComputeDeletionRequests::<T>::iter() {

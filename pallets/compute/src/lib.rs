@@ -114,8 +114,7 @@ pub mod pallet {
 	/// Account id of the runtime.
 	pub type AccountIdOf<T> = <T as frame_system::Config>::AccountId;
 	/// Balance of the native currency.
-	pub type BalanceOf<T> =
-		<<T as Config>::Currency as fungible::Inspect<AccountIdOf<T>>>::Balance;
+	pub type BalanceOf<T> = <<T as Config>::Currency as fungible::Inspect<AccountIdOf<T>>>::Balance;
 	/// A miner node's id.
 	pub type NodeIdOf<T> = NodeId<<T as Config>::MaxNodeIdLen>;
 	/// Text bounded by `MaxStringLen`.
@@ -406,7 +405,11 @@ pub mod pallet {
 			reason: BoundedStringOf<T>,
 		},
 		/// The owner cancelled a pending request; `refunded` left the hold.
-		ComputeRequestCancelled { request_id: RequestId, owner: T::AccountId, refunded: BalanceOf<T> },
+		ComputeRequestCancelled {
+			request_id: RequestId,
+			owner: T::AccountId,
+			refunded: BalanceOf<T>,
+		},
 		/// A request without a VM (pending, cancelled or failed) was removed by its owner.
 		ComputeRequestRemoved { request_id: RequestId, owner: T::AccountId },
 		/// The owner asked the miner to stop the VM.
@@ -435,7 +438,11 @@ pub mod pallet {
 			owner: T::AccountId,
 		},
 		/// The miner booted the VM; it is charged again from this block.
-		ComputeBootRequestRemoved { node_id: NodeIdOf<T>, request_id: RequestId, owner: T::AccountId },
+		ComputeBootRequestRemoved {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+		},
 		/// The miner rebooted the VM.
 		ComputeRebootRequestFulfilled {
 			node_id: NodeIdOf<T>,
@@ -1172,8 +1179,12 @@ pub mod pallet {
 /// Owner operations queued for the hosting miner.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Operation {
+	/// Stop a running VM.
 	Stop,
+	/// Boot a stopped VM.
 	Boot,
+	/// Reboot a running VM.
 	Reboot,
+	/// Move the VM to another plan.
 	Resize(PlanId),
 }

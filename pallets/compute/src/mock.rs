@@ -161,8 +161,11 @@ impl ExtBuilder {
 			Compute::do_try_state().expect("invariants hold after the test");
 			check_holds();
 			assert_eq!(pallet_balances::TotalIssuance::<Test>::get(), issuance);
-			let total: Balance =
-				(0..=POOR).map(|who| <Balances as frame_support::traits::fungible::Inspect<_>>::total_balance(&who)).sum();
+			let total: Balance = (0..=POOR)
+				.map(|who| {
+					<Balances as frame_support::traits::fungible::Inspect<_>>::total_balance(&who)
+				})
+				.sum();
 			assert_eq!(total, issuance, "balances sum to the total issuance");
 		})
 	}

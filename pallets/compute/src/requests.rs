@@ -11,8 +11,11 @@ use sp_runtime::{traits::Zero, ArithmeticError};
 
 /// A live request hosted by a node whose owner is the caller.
 pub(crate) struct Hosted<T: Config> {
+	/// The request's owner.
 	pub owner: T::AccountId,
+	/// The hosting node.
 	pub node: MinerNodeOf<T>,
+	/// The request.
 	pub request: ComputeRequestOf<T>,
 }
 
@@ -436,8 +439,7 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let Hosted { owner, node, mut request } =
-			Self::hosted_request(&who, &node_id, request_id)?;
+		let Hosted { owner, node, mut request } = Self::hosted_request(&who, &node_id, request_id)?;
 		ensure!(
 			MinerComputeStopRequests::<T>::contains_key(&node_id, request_id),
 			Error::<T>::ComputeStopRequestNotFound

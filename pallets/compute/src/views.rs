@@ -44,10 +44,7 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 		if let Some(from) = free_from {
-			view.free = (from..free_count)
-				.take(limit)
-				.filter_map(FreeIps::<T>::get)
-				.collect();
+			view.free = (from..free_count).take(limit).filter_map(FreeIps::<T>::get).collect();
 		}
 		let room = limit.saturating_sub(view.free.len());
 		if room > 0 {

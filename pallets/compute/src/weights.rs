@@ -139,8 +139,7 @@ macro_rules! db_weights {
 		// FreeIpCount, AssignedIpCount; per address FreeIpIndex, IpVms, FreeIpCount reads and
 		// FreeIps, FreeIpIndex, FreeIpCount writes.
 		fn add_ips(n: u32) -> Weight {
-			$db.reads_writes(2, 0)
-				.saturating_add($db.reads_writes(3, 3).saturating_mul(n as u64))
+			$db.reads_writes(2, 0).saturating_add($db.reads_writes(3, 3).saturating_mul(n as u64))
 		}
 		// IpVms, FreeIpIndex, FreeIpCount, last FreeIps; FreeIpIndex (both), FreeIps (both),
 		// FreeIpCount.
@@ -197,8 +196,7 @@ macro_rules! db_weights {
 		// The bucket r1 w1; per request RentalPrepayments, RequestOwners, ComputeRequests, stop
 		// and deletion queues reads and RentalPrepayments, stop queue writes.
 		fn process_rental_expiries(n: u32) -> Weight {
-			$db.reads_writes(1, 1)
-				.saturating_add($db.reads_writes(5, 2).saturating_mul(n as u64))
+			$db.reads_writes(1, 1).saturating_add($db.reads_writes(5, 2).saturating_mul(n as u64))
 		}
 	};
 }

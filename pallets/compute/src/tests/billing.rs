@@ -187,7 +187,10 @@ fn low_prepayment_queues_a_stop_and_the_miner_is_paid_at_most_the_hold() {
 		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY);
 
 		// Booting needs 10 blocks of rent: top up first.
-		assert_noop!(Compute::request_compute_boot(signed(ALICE), id), Error::<Test>::PrepaymentTooLow);
+		assert_noop!(
+			Compute::request_compute_boot(signed(ALICE), id),
+			Error::<Test>::PrepaymentTooLow
+		);
 		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 20));
 		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
 	});
@@ -258,12 +261,18 @@ fn top_up_pending_request_and_errors() {
 		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 50));
 		assert_eq!(prepayment(id), SMALL_PREPAY + 50);
 		assert_eq!(rent_held(ALICE), SMALL_PREPAY + 50);
-		assert_noop!(Compute::top_up_compute_request(signed(ALICE), id, 0), Error::<Test>::ZeroAmount);
+		assert_noop!(
+			Compute::top_up_compute_request(signed(ALICE), id, 0),
+			Error::<Test>::ZeroAmount
+		);
 		assert_noop!(
 			Compute::top_up_compute_request(signed(ALICE), id, ENDOWMENT),
 			Error::<Test>::InsufficientBalance
 		);
-		assert_noop!(Compute::top_up_compute_request(signed(BOB), id, 5), Error::<Test>::NotRequestOwner);
+		assert_noop!(
+			Compute::top_up_compute_request(signed(BOB), id, 5),
+			Error::<Test>::NotRequestOwner
+		);
 		assert_noop!(
 			Compute::top_up_compute_request(signed(ALICE), 7, 5),
 			Error::<Test>::ComputeRequestNotFound

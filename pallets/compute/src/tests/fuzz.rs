@@ -126,7 +126,8 @@ fn metrics(rng: &mut Rng) -> NodeMetricsOf<Test> {
 /// One random call; returns its name and result.
 fn random_call(rng: &mut Rng) -> (&'static str, Result<(), DispatchError>) {
 	use ComputeRequestStatus::*;
-	const WEIGHTS: [u64; 26] = [8, 8, 8, 1, 4, 4, 3, 3, 2, 3, 3, 2, 2, 3, 1, 3, 1, 5, 5, 3, 1, 1, 1, 1, 3, 3];
+	const WEIGHTS: [u64; 26] =
+		[8, 8, 8, 1, 4, 4, 3, 3, 2, 3, 3, 2, 2, 3, 1, 3, 1, 5, 5, 3, 1, 1, 1, 1, 3, 3];
 	let action = weighted(rng, &WEIGHTS);
 	let user = rng.pick(&USERS);
 	let request_id = match action {
@@ -174,24 +175,37 @@ fn random_call(rng: &mut Rng) -> (&'static str, Result<(), DispatchError>) {
 			let caller = if rng.chance(10) { None } else { Some(miner) };
 			(
 				"submit",
-				Compute::do_submit_compute_request_assignment(caller, node_id, plan, request_id, owner),
+				Compute::do_submit_compute_request_assignment(
+					caller, node_id, plan, request_id, owner,
+				),
 			)
 		},
 		2 => {
 			let (miner, node_id) = hosting(rng, request_id);
 			(
 				"fulfil",
-				Compute::do_fulfill_compute_request(miner, node_id, request_id, None, None, Some(5900)),
+				Compute::do_fulfill_compute_request(
+					miner,
+					node_id,
+					request_id,
+					None,
+					None,
+					Some(5900),
+				),
 			)
 		},
 		3 => {
 			let (miner, node_id) = hosting(rng, request_id);
-			("fail", Compute::do_report_compute_request_failure(miner, node_id, request_id, text("x")))
+			(
+				"fail",
+				Compute::do_report_compute_request_failure(miner, node_id, request_id, text("x")),
+			)
 		},
 		4 => ("stop", Compute::do_request_operation(owner, request_id, Operation::Stop)),
 		5 => ("boot", Compute::do_request_operation(owner, request_id, Operation::Boot)),
 		6 => ("reboot", Compute::do_request_operation(owner, request_id, Operation::Reboot)),
-		7 => ("resize", Compute::do_request_operation(owner, request_id, Operation::Resize(plan_id))),
+		7 =>
+			("resize", Compute::do_request_operation(owner, request_id, Operation::Resize(plan_id))),
 		8 => ("delete", Compute::do_request_compute_delete(owner, request_id)),
 		9 => {
 			let (miner, node_id) = hosting(rng, request_id);
@@ -245,7 +259,8 @@ fn random_call(rng: &mut Rng) -> (&'static str, Result<(), DispatchError>) {
 		},
 		21 => {
 			let (miner, node_id) = any_node(rng);
-			let status = if rng.chance(60) { MinerNodeStatus::Active } else { MinerNodeStatus::Inactive };
+			let status =
+				if rng.chance(60) { MinerNodeStatus::Active } else { MinerNodeStatus::Inactive };
 			("node status", Compute::do_set_miner_node_status(miner, node_id, status))
 		},
 		22 => {

@@ -31,7 +31,9 @@ fn detects_a_running_vm_without_address() {
 
 #[test]
 fn detects_wrong_node_usage() {
-	broken(|| MinerNodes::<Test>::mutate(node("n1"), |n| n.as_mut().unwrap().used = PlanSpec::default()));
+	broken(|| {
+		MinerNodes::<Test>::mutate(node("n1"), |n| n.as_mut().unwrap().used = PlanSpec::default())
+	});
 }
 
 #[test]

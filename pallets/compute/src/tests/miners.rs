@@ -8,7 +8,11 @@ fn register_miner_node_holds_the_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
 		let n1 = node("n1");
 		assert_ok!(Compute::register_miner_node(signed(MINER_1), n1.clone(), capacity(), ip4(250)));
-		assert_last(Event::MinerNodeRegistered { node_id: n1.clone(), owner: MINER_1, deposit: MINER_DEPOSIT });
+		assert_last(Event::MinerNodeRegistered {
+			node_id: n1.clone(),
+			owner: MINER_1,
+			deposit: MINER_DEPOSIT,
+		});
 		let node = MinerNodes::<Test>::get(&n1).unwrap();
 		assert_eq!(node.owner, MINER_1);
 		assert_eq!(node.capacity, capacity());
@@ -71,8 +75,15 @@ fn deregister_returns_the_deposit() {
 fn set_miner_node_status_stops_new_work_only() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
-		assert_ok!(Compute::set_miner_node_status(signed(MINER_1), n1.clone(), MinerNodeStatus::Inactive));
-		assert_last(Event::MinerNodeStatusChanged { node_id: n1.clone(), status: MinerNodeStatus::Inactive });
+		assert_ok!(Compute::set_miner_node_status(
+			signed(MINER_1),
+			n1.clone(),
+			MinerNodeStatus::Inactive
+		));
+		assert_last(Event::MinerNodeStatusChanged {
+			node_id: n1.clone(),
+			status: MinerNodeStatus::Inactive,
+		});
 		// Its VM keeps running and can be operated.
 		assert_ok!(Compute::request_compute_reboot(signed(ALICE), id));
 		assert_ok!(Compute::fulfill_reboot_request(signed(MINER_1), n1.clone(), id));

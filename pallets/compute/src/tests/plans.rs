@@ -13,7 +13,10 @@ fn create_plan_with_the_next_id() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Compute::create_plan(root(), spec(), 3));
 		assert_last(Event::PlanCreated { plan_id: 2, spec: spec(), price_per_block: 3 });
-		assert_eq!(Plans::<Test>::get(2), Some(Plan { spec: spec(), price_per_block: 3, active: true }));
+		assert_eq!(
+			Plans::<Test>::get(2),
+			Some(Plan { spec: spec(), price_per_block: 3, active: true })
+		);
 		assert_eq!(NextPlanId::<Test>::get(), 3);
 	});
 }
@@ -40,6 +43,9 @@ fn set_plan_active_toggles_new_use_only() {
 		assert_eq!(status(id), ComputeRequestStatus::Running);
 		assert_ok!(Compute::set_plan_active(root(), SMALL, true));
 		assert_noop!(Compute::set_plan_active(root(), 9, true), Error::<Test>::PlanNotFound);
-		assert_noop!(Compute::set_plan_active(signed(ALICE), SMALL, true), DispatchError::BadOrigin);
+		assert_noop!(
+			Compute::set_plan_active(signed(ALICE), SMALL, true),
+			DispatchError::BadOrigin
+		);
 	});
 }

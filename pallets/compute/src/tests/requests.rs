@@ -106,7 +106,13 @@ fn submit_assignment_by_miner_and_by_root() {
 		assert_eq!(MinerRequestCount::<Test>::get(&n1), 1);
 
 		let second = create(BOB, LARGE);
-		assert_ok!(Compute::submit_compute_request_assignment(root(), n1.clone(), LARGE, second, BOB));
+		assert_ok!(Compute::submit_compute_request_assignment(
+			root(),
+			n1.clone(),
+			LARGE,
+			second,
+			BOB
+		));
 		assert_last(Event::ComputeRequestSubmitted {
 			miner_node_id: n1.clone(),
 			request_id: second,
@@ -136,14 +142,31 @@ fn submit_assignment_errors() {
 		assert_noop!(submit(MINER_1, &n1, SMALL, 77, ALICE), Error::<Test>::ComputeRequestNotFound);
 		assert_noop!(submit(MINER_1, &n1, SMALL, id, BOB), Error::<Test>::OwnerMismatch);
 		assert_noop!(submit(MINER_1, &n1, LARGE, id, ALICE), Error::<Test>::PlanMismatch);
-		assert_noop!(submit(MINER_1, &node("nx"), SMALL, id, ALICE), Error::<Test>::MinerNodeNotFound);
+		assert_noop!(
+			submit(MINER_1, &node("nx"), SMALL, id, ALICE),
+			Error::<Test>::MinerNodeNotFound
+		);
 		assert_noop!(submit(MINER_2, &n1, SMALL, id, ALICE), Error::<Test>::NotMinerNodeOwner);
-		assert_ok!(Compute::set_miner_node_status(signed(MINER_1), n1.clone(), MinerNodeStatus::Inactive));
+		assert_ok!(Compute::set_miner_node_status(
+			signed(MINER_1),
+			n1.clone(),
+			MinerNodeStatus::Inactive
+		));
 		assert_noop!(submit(MINER_1, &n1, SMALL, id, ALICE), Error::<Test>::MinerNodeNotActive);
-		assert_ok!(Compute::set_miner_node_status(signed(MINER_1), n1.clone(), MinerNodeStatus::Active));
+		assert_ok!(Compute::set_miner_node_status(
+			signed(MINER_1),
+			n1.clone(),
+			MinerNodeStatus::Active
+		));
 
 		// The owner asked for n2.
-		assert_ok!(Compute::create_compute_request(signed(BOB), SMALL, image(), None, Some(n2.clone())));
+		assert_ok!(Compute::create_compute_request(
+			signed(BOB),
+			SMALL,
+			image(),
+			None,
+			Some(n2.clone())
+		));
 		assert_noop!(submit(MINER_1, &n1, SMALL, 1, BOB), Error::<Test>::MinerPreferenceMismatch);
 		assert_ok!(submit(MINER_2, &n2, SMALL, 1, BOB));
 		assert_noop!(submit(MINER_2, &n2, SMALL, 1, BOB), Error::<Test>::InvalidRequestStatus);
@@ -152,7 +175,10 @@ fn submit_assignment_errors() {
 		let large: Vec<_> = (0..3).map(|_| create(CHARLIE, LARGE)).collect();
 		assert_ok!(submit(MINER_1, &n1, LARGE, large[0], CHARLIE));
 		assert_ok!(submit(MINER_1, &n1, LARGE, large[1], CHARLIE));
-		assert_noop!(submit(MINER_1, &n1, LARGE, large[2], CHARLIE), Error::<Test>::InsufficientCapacity);
+		assert_noop!(
+			submit(MINER_1, &n1, LARGE, large[2], CHARLIE),
+			Error::<Test>::InsufficientCapacity
+		);
 		// Count: n3 takes at most three requests.
 		let n3 = register(MINER_1, "n3");
 		let more = create(ALICE, SMALL);
@@ -180,7 +206,12 @@ fn fulfill_compute_request_takes_an_ip_and_runs() {
 			Some(5901),
 		));
 		// The last free address is taken first.
-		assert_last(Event::ComputeRequestFulfilled { node_id: n1.clone(), request_id: id, owner: ALICE, ip: ip4(4) });
+		assert_last(Event::ComputeRequestFulfilled {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+			ip: ip4(4),
+		});
 		assert_eq!(status(id), ComputeRequestStatus::Running);
 		assert_eq!(VmIps::<Test>::get(vm_name_of(id)), Some(ip4(4)));
 		assert_eq!(IpVms::<Test>::get(ip4(4)), Some(vm_name_of(id)));
@@ -206,7 +237,12 @@ fn fulfill_compute_request_keeps_a_preassigned_ip() {
 		assign(MINER_1, &n1, id);
 		assert_ok!(Compute::assign_ip_to_vm(root(), vm_name_of(id), ip4(2)));
 		fulfil(MINER_1, &n1, id);
-		assert_last(Event::ComputeRequestFulfilled { node_id: n1, request_id: id, owner: ALICE, ip: ip4(2) });
+		assert_last(Event::ComputeRequestFulfilled {
+			node_id: n1,
+			request_id: id,
+			owner: ALICE,
+			ip: ip4(2),
+		});
 		assert_eq!(AssignedIpCount::<Test>::get(), 1);
 	});
 }
@@ -218,7 +254,14 @@ fn fulfill_compute_request_errors() {
 		let n2 = register(MINER_1, "n2");
 		let id = create(ALICE, SMALL);
 		let fulfil_on = |who: AccountId, node_id: &NodeIdOf<Test>, request_id| {
-			Compute::fulfill_compute_request(signed(who), node_id.clone(), request_id, None, None, None)
+			Compute::fulfill_compute_request(
+				signed(who),
+				node_id.clone(),
+				request_id,
+				None,
+				None,
+				None,
+			)
 		};
 		assert_noop!(fulfil_on(MINER_1, &n1, 5), Error::<Test>::ComputeRequestNotFound);
 		assert_noop!(fulfil_on(MINER_1, &n1, id), Error::<Test>::RequestNotAssignedToNode);
@@ -243,10 +286,18 @@ fn full_lifecycle() {
 
 		run_to_block(5);
 		assert_ok!(Compute::request_compute_stop(signed(ALICE), id));
-		assert_last(Event::ComputeStopRequested { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeStopRequested {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert!(MinerComputeStopRequests::<Test>::contains_key(&n1, id));
 		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1.clone(), id));
-		assert_last(Event::ComputeStopRequestFulfilled { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeStopRequestFulfilled {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert_eq!(status(id), ComputeRequestStatus::Stopped);
 		assert!(!MinerComputeStopRequests::<Test>::contains_key(&n1, id));
 		// A stopped VM keeps its address.
@@ -254,15 +305,31 @@ fn full_lifecycle() {
 
 		run_to_block(8);
 		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
-		assert_last(Event::ComputeBootRequested { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeBootRequested {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert_ok!(Compute::fulfill_boot_request(signed(MINER_1), n1.clone(), id));
-		assert_last(Event::ComputeBootRequestRemoved { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeBootRequestRemoved {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert_eq!(status(id), ComputeRequestStatus::Running);
 
 		assert_ok!(Compute::request_compute_reboot(signed(ALICE), id));
-		assert_last(Event::ComputeRebootRequested { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeRebootRequested {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert_ok!(Compute::fulfill_reboot_request(signed(MINER_1), n1.clone(), id));
-		assert_last(Event::ComputeRebootRequestFulfilled { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeRebootRequestFulfilled {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert_eq!(status(id), ComputeRequestStatus::Running);
 
 		assert_ok!(Compute::request_compute_resize(signed(ALICE), id, LARGE));
@@ -289,9 +356,17 @@ fn full_lifecycle() {
 		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().price_per_block, LARGE_PRICE);
 
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
-		assert_last(Event::ComputeDeletionRequested { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeDeletionRequested {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1.clone(), id));
-		assert_last(Event::ComputeDeletionRequestRemoved { node_id: n1.clone(), request_id: id, owner: ALICE });
+		assert_last(Event::ComputeDeletionRequestRemoved {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
 		assert_eq!(Compute::compute_request(id), None);
 		assert_eq!(RequestOwners::<Test>::get(id), None);
 		assert_eq!(UserRequestCount::<Test>::get(ALICE), 0);
@@ -347,10 +422,22 @@ fn owner_operation_errors() {
 		let (n1, id) = running(ALICE, SMALL);
 		let pending = create(ALICE, SMALL);
 
-		assert_noop!(Compute::request_compute_stop(signed(ALICE), 42), Error::<Test>::ComputeRequestNotFound);
-		assert_noop!(Compute::request_compute_stop(signed(BOB), id), Error::<Test>::NotRequestOwner);
-		assert_noop!(Compute::request_compute_stop(signed(ALICE), pending), Error::<Test>::InvalidRequestStatus);
-		assert_noop!(Compute::request_compute_boot(signed(ALICE), id), Error::<Test>::InvalidRequestStatus);
+		assert_noop!(
+			Compute::request_compute_stop(signed(ALICE), 42),
+			Error::<Test>::ComputeRequestNotFound
+		);
+		assert_noop!(
+			Compute::request_compute_stop(signed(BOB), id),
+			Error::<Test>::NotRequestOwner
+		);
+		assert_noop!(
+			Compute::request_compute_stop(signed(ALICE), pending),
+			Error::<Test>::InvalidRequestStatus
+		);
+		assert_noop!(
+			Compute::request_compute_boot(signed(ALICE), id),
+			Error::<Test>::InvalidRequestStatus
+		);
 
 		assert_ok!(Compute::request_compute_stop(signed(ALICE), id));
 		assert_noop!(
@@ -362,10 +449,19 @@ fn owner_operation_errors() {
 			Compute::request_compute_reboot(signed(ALICE), id),
 			Error::<Test>::ComputeRebootRequestAlreadyExists
 		);
-		assert_noop!(Compute::request_compute_resize(signed(ALICE), id, 9), Error::<Test>::PlanNotFound);
-		assert_noop!(Compute::request_compute_resize(signed(ALICE), id, SMALL), Error::<Test>::SamePlan);
+		assert_noop!(
+			Compute::request_compute_resize(signed(ALICE), id, 9),
+			Error::<Test>::PlanNotFound
+		);
+		assert_noop!(
+			Compute::request_compute_resize(signed(ALICE), id, SMALL),
+			Error::<Test>::SamePlan
+		);
 		assert_ok!(Compute::set_plan_active(root(), LARGE, false));
-		assert_noop!(Compute::request_compute_resize(signed(ALICE), id, LARGE), Error::<Test>::PlanNotActive);
+		assert_noop!(
+			Compute::request_compute_resize(signed(ALICE), id, LARGE),
+			Error::<Test>::PlanNotActive
+		);
 		assert_ok!(Compute::set_plan_active(root(), LARGE, true));
 		assert_ok!(Compute::request_compute_resize(signed(ALICE), id, LARGE));
 		assert_noop!(
@@ -409,7 +505,13 @@ fn resize_needs_and_reserves_capacity() {
 		assert_ok!(Compute::request_compute_resize(signed(BOB), bob, LARGE));
 		let again = create(CHARLIE, SMALL);
 		assert_noop!(
-			Compute::submit_compute_request_assignment(signed(MINER_1), n1.clone(), SMALL, again, CHARLIE),
+			Compute::submit_compute_request_assignment(
+				signed(MINER_1),
+				n1.clone(),
+				SMALL,
+				again,
+				CHARLIE
+			),
 			Error::<Test>::InsufficientCapacity
 		);
 	});
@@ -486,7 +588,10 @@ fn report_failure_of_a_running_vm_releases_everything() {
 			Compute::report_compute_request_failure(signed(MINER_1), n1.clone(), id, text("again")),
 			Error::<Test>::RequestNotAssignedToNode
 		);
-		assert_noop!(Compute::top_up_compute_request(signed(ALICE), id, 10), Error::<Test>::InvalidRequestStatus);
+		assert_noop!(
+			Compute::top_up_compute_request(signed(ALICE), id, 10),
+			Error::<Test>::InvalidRequestStatus
+		);
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
 		assert_last(Event::ComputeRequestRemoved { request_id: id, owner: ALICE });
 		assert_eq!(UserRequestCount::<Test>::get(ALICE), 0);
@@ -499,7 +604,12 @@ fn report_failure_before_fulfilment() {
 		let n1 = register(MINER_1, "n1");
 		let id = create(ALICE, SMALL);
 		assign(MINER_1, &n1, id);
-		assert_ok!(Compute::report_compute_request_failure(signed(MINER_1), n1.clone(), id, text("no image")));
+		assert_ok!(Compute::report_compute_request_failure(
+			signed(MINER_1),
+			n1.clone(),
+			id,
+			text("no image")
+		));
 		assert_eq!(status(id), ComputeRequestStatus::Failed);
 		assert_eq!(free(ALICE), ENDOWMENT);
 		assert_eq!(MinerRequestCount::<Test>::get(&n1), 0);
@@ -511,12 +621,25 @@ fn cancel_pending_request() {
 	ExtBuilder::default().build_and_execute(|| {
 		let id = create(ALICE, SMALL);
 		assert_ok!(Compute::cancel_compute_request(signed(ALICE), id));
-		assert_last(Event::ComputeRequestCancelled { request_id: id, owner: ALICE, refunded: SMALL_PREPAY });
+		assert_last(Event::ComputeRequestCancelled {
+			request_id: id,
+			owner: ALICE,
+			refunded: SMALL_PREPAY,
+		});
 		assert_eq!(status(id), ComputeRequestStatus::Cancelled);
 		assert_eq!(free(ALICE), ENDOWMENT);
-		assert_noop!(Compute::cancel_compute_request(signed(ALICE), id), Error::<Test>::InvalidRequestStatus);
-		assert_noop!(Compute::cancel_compute_request(signed(BOB), id), Error::<Test>::NotRequestOwner);
-		assert_noop!(Compute::cancel_compute_request(signed(ALICE), 9), Error::<Test>::ComputeRequestNotFound);
+		assert_noop!(
+			Compute::cancel_compute_request(signed(ALICE), id),
+			Error::<Test>::InvalidRequestStatus
+		);
+		assert_noop!(
+			Compute::cancel_compute_request(signed(BOB), id),
+			Error::<Test>::NotRequestOwner
+		);
+		assert_noop!(
+			Compute::cancel_compute_request(signed(ALICE), 9),
+			Error::<Test>::ComputeRequestNotFound
+		);
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
 		assert_last(Event::ComputeRequestRemoved { request_id: id, owner: ALICE });
 		assert_eq!(Compute::compute_request(id), None);
@@ -557,7 +680,13 @@ fn signed_calls_reject_unsigned_origins() {
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Compute::submit_compute_request_assignment(RuntimeOrigin::none(), node("n1"), SMALL, 0, ALICE),
+			Compute::submit_compute_request_assignment(
+				RuntimeOrigin::none(),
+				node("n1"),
+				SMALL,
+				0,
+				ALICE
+			),
 			DispatchError::BadOrigin
 		);
 	});

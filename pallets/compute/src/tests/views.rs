@@ -90,8 +90,18 @@ fn plans_in_id_order() {
 		assert_eq!(
 			page.items,
 			vec![
-				PlanView { plan_id: 0, spec: plan_spec(SMALL), price_per_block: SMALL_PRICE, active: true },
-				PlanView { plan_id: 1, spec: plan_spec(LARGE), price_per_block: LARGE_PRICE, active: false },
+				PlanView {
+					plan_id: 0,
+					spec: plan_spec(SMALL),
+					price_per_block: SMALL_PRICE,
+					active: true
+				},
+				PlanView {
+					plan_id: 1,
+					spec: plan_spec(LARGE),
+					price_per_block: LARGE_PRICE,
+					active: false
+				},
 			]
 		);
 		let page = Compute::plans(Some(0), Some(1));
