@@ -14,7 +14,10 @@ scripts/setup.sh
 step "build compute-node"
 cargo build --locked --profile "$PROFILE" -p compute-node
 
-step "workspace tests"
+step "workspace tests: unit, RPC and end-to-end against the built node"
 cargo test --locked --profile "$PROFILE" --workspace
+
+step "pallet benchmarks run as tests"
+SKIP_WASM_BUILD=1 cargo test --locked --profile "$PROFILE" -p pallet-compute --features runtime-benchmarks
 
 step "done in $(( $(date +%s) - start ))s"

@@ -166,7 +166,7 @@ impl<T: Config> Pallet<T> {
 			.checked_div(&billing.price_per_block)
 			.map(Self::balance_to_blocks)
 			// A zero price never runs out.
-			.unwrap_or_else(|| BlockNumberFor::<T>::max_value());
+			.unwrap_or_else(BlockNumberFor::<T>::max_value);
 		let due =
 			billing.charged_from.saturating_add(covered).saturating_sub(Self::low_funds_margin());
 		due.max(now.saturating_add(One::one()))

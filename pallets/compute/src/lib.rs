@@ -44,7 +44,7 @@
 //! (moved from the owner's hold to the miner's free balance) by every call that touches the
 //! request and by the miner's `claim_compute_payment`. `Pending`, `InProgress` and `Stopped`
 //! requests are not charged. A resize changes the price from the block it is fulfilled in.
-//! When a running VM's prepayment can no longer cover `RentalPrepayBlocks / 10` more blocks, a
+//! When a running VM's prepayment covers only `RentalPrepayBlocks / 10` more blocks or fewer, a
 //! stop is queued for it automatically (`ComputeRentalFundsLow`). Cancelling, deleting or
 //! failing a request returns whatever is left on hold. Nothing here creates or destroys funds.
 //!
@@ -98,7 +98,7 @@ pub const LOG_TARGET: &str = "runtime::compute";
 pub const EXPIRY_PROBE_BLOCKS: u32 = 4;
 
 /// The divisor of `RentalPrepayBlocks` that gives the low-funds margin: a running VM is queued
-/// for stop once its prepayment covers fewer than `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` blocks.
+/// for stop once its prepayment covers at most `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` blocks.
 pub const LOW_FUNDS_DIVISOR: u32 = 10;
 
 #[frame_support::pallet]
@@ -472,7 +472,7 @@ pub mod pallet {
 			miner: T::AccountId,
 			amount: BalanceOf<T>,
 		},
-		/// The prepayment of a running VM covers fewer than `RentalPrepayBlocks / 10` more
+		/// The prepayment of a running VM covers at most `RentalPrepayBlocks / 10` more
 		/// blocks; a stop was queued unless one (or a deletion) already was.
 		ComputeRentalFundsLow {
 			node_id: NodeIdOf<T>,
@@ -529,7 +529,7 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The amount must be more than zero.
 		ZeroAmount,
-		/// The prepayment left cannot keep the VM running for `RentalPrepayBlocks / 10` blocks;
+		/// The prepayment left covers at most `RentalPrepayBlocks / 10` blocks of running;
 		/// top it up first.
 		PrepaymentTooLow,
 		/// No rent is owed for this request now.
@@ -763,7 +763,7 @@ pub mod pallet {
 			Self::do_request_operation(who, request_id, Operation::Stop)
 		}
 
-		/// Queues a boot of a stopped VM for its miner. The prepayment left must cover
+		/// Queues a boot of a stopped VM for its miner. The prepayment left must cover more than
 		/// `RentalPrepayBlocks / 10` blocks.
 		///
 		/// The dispatch origin must be _Signed_ by the request's owner.

@@ -1,5 +1,7 @@
 //! Test runtime: System, Balances and Compute with small limits, so every bound is reachable.
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 use crate as pallet_compute;
 use crate::{IpAddress, PlanSpec};
 use frame_support::{

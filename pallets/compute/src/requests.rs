@@ -342,7 +342,7 @@ impl<T: Config> Pallet<T> {
 					Error::<T>::ComputeBootRequestAlreadyExists
 				);
 				ensure!(
-					billing.held >= Self::low_funds_amount(billing.price_per_block),
+					billing.held > Self::low_funds_amount(billing.price_per_block),
 					Error::<T>::PrepaymentTooLow
 				);
 			},

@@ -455,7 +455,11 @@ pub struct MinerNode<AccountId, Balance, BlockNumber> {
 )]
 #[scale_info(skip_type_params(StringLen))]
 #[codec(mel_bound(BlockNumber: MaxEncodedLen))]
-pub struct NodeMetricsData<BlockNumber: Member, StringLen: Get<u32>> {
+pub struct NodeMetricsData<BlockNumber, StringLen>
+where
+	BlockNumber: Member,
+	StringLen: Get<u32>,
+{
 	/// CPU model name.
 	pub cpu_model: BoundedString<StringLen>,
 	/// CPU cores.

@@ -186,12 +186,17 @@ fn low_prepayment_queues_a_stop_and_the_miner_is_paid_at_most_the_hold() {
 		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1.clone(), id));
 		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY);
 
-		// Booting needs 10 blocks of rent: top up first.
+		// Booting needs more than 10 blocks of rent: top up first.
 		assert_noop!(
 			Compute::request_compute_boot(signed(ALICE), id),
 			Error::<Test>::PrepaymentTooLow
 		);
 		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 20));
+		assert_noop!(
+			Compute::request_compute_boot(signed(ALICE), id),
+			Error::<Test>::PrepaymentTooLow
+		);
+		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 2));
 		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
 	});
 }

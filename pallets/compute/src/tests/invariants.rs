@@ -55,3 +55,15 @@ fn detects_a_hold_that_disagrees_with_the_records() {
 fn detects_a_missing_low_funds_check() {
 	broken(|| RentalExpiries::<Test>::remove(91));
 }
+
+#[cfg(feature = "try-runtime")]
+#[test]
+fn try_state_hook_runs_the_checks() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		running(ALICE, SMALL);
+		assert!(<Compute as Hooks<u64>>::try_state(1).is_ok());
+		UserRequestCount::<Test>::insert(ALICE, 3);
+		assert!(<Compute as Hooks<u64>>::try_state(1).is_err());
+	});
+}

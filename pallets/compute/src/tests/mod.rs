@@ -2,6 +2,8 @@
 //! [`ExtBuilder::build_and_execute`], which checks the invariants and the conservation of funds
 //! at its end.
 
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 mod billing;
 mod fuzz;
 mod invariants;
@@ -208,7 +210,7 @@ fn genesis_rejects_duplicate_ips() {
 #[test]
 fn integrity_test_passes() {
 	use frame_support::traits::Hooks;
-	sp_io::TestExternalities::default().execute_with(|| Compute::integrity_test());
+	sp_io::TestExternalities::default().execute_with(Compute::integrity_test);
 }
 
 #[test]
