@@ -6,7 +6,8 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 "$REPO_ROOT/scripts/setup.sh"
-cargo build --locked --profile "$PROFILE" -p compute-node --manifest-path "$REPO_ROOT/Cargo.toml"
+# The whole workspace, as scripts/test.sh builds it, so both share compiled dependencies.
+cargo build --locked --profile "$PROFILE" --workspace --manifest-path "$REPO_ROOT/Cargo.toml"
 
 if [ $# -eq 0 ]; then
 	set -- --tmp

@@ -11,8 +11,10 @@ step() { echo; echo "==> $* (+$(( $(date +%s) - start ))s)"; }
 step "setup"
 scripts/setup.sh
 
-step "build compute-node"
-cargo build --locked --profile "$PROFILE" -p compute-node
+# The whole workspace, as `cargo test --workspace` resolves features for it, so the node and the
+# tests share one set of compiled dependencies.
+step "build the workspace (compute-node, compute-load)"
+cargo build --locked --profile "$PROFILE" --workspace
 
 step "workspace tests: unit, RPC and end-to-end against the built node"
 cargo test --locked --profile "$PROFILE" --workspace

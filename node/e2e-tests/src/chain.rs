@@ -8,6 +8,7 @@ use std::{
 
 use subxt::{
 	dynamic::Value,
+	error::{DispatchError, TransactionEventsError},
 	ext::scale_encode::EncodeAsFields,
 	transactions::DynamicPayload,
 	OnlineClient, SubstrateConfig,
@@ -74,7 +75,8 @@ impl FinalizedTx {
 /// Why a transaction did not end in a finalized block with success.
 #[derive(Debug)]
 pub enum TxError {
-	/// It was dispatched and failed; the module error by name, e.g. `Compute::PlanNotFound`.
+	/// It was dispatched and failed: a pallet's error as `Pallet::Error` (e.g.
+	/// `Compute::PlanNotFound`), any other dispatch error as subxt words it (e.g. `Bad origin.`).
 	Dispatch(String),
 	/// Anything else: rejected by the pool, encoding, connection, timeout.
 	Other(String),
@@ -104,10 +106,14 @@ pub async fn submit_finalized<Fields: EncodeAsFields>(
 	fields: Fields,
 	timeout: Duration,
 ) -> Result<FinalizedTx, TxError> {
-	let other = |what: &str, e: &dyn fmt::Display| TxError::Other(format!("{pallet}::{call}: {what}: {e}"));
+	let other =
+		|what: &str, e: &dyn fmt::Display| TxError::Other(format!("{pallet}::{call}: {what}: {e}"));
 	let payload: DynamicPayload<Fields> = subxt::dynamic::tx(pallet, call, fields);
 	let work = async {
-		let at = client.at_current_block().await.map_err(|e| other("client at finalized head", &e))?;
+		let at = client
+			.at_current_block()
+			.await
+			.map_err(|e| other("client at finalized head", &e))?;
 		let progress = at
 			.transactions()
 			.sign_and_submit_then_watch_default(&payload, signer)
@@ -115,7 +121,10 @@ pub async fn submit_finalized<Fields: EncodeAsFields>(
 			.map_err(|e| other("submit", &e))?;
 		let in_block = progress.wait_for_finalized().await.map_err(|e| other("watch", &e))?;
 		let events = in_block.wait_for_success().await.map_err(|e| match e {
-			subxt::error::TransactionEventsError::ExtrinsicFailed(d) => TxError::Dispatch(d.to_string()),
+			TransactionEventsError::ExtrinsicFailed(DispatchError::Module(e)) => {
+				TxError::Dispatch(e.to_string())
+			},
+			TransactionEventsError::ExtrinsicFailed(e) => TxError::Dispatch(e.to_string()),
 			e => other("events", &e),
 		})?;
 		let block_number =
@@ -135,9 +144,9 @@ pub async fn submit_finalized<Fields: EncodeAsFields>(
 			.collect::<Result<Vec<_>, TxError>>()?;
 		Ok(FinalizedTx { block_hash: in_block.block_hash(), block_number, events })
 	};
-	tokio::time::timeout(timeout, work)
-		.await
-		.map_err(|_| TxError::Other(format!("{pallet}::{call}: not finalized within {timeout:?}")))?
+	tokio::time::timeout(timeout, work).await.map_err(|_| {
+		TxError::Other(format!("{pallet}::{call}: not finalized within {timeout:?}"))
+	})?
 }
 
 /// Reads `pallet::entry(keys…)` at block `at` (the finalized head when `None`): `None` when
@@ -161,5 +170,7 @@ pub async fn storage(
 		.try_fetch(address, keys)
 		.await
 		.map_err(|e| format!("{pallet}::{entry}: {e}"))?;
-	value.map(|v| v.decode().map_err(|e| format!("{pallet}::{entry}: decode: {e}"))).transpose()
+	value
+		.map(|v| v.decode().map_err(|e| format!("{pallet}::{entry}: decode: {e}")))
+		.transpose()
 }

@@ -77,10 +77,11 @@ impl LocalNetwork {
 	/// The usual arguments of validator `i`: `--chain local --<name> --validator`, its node key,
 	/// and the other validators as bootnodes.
 	pub fn validator_args(&self, i: usize) -> Vec<String> {
-		let mut args: Vec<String> = ["--chain", "local", &format!("--{}", VALIDATORS[i]), "--validator"]
-			.iter()
-			.map(|s| s.to_string())
-			.collect();
+		let mut args: Vec<String> =
+			["--chain", "local", &format!("--{}", VALIDATORS[i]), "--validator"]
+				.iter()
+				.map(|s| s.to_string())
+				.collect();
 		args.extend(["--node-key".to_string(), NODE_KEYS[i].to_string()]);
 		args.extend(self.bootnodes_for(i));
 		args
@@ -108,7 +109,10 @@ impl LocalNetwork {
 
 	/// Index of `name` in [`VALIDATORS`].
 	pub fn index(name: &str) -> usize {
-		VALIDATORS.iter().position(|v| *v == name).unwrap_or_else(|| panic!("no validator {name}"))
+		VALIDATORS
+			.iter()
+			.position(|v| *v == name)
+			.unwrap_or_else(|| panic!("no validator {name}"))
 	}
 
 	/// The base path of validator `name`.

@@ -34,8 +34,9 @@ pub fn node_bin() -> PathBuf {
 		candidates.push(PathBuf::from(path));
 	}
 	// Test executables live in `<target>/<profile>/deps/`.
-	if let Some(profile_dir) =
-		std::env::current_exe().ok().and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+	if let Some(profile_dir) = std::env::current_exe()
+		.ok()
+		.and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
 	{
 		candidates.push(profile_dir.join(NODE_BIN_NAME));
 	}
@@ -82,6 +83,8 @@ pub struct Node {
 	exit: Option<ExitStatus>,
 	killed: bool,
 	starts: u32,
+	/// Whether the log is the harness's own temp file, removed on drop (kept on panic).
+	temp_log: bool,
 	/// JSON-RPC port (HTTP and WebSocket).
 	pub rpc_port: u16,
 	/// libp2p port.
@@ -103,17 +106,23 @@ impl Node {
 			exit: None,
 			killed: false,
 			starts: 0,
+			temp_log: false,
 			rpc_port: free_port(),
 			p2p_port: free_port(),
 			prometheus_port: free_port(),
 		}
 	}
 
-	/// Starts `compute-node` with `args` and `--tmp`; the log goes to the system temp dir.
+	/// Starts `compute-node` with `args` and `--tmp`; the log goes to the system temp dir and is
+	/// removed on drop, unless the test is panicking.
 	pub fn start(name: &str, args: &[&str]) -> Node {
-		let log = std::env::temp_dir()
-			.join(format!("compute-e2e-{name}-{}-{}.log", std::process::id(), free_port()));
+		let log = std::env::temp_dir().join(format!(
+			"compute-e2e-{name}-{}-{}.log",
+			std::process::id(),
+			free_port()
+		));
 		let mut node = Node::new(name, args, None, &log);
+		node.temp_log = true;
 		node.spawn();
 		node
 	}
@@ -296,7 +305,11 @@ impl Node {
 
 	/// Hash of the finalized head.
 	pub async fn finalized_hash(&self) -> String {
-		self.rpc("chain_getFinalizedHead", json!([])).await.as_str().expect("hash").to_string()
+		self.rpc("chain_getFinalizedHead", json!([]))
+			.await
+			.as_str()
+			.expect("hash")
+			.to_string()
 	}
 
 	/// Number of the block `hash`.
@@ -319,7 +332,10 @@ impl Node {
 
 	/// Hash of the canonical block at `number`, if the node has it.
 	pub async fn block_hash(&self, number: u64) -> Option<String> {
-		self.rpc("chain_getBlockHash", json!([number])).await.as_str().map(str::to_string)
+		self.rpc("chain_getBlockHash", json!([number]))
+			.await
+			.as_str()
+			.map(str::to_string)
 	}
 
 	/// Waits until the finalized head reaches `number`; returns the finalized number then.
@@ -332,8 +348,11 @@ impl Node {
 				panic!("{} exited ({status})\n--- log tail:\n{}", self.name, self.log_tail(40));
 			}
 			if let Ok(hash) = self.try_rpc("chain_getFinalizedHead", json!([])).await {
-				if let Some(header) =
-					self.try_rpc("chain_getHeader", json!([hash])).await.ok().filter(|h| !h.is_null())
+				if let Some(header) = self
+					.try_rpc("chain_getHeader", json!([hash]))
+					.await
+					.ok()
+					.filter(|h| !h.is_null())
 				{
 					let finalized = hex_u64(header["number"].as_str().unwrap_or("0x0"));
 					if finalized >= number {
@@ -357,5 +376,10 @@ impl Node {
 impl Drop for Node {
 	fn drop(&mut self) {
 		self.kill();
+		if std::thread::panicking() {
+			eprintln!("e2e: log of {}: {}", self.name, self.log.display());
+		} else if self.temp_log {
+			let _ = std::fs::remove_file(&self.log);
+		}
 	}
 }

@@ -15,8 +15,8 @@ impl TestDir {
 	/// Creates `<tmp>/compute-e2e-<name>-<pid>-<nanos>`.
 	pub fn new(name: &str) -> TestDir {
 		let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-		let path = std::env::temp_dir()
-			.join(format!("compute-e2e-{name}-{}-{nanos}", std::process::id()));
+		let path =
+			std::env::temp_dir().join(format!("compute-e2e-{name}-{}-{nanos}", std::process::id()));
 		std::fs::create_dir_all(&path)
 			.unwrap_or_else(|e| panic!("create test dir {}: {e}", path.display()));
 		TestDir { path }

@@ -1,0 +1,290 @@
+//! The whole product on a live dev node: a miner registers a node, a user rents a VM, the miner
+//! claims and fulfils it, reports metrics, and the VM goes through stop → boot → reboot → resize
+//! → delete. Every step is a signed extrinsic from a dev account; every state change is checked
+//! through the `compute_*` JSON-RPC methods, as a dApp would see it.
+
+use std::time::Duration;
+
+use compute_e2e_tests::{
+	connect, dev, submit_finalized, At, Client, FinalizedTx, Node, TxError, Value,
+};
+use serde_json::{json, Value as Json};
+use subxt_signer::sr25519::Keypair;
+
+/// Until the node answers JSON-RPC.
+const READY: Duration = Duration::from_secs(60);
+/// Until a submitted transaction is finalized.
+const TX: Duration = Duration::from_secs(90);
+/// The miner's node id.
+const NODE_ID: &[u8] = b"miner-node-1";
+/// The seeded plans of the dev preset: 0 small, 1 medium.
+const SMALL: u32 = 0;
+const MEDIUM: u32 = 1;
+/// JSON-RPC "invalid params".
+const INVALID_PARAMS: i64 = -32602;
+
+fn hex(bytes: &[u8]) -> String {
+	let digits: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+	format!("0x{digits}")
+}
+
+fn ipv4(octets: [u8; 4]) -> Value {
+	Value::unnamed_variant("V4", [Value::from_bytes(octets)])
+}
+
+fn some(v: Value) -> Value {
+	Value::unnamed_variant("Some", [v])
+}
+
+fn none() -> Value {
+	Value::unnamed_variant("None", [])
+}
+
+fn u(n: u128) -> Value {
+	Value::u128(n)
+}
+
+/// Sends `Compute::call(fields)` signed by `who`; panics with the error if it fails.
+async fn compute(client: &Client, who: &Keypair, call: &str, fields: Vec<Value>) -> FinalizedTx {
+	submit_finalized(client, who, "Compute", call, fields, TX)
+		.await
+		.unwrap_or_else(|e| panic!("Compute::{call}: {e}"))
+}
+
+/// Asserts that the transaction emitted `Compute::event` and returns its fields.
+fn event<'a>(tx: &'a FinalizedTx, event: &str) -> &'a Value {
+	&tx.event("Compute", event)
+		.unwrap_or_else(|| panic!("no Compute::{event} among {:?}", tx.events))
+		.fields
+}
+
+/// A field of an event as a number.
+fn number(fields: &Value, name: &str) -> u128 {
+	fields.at(name).and_then(Value::as_u128).unwrap_or_else(|| panic!("field {name} of {fields:?}"))
+}
+
+/// The request as `compute_getComputeRequest` shows it.
+async fn request(node: &Node, request_id: u64) -> Json {
+	node.rpc("compute_getComputeRequest", json!([request_id])).await
+}
+
+/// The one request the miner hosts, as `compute_getMinerRequests` shows it.
+async fn miner_request(node: &Node) -> Json {
+	let list = node.rpc("compute_getMinerRequests", json!([hex(NODE_ID)])).await;
+	assert_eq!(list.as_array().map(Vec::len), Some(1), "miner requests: {list}");
+	list[0].clone()
+}
+
+async fn assert_invalid_params(node: &Node, method: &str, params: Json, param: &str) {
+	let err = node.try_rpc(method, params.clone()).await.expect_err("malformed params must fail");
+	let text = format!("{err:?}");
+	assert!(text.contains(&INVALID_PARAMS.to_string()), "{method}{params}: {text}");
+	assert!(text.contains(param), "{method}{params}: error does not name `{param}`: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vm_lifecycle_over_extrinsics_and_rpc() {
+	let mut node = Node::start("lifecycle", &["--dev"]);
+	node.wait_ready(READY).await;
+	let client = connect(&node).await;
+	let (miner, user, stranger) = (dev::bob(), dev::charlie(), dev::dave());
+	let user_ss58 = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
+
+	// Unknown ids answer null / empty; malformed parameters name themselves.
+	assert_eq!(node.rpc("compute_getNodeMetrics", json!([hex(NODE_ID)])).await, Json::Null);
+	assert_eq!(node.rpc("compute_getComputeRequest", json!([u64::MAX])).await, Json::Null);
+	assert_eq!(node.rpc("compute_getUserRequests", json!([user_ss58])).await, json!([]));
+	assert_invalid_params(&node, "compute_getNodeMetrics", json!(["zz"]), "nodeId").await;
+	assert_invalid_params(&node, "compute_getUserRequests", json!(["not-ss58"]), "owner").await;
+	assert_invalid_params(&node, "compute_getComputeRequest", json!(["one"]), "requestId").await;
+	assert_invalid_params(&node, "compute_getIpPool", json!([10, "300.0.0.1"]), "startAfter").await;
+	let pool_before = node.rpc("compute_getIpPool", json!([])).await;
+	let free_before = pool_before["freeCount"].as_u64().expect("freeCount");
+	let plans = node.rpc("compute_getPlans", json!([])).await;
+	let small_price: u128 =
+		plans[SMALL as usize]["pricePerBlock"].as_str().and_then(|p| p.parse().ok()).expect("price");
+
+	// The miner registers a node.
+	let capacity = Value::named_composite([
+		("vcpus", u(16)),
+		("memory_mb", u(65_536)),
+		("storage_gb", u(2_000)),
+		("bandwidth_mbps", u(10_000)),
+		("gpus", u(2)),
+	]);
+	let tx = compute(
+		&client,
+		&miner,
+		"register_miner_node",
+		vec![Value::from_bytes(NODE_ID), capacity, ipv4([10, 0, 0, 1])],
+	)
+	.await;
+	event(&tx, "MinerNodeRegistered");
+
+	// The user asks for a small VM.
+	let image = Value::named_composite([
+		("name", Value::from_bytes("ubuntu-24.04")),
+		("image_url", Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi")),
+	]);
+	let tx = compute(&client, &user, "create_compute_request", vec![u(SMALL.into()), image, none(), none()])
+		.await;
+	let request_id = number(event(&tx, "ComputeRequestCreated"), "request_id") as u64;
+	let vm_name = format!("vm-{request_id}");
+	let req = request(&node, request_id).await;
+	assert_eq!(req["status"], "Pending");
+	assert_eq!(req["owner"], user_ss58);
+	assert_eq!(req["selectedImage"]["name"], "ubuntu-24.04");
+	let mine = node.rpc("compute_getUserRequests", json!([user_ss58])).await;
+	assert_eq!(mine.as_array().map(Vec::len), Some(1));
+
+	// The miner claims it, then fulfils it: the VM gets an address from the pool.
+	let tx = compute(
+		&client,
+		&miner,
+		"submit_compute_request_assignment",
+		vec![
+			Value::from_bytes(NODE_ID),
+			u(SMALL.into()),
+			u(request_id.into()),
+			Value::from_bytes(user.public_key().0),
+		],
+	)
+	.await;
+	event(&tx, "ComputeRequestSubmitted");
+	assert_eq!(request(&node, request_id).await["status"], "InProgress");
+
+	let tx = compute(
+		&client,
+		&miner,
+		"fulfill_compute_request",
+		vec![
+			Value::from_bytes(NODE_ID),
+			u(request_id.into()),
+			some(Value::from_bytes("job-1")),
+			some(ipv4([10, 0, 0, 1])),
+			some(u(5901)),
+		],
+	)
+	.await;
+	event(&tx, "ComputeRequestFulfilled");
+	let running_from = tx.block_number;
+	let req = request(&node, request_id).await;
+	assert_eq!(req["status"], "Running");
+	assert_eq!(req["minerId"], hex(NODE_ID));
+	let ip = node.rpc("compute_getVmIp", json!([vm_name])).await;
+	let ip = ip.as_str().expect("the running VM has an address").to_string();
+	let pool = node.rpc("compute_getIpPool", json!([500])).await;
+	assert_eq!(pool["freeCount"].as_u64(), Some(free_before - 1));
+	assert_eq!(pool["assignedCount"].as_u64(), Some(1));
+	assert!(!pool["free"].as_array().expect("free").contains(&json!(ip)), "{ip} still free");
+	assert_eq!(pool["assigned"], json!([{ "vmName": vm_name, "ip": ip }]));
+	let hosted = miner_request(&node).await;
+	assert_eq!(hosted["fulfilled"], true);
+	assert_eq!(hosted["ipAssigned"], json!(ip));
+	assert_eq!(hosted["vncPort"], 5901);
+
+	// Metrics go in and come back out.
+	let metrics = Value::named_composite([
+		("cpu_model", Value::from_bytes("AMD EPYC 9654")),
+		("cpu_cores", u(96)),
+		("memory_total_mb", u(786_432)),
+		("memory_free_mb", u(500_000)),
+		("storage_total_gb", u(30_000)),
+		("storage_free_gb", u(20_000)),
+		("bandwidth_up_mbps", u(10_000)),
+		("bandwidth_down_mbps", u(10_000)),
+		("geolocation", Value::from_bytes("DE-Frankfurt")),
+		("uptime_minutes", u(1_440)),
+		("total_minutes", u(1_500)),
+		("successful_vm_operations", u(42)),
+		("failed_vm_operations", u(1)),
+		("vm_count", u(1)),
+		("latency_ms", u(12)),
+		("last_updated", u(0)),
+	]);
+	let tx = compute(&client, &miner, "report_node_metrics", vec![Value::from_bytes(NODE_ID), metrics])
+		.await;
+	event(&tx, "NodeMetricsReported");
+	let reported = node.rpc("compute_getNodeMetrics", json!([hex(NODE_ID)])).await;
+	assert_eq!(reported["cpuModel"], "AMD EPYC 9654");
+	assert_eq!(reported["geolocation"], "DE-Frankfurt");
+	assert_eq!(reported["vmCount"], 1);
+	assert_eq!(reported["lastUpdated"].as_u64(), Some(tx.block_number));
+
+	// Only the owner operates the request.
+	let err = submit_finalized(&client, &stranger, "Compute", "request_compute_stop", vec![u(request_id.into())], TX)
+		.await
+		.expect_err("a stranger's stop must fail");
+	assert!(matches!(&err, TxError::Dispatch(e) if e == "Compute::NotRequestOwner"), "{err}");
+
+	// Stop: queued for the miner, then fulfilled. The miner was paid for the running blocks.
+	let tx = compute(&client, &user, "request_compute_stop", vec![u(request_id.into())]).await;
+	event(&tx, "ComputeStopRequested");
+	assert_eq!(miner_request(&node).await["pendingOperations"]["stop"], true);
+	let tx = compute(&client, &miner, "fulfill_stop_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+		.await;
+	event(&tx, "ComputeStopRequestFulfilled");
+	let paid: u128 = tx
+		.events
+		.iter()
+		.filter(|e| e.pallet == "Compute" && e.name == "ComputePaymentSettled")
+		.map(|e| number(&e.fields, "amount"))
+		.sum();
+	let running_blocks = u128::from(tx.block_number - running_from);
+	assert!(
+		paid.abs_diff(small_price * running_blocks) <= small_price,
+		"paid {paid} for ~{running_blocks} blocks at {small_price}"
+	);
+	assert_eq!(request(&node, request_id).await["status"], "Stopped");
+	assert_eq!(miner_request(&node).await["pendingOperations"]["stop"], false);
+
+	// Boot.
+	compute(&client, &user, "request_compute_boot", vec![u(request_id.into())]).await;
+	let tx = compute(&client, &miner, "fulfill_boot_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+		.await;
+	event(&tx, "ComputeBootRequestRemoved");
+	assert_eq!(request(&node, request_id).await["status"], "Running");
+
+	// Reboot.
+	compute(&client, &user, "request_compute_reboot", vec![u(request_id.into())]).await;
+	assert_eq!(miner_request(&node).await["pendingOperations"]["reboot"], true);
+	let tx = compute(&client, &miner, "fulfill_reboot_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+		.await;
+	event(&tx, "ComputeRebootRequestFulfilled");
+	assert_eq!(request(&node, request_id).await["status"], "Running");
+
+	// Resize to the medium plan.
+	compute(&client, &user, "request_compute_resize", vec![u(request_id.into()), u(MEDIUM.into())]).await;
+	assert_eq!(miner_request(&node).await["pendingOperations"]["resize"], MEDIUM);
+	let tx = compute(&client, &miner, "fulfill_resize_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+		.await;
+	event(&tx, "ComputeResizeRequestFulfilled");
+	assert_eq!(request(&node, request_id).await["planId"], MEDIUM);
+
+	// A second fulfil of the same operation finds no queued entry.
+	let err = submit_finalized(
+		&client,
+		&miner,
+		"Compute",
+		"fulfill_resize_request",
+		vec![Value::from_bytes(NODE_ID), u(request_id.into())],
+		TX,
+	)
+	.await
+	.expect_err("nothing queued");
+	assert!(matches!(&err, TxError::Dispatch(e) if e == "Compute::ComputeResizeRequestNotFound"), "{err}");
+
+	// Delete: the address returns to the pool and the request is gone.
+	compute(&client, &user, "request_compute_delete", vec![u(request_id.into())]).await;
+	assert_eq!(miner_request(&node).await["pendingOperations"]["delete"], true);
+	let tx = compute(&client, &miner, "fulfill_deletion_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+		.await;
+	event(&tx, "ComputeDeletionRequestRemoved");
+	assert_eq!(request(&node, request_id).await, Json::Null);
+	assert_eq!(node.rpc("compute_getVmIp", json!([vm_name])).await, Json::Null);
+	assert_eq!(node.rpc("compute_getMinerRequests", json!([hex(NODE_ID)])).await, json!([]));
+	let pool = node.rpc("compute_getIpPool", json!([500])).await;
+	assert_eq!(pool["freeCount"].as_u64(), Some(free_before));
+	assert_eq!(pool["assignedCount"].as_u64(), Some(0));
+	assert!(pool["free"].as_array().expect("free").contains(&json!(ip)), "{ip} not back in the pool");
+}
