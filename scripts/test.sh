@@ -17,7 +17,7 @@ step "build the workspace (compute-node, compute-load)"
 cargo build --locked --profile "$PROFILE" --workspace
 
 step "workspace tests: unit, RPC and end-to-end against the built node"
-cargo test --locked --profile "$PROFILE" --workspace
+cargo test --locked --profile "$PROFILE" --workspace --no-fail-fast
 
 step "pallet benchmarks run as tests"
 SKIP_WASM_BUILD=1 cargo test --locked --profile "$PROFILE" -p pallet-compute --features runtime-benchmarks
