@@ -22,10 +22,12 @@
 // 5
 // --wasm-execution
 // compiled
+// --heap-pages
+// 4096
 // --template
 // scripts/frame-weight-template.hbs
 // --output
-// /tmp/weights-quick.rs
+// pallets/compute/src/weights.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -90,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `662`
 		//  Estimated: `3593`
-		// Minimum execution time: 76_203_000 picoseconds.
-		Weight::from_parts(80_249_000, 3593)
+		// Minimum execution time: 75_242_000 picoseconds.
+		Weight::from_parts(80_620_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -109,8 +111,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1501`
 		//  Estimated: `4441`
-		// Minimum execution time: 37_646_000 picoseconds.
-		Weight::from_parts(40_720_000, 4441)
+		// Minimum execution time: 37_245_000 picoseconds.
+		Weight::from_parts(40_530_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -142,8 +144,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10834`
 		//  Estimated: `29094`
-		// Minimum execution time: 115_081_000 picoseconds.
-		Weight::from_parts(120_789_000, 29094)
+		// Minimum execution time: 114_821_000 picoseconds.
+		Weight::from_parts(121_140_000, 29094)
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -191,8 +193,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2837`
 		//  Estimated: `6196`
-		// Minimum execution time: 175_480_000 picoseconds.
-		Weight::from_parts(182_260_000, 6196)
+		// Minimum execution time: 176_051_000 picoseconds.
+		Weight::from_parts(182_441_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
@@ -216,8 +218,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_637_000 picoseconds.
-		Weight::from_parts(103_333_000, 6196)
+		// Minimum execution time: 98_596_000 picoseconds.
+		Weight::from_parts(103_864_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -237,8 +239,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1768`
 		//  Estimated: `4441`
-		// Minimum execution time: 45_968_000 picoseconds.
-		Weight::from_parts(48_962_000, 4441)
+		// Minimum execution time: 45_668_000 picoseconds.
+		Weight::from_parts(48_592_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -262,8 +264,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_136_000 picoseconds.
-		Weight::from_parts(103_013_000, 6196)
+		// Minimum execution time: 98_366_000 picoseconds.
+		Weight::from_parts(103_504_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -289,8 +291,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2650`
 		//  Estimated: `6196`
-		// Minimum execution time: 104_215_000 picoseconds.
-		Weight::from_parts(110_124_000, 6196)
+		// Minimum execution time: 105_496_000 picoseconds.
+		Weight::from_parts(110_333_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -312,8 +314,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 95_562_000 picoseconds.
-		Weight::from_parts(100_379_000, 6196)
+		// Minimum execution time: 96_163_000 picoseconds.
+		Weight::from_parts(100_789_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -339,8 +341,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2671`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_737_000 picoseconds.
-		Weight::from_parts(110_264_000, 6196)
+		// Minimum execution time: 105_957_000 picoseconds.
+		Weight::from_parts(111_175_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -360,8 +362,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10187`
 		//  Estimated: `32607`
-		// Minimum execution time: 85_427_000 picoseconds.
-		Weight::from_parts(89_362_000, 32607)
+		// Minimum execution time: 85_307_000 picoseconds.
+		Weight::from_parts(89_182_000, 32607)
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -383,8 +385,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2631`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_102_000 picoseconds.
-		Weight::from_parts(100_559_000, 6196)
+		// Minimum execution time: 96_383_000 picoseconds.
+		Weight::from_parts(100_980_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -410,8 +412,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11616`
 		//  Estimated: `36120`
-		// Minimum execution time: 159_667_000 picoseconds.
-		Weight::from_parts(166_096_000, 36120)
+		// Minimum execution time: 160_529_000 picoseconds.
+		Weight::from_parts(166_737_000, 36120)
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -461,8 +463,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3006`
 		//  Estimated: `6196`
-		// Minimum execution time: 184_444_000 picoseconds.
-		Weight::from_parts(191_985_000, 6196)
+		// Minimum execution time: 185_054_000 picoseconds.
+		Weight::from_parts(191_003_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 	}
@@ -480,8 +482,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1715`
 		//  Estimated: `4441`
-		// Minimum execution time: 65_497_000 picoseconds.
-		Weight::from_parts(69_733_000, 4441)
+		// Minimum execution time: 65_968_000 picoseconds.
+		Weight::from_parts(69_543_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -500,10 +502,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4818 + n * (5 ±0)`
 		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 26_450_000 picoseconds.
-		Weight::from_parts(50_163_409, 1489)
-			// Standard Error: 11_142
-			.saturating_add(Weight::from_parts(11_229_286, 0).saturating_mul(n.into()))
+		// Minimum execution time: 26_580_000 picoseconds.
+		Weight::from_parts(65_291_198, 1489)
+			// Standard Error: 8_355
+			.saturating_add(Weight::from_parts(10_590_682, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -522,8 +524,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1777`
 		//  Estimated: `3522`
-		// Minimum execution time: 35_493_000 picoseconds.
-		Weight::from_parts(38_407_000, 3522)
+		// Minimum execution time: 35_242_000 picoseconds.
+		Weight::from_parts(37_796_000, 3522)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -551,8 +553,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3411`
 		//  Estimated: `4441`
-		// Minimum execution time: 73_299_000 picoseconds.
-		Weight::from_parts(77_985_000, 4441)
+		// Minimum execution time: 73_298_000 picoseconds.
+		Weight::from_parts(77_816_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -580,8 +582,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1887`
 		//  Estimated: `4441`
-		// Minimum execution time: 48_382_000 picoseconds.
-		Weight::from_parts(51_717_000, 4441)
+		// Minimum execution time: 48_552_000 picoseconds.
+		Weight::from_parts(51_807_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -595,8 +597,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `482`
 		//  Estimated: `3657`
-		// Minimum execution time: 63_004_000 picoseconds.
-		Weight::from_parts(66_679_000, 3657)
+		// Minimum execution time: 62_903_000 picoseconds.
+		Weight::from_parts(66_128_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -614,8 +616,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `790`
 		//  Estimated: `3657`
-		// Minimum execution time: 58_477_000 picoseconds.
-		Weight::from_parts(62_032_000, 3657)
+		// Minimum execution time: 58_447_000 picoseconds.
+		Weight::from_parts(61_371_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -627,8 +629,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 15_844_000 picoseconds.
-		Weight::from_parts(17_506_000, 3657)
+		// Minimum execution time: 15_793_000 picoseconds.
+		Weight::from_parts(17_456_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -640,8 +642,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 11_457_000 picoseconds.
-		Weight::from_parts(13_049_000, 1489)
+		// Minimum execution time: 11_587_000 picoseconds.
+		Weight::from_parts(12_879_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -651,8 +653,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `290`
 		//  Estimated: `3514`
-		// Minimum execution time: 11_808_000 picoseconds.
-		Weight::from_parts(13_170_000, 3514)
+		// Minimum execution time: 11_827_000 picoseconds.
+		Weight::from_parts(13_109_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -674,8 +676,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10889`
 		//  Estimated: `36120`
-		// Minimum execution time: 179_556_000 picoseconds.
-		Weight::from_parts(185_916_000, 36120)
+		// Minimum execution time: 179_777_000 picoseconds.
+		Weight::from_parts(185_906_000, 36120)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -697,8 +699,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2696`
 		//  Estimated: `6196`
-		// Minimum execution time: 90_474_000 picoseconds.
-		Weight::from_parts(95_963_000, 6196)
+		// Minimum execution time: 92_046_000 picoseconds.
+		Weight::from_parts(96_453_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -708,8 +710,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 14_581_000 picoseconds.
-		Weight::from_parts(16_134_000, 3657)
+		// Minimum execution time: 14_602_000 picoseconds.
+		Weight::from_parts(16_054_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -730,10 +732,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `542 + n * (1097 ±0)`
 		//  Estimated: `4503 + n * (3451 ±0)`
-		// Minimum execution time: 3_715_000 picoseconds.
-		Weight::from_parts(4_166_000, 4503)
-			// Standard Error: 29_135
-			.saturating_add(Weight::from_parts(26_783_109, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_776_000 picoseconds.
+		Weight::from_parts(4_146_000, 4503)
+			// Standard Error: 14_406
+			.saturating_add(Weight::from_parts(25_586_335, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -764,8 +766,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `662`
 		//  Estimated: `3593`
-		// Minimum execution time: 76_203_000 picoseconds.
-		Weight::from_parts(80_249_000, 3593)
+		// Minimum execution time: 75_242_000 picoseconds.
+		Weight::from_parts(80_620_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -783,8 +785,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1501`
 		//  Estimated: `4441`
-		// Minimum execution time: 37_646_000 picoseconds.
-		Weight::from_parts(40_720_000, 4441)
+		// Minimum execution time: 37_245_000 picoseconds.
+		Weight::from_parts(40_530_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -816,8 +818,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `10834`
 		//  Estimated: `29094`
-		// Minimum execution time: 115_081_000 picoseconds.
-		Weight::from_parts(120_789_000, 29094)
+		// Minimum execution time: 114_821_000 picoseconds.
+		Weight::from_parts(121_140_000, 29094)
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
@@ -865,8 +867,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2837`
 		//  Estimated: `6196`
-		// Minimum execution time: 175_480_000 picoseconds.
-		Weight::from_parts(182_260_000, 6196)
+		// Minimum execution time: 176_051_000 picoseconds.
+		Weight::from_parts(182_441_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))
 	}
@@ -890,8 +892,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_637_000 picoseconds.
-		Weight::from_parts(103_333_000, 6196)
+		// Minimum execution time: 98_596_000 picoseconds.
+		Weight::from_parts(103_864_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -911,8 +913,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1768`
 		//  Estimated: `4441`
-		// Minimum execution time: 45_968_000 picoseconds.
-		Weight::from_parts(48_962_000, 4441)
+		// Minimum execution time: 45_668_000 picoseconds.
+		Weight::from_parts(48_592_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -936,8 +938,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_136_000 picoseconds.
-		Weight::from_parts(103_013_000, 6196)
+		// Minimum execution time: 98_366_000 picoseconds.
+		Weight::from_parts(103_504_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -963,8 +965,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2650`
 		//  Estimated: `6196`
-		// Minimum execution time: 104_215_000 picoseconds.
-		Weight::from_parts(110_124_000, 6196)
+		// Minimum execution time: 105_496_000 picoseconds.
+		Weight::from_parts(110_333_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -986,8 +988,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 95_562_000 picoseconds.
-		Weight::from_parts(100_379_000, 6196)
+		// Minimum execution time: 96_163_000 picoseconds.
+		Weight::from_parts(100_789_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1013,8 +1015,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2671`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_737_000 picoseconds.
-		Weight::from_parts(110_264_000, 6196)
+		// Minimum execution time: 105_957_000 picoseconds.
+		Weight::from_parts(111_175_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -1034,8 +1036,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `10187`
 		//  Estimated: `32607`
-		// Minimum execution time: 85_427_000 picoseconds.
-		Weight::from_parts(89_362_000, 32607)
+		// Minimum execution time: 85_307_000 picoseconds.
+		Weight::from_parts(89_182_000, 32607)
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1057,8 +1059,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2631`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_102_000 picoseconds.
-		Weight::from_parts(100_559_000, 6196)
+		// Minimum execution time: 96_383_000 picoseconds.
+		Weight::from_parts(100_980_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1084,8 +1086,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `11616`
 		//  Estimated: `36120`
-		// Minimum execution time: 159_667_000 picoseconds.
-		Weight::from_parts(166_096_000, 36120)
+		// Minimum execution time: 160_529_000 picoseconds.
+		Weight::from_parts(166_737_000, 36120)
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
@@ -1135,8 +1137,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3006`
 		//  Estimated: `6196`
-		// Minimum execution time: 184_444_000 picoseconds.
-		Weight::from_parts(191_985_000, 6196)
+		// Minimum execution time: 185_054_000 picoseconds.
+		Weight::from_parts(191_003_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
@@ -1154,8 +1156,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1715`
 		//  Estimated: `4441`
-		// Minimum execution time: 65_497_000 picoseconds.
-		Weight::from_parts(69_733_000, 4441)
+		// Minimum execution time: 65_968_000 picoseconds.
+		Weight::from_parts(69_543_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1174,10 +1176,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4818 + n * (5 ±0)`
 		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 26_450_000 picoseconds.
-		Weight::from_parts(50_163_409, 1489)
-			// Standard Error: 11_142
-			.saturating_add(Weight::from_parts(11_229_286, 0).saturating_mul(n.into()))
+		// Minimum execution time: 26_580_000 picoseconds.
+		Weight::from_parts(65_291_198, 1489)
+			// Standard Error: 8_355
+			.saturating_add(Weight::from_parts(10_590_682, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1196,8 +1198,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1777`
 		//  Estimated: `3522`
-		// Minimum execution time: 35_493_000 picoseconds.
-		Weight::from_parts(38_407_000, 3522)
+		// Minimum execution time: 35_242_000 picoseconds.
+		Weight::from_parts(37_796_000, 3522)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1225,8 +1227,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3411`
 		//  Estimated: `4441`
-		// Minimum execution time: 73_299_000 picoseconds.
-		Weight::from_parts(77_985_000, 4441)
+		// Minimum execution time: 73_298_000 picoseconds.
+		Weight::from_parts(77_816_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
@@ -1254,8 +1256,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1887`
 		//  Estimated: `4441`
-		// Minimum execution time: 48_382_000 picoseconds.
-		Weight::from_parts(51_717_000, 4441)
+		// Minimum execution time: 48_552_000 picoseconds.
+		Weight::from_parts(51_807_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1269,8 +1271,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `482`
 		//  Estimated: `3657`
-		// Minimum execution time: 63_004_000 picoseconds.
-		Weight::from_parts(66_679_000, 3657)
+		// Minimum execution time: 62_903_000 picoseconds.
+		Weight::from_parts(66_128_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -1288,8 +1290,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `790`
 		//  Estimated: `3657`
-		// Minimum execution time: 58_477_000 picoseconds.
-		Weight::from_parts(62_032_000, 3657)
+		// Minimum execution time: 58_447_000 picoseconds.
+		Weight::from_parts(61_371_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1301,8 +1303,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 15_844_000 picoseconds.
-		Weight::from_parts(17_506_000, 3657)
+		// Minimum execution time: 15_793_000 picoseconds.
+		Weight::from_parts(17_456_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1314,8 +1316,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 11_457_000 picoseconds.
-		Weight::from_parts(13_049_000, 1489)
+		// Minimum execution time: 11_587_000 picoseconds.
+		Weight::from_parts(12_879_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -1325,8 +1327,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `290`
 		//  Estimated: `3514`
-		// Minimum execution time: 11_808_000 picoseconds.
-		Weight::from_parts(13_170_000, 3514)
+		// Minimum execution time: 11_827_000 picoseconds.
+		Weight::from_parts(13_109_000, 3514)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1348,8 +1350,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `10889`
 		//  Estimated: `36120`
-		// Minimum execution time: 179_556_000 picoseconds.
-		Weight::from_parts(185_916_000, 36120)
+		// Minimum execution time: 179_777_000 picoseconds.
+		Weight::from_parts(185_906_000, 36120)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -1371,8 +1373,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2696`
 		//  Estimated: `6196`
-		// Minimum execution time: 90_474_000 picoseconds.
-		Weight::from_parts(95_963_000, 6196)
+		// Minimum execution time: 92_046_000 picoseconds.
+		Weight::from_parts(96_453_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1382,8 +1384,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 14_581_000 picoseconds.
-		Weight::from_parts(16_134_000, 3657)
+		// Minimum execution time: 14_602_000 picoseconds.
+		Weight::from_parts(16_054_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1404,10 +1406,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `542 + n * (1097 ±0)`
 		//  Estimated: `4503 + n * (3451 ±0)`
-		// Minimum execution time: 3_715_000 picoseconds.
-		Weight::from_parts(4_166_000, 4503)
-			// Standard Error: 29_135
-			.saturating_add(Weight::from_parts(26_783_109, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_776_000 picoseconds.
+		Weight::from_parts(4_146_000, 4503)
+			// Standard Error: 14_406
+			.saturating_add(Weight::from_parts(25_586_335, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
