@@ -173,6 +173,19 @@ fn running<T: Config>(plan_id: PlanId) -> Vm<T> {
 	Vm { owner, miner, node, request_id }
 }
 
+/// A running VM with a stop, a reboot, a resize (to a larger plan) and a deletion queued, and
+/// rent owed: the worst case for calls that end a VM.
+fn running_with_every_queue<T: Config>() -> Vm<T> {
+	let large = plan::<T>(2);
+	let vm = running::<T>(plan::<T>(1));
+	for op in [Operation::Stop, Operation::Reboot, Operation::Resize(large)] {
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, op).expect("queues");
+	}
+	Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
+	advance::<T>(RUN_BLOCKS);
+	vm
+}
+
 fn stopped<T: Config>(plan_id: PlanId) -> Vm<T> {
 	let vm = running::<T>(plan_id);
 	Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
@@ -273,21 +286,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn report_compute_request_failure() {
-		let small = plan::<T>(1);
-		let large = plan::<T>(2);
-		let vm = running::<T>(small);
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
-			.expect("queues");
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
-			.expect("queues");
-		Compute::<T>::do_request_operation(
-			vm.owner.clone(),
-			vm.request_id,
-			Operation::Resize(large),
-		)
-		.expect("queues");
-		Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
-		advance::<T>(RUN_BLOCKS);
+		let vm = running_with_every_queue::<T>();
 		let miner_before = T::Currency::balance(&vm.miner);
 
 		#[extrinsic_call]
@@ -435,21 +434,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn fulfill_deletion_request() {
-		let small = plan::<T>(1);
-		let large = plan::<T>(2);
-		let vm = running::<T>(small);
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
-			.expect("queues");
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
-			.expect("queues");
-		Compute::<T>::do_request_operation(
-			vm.owner.clone(),
-			vm.request_id,
-			Operation::Resize(large),
-		)
-		.expect("queues");
-		Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
-		advance::<T>(RUN_BLOCKS);
+		let vm = running_with_every_queue::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
