@@ -71,10 +71,10 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("compute-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("compute-runtime"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -135,8 +135,13 @@ pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 /// A block with its justifications.
 pub type SignedBlock = generic::SignedBlock<Block>;
 
-/// The transaction extensions, checked in this order for every signed transaction.
+/// The transaction extensions, checked in this order for every transaction.
+///
+/// `AuthorizeCall` comes first: it lets a general (version 5, unsigned) transaction through when
+/// its call authorizes itself (a node-signed `Compute::report_signed_node_metrics`), and the
+/// extensions after it skip nonce and fee for such an origin.
 pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,

@@ -106,6 +106,49 @@ fn miner<T: Config>(index: u32) -> (T::AccountId, NodeIdOf<T>) {
 	(who, node)
 }
 
+/// Metrics with every field at its longest.
+fn max_metrics<T: Config>() -> NodeMetricsOf<T> {
+	NodeMetricsData {
+		cpu_model: text::<T>(),
+		cpu_cores: u32::MAX,
+		memory_total_mb: u64::MAX,
+		memory_free_mb: u64::MAX,
+		storage_total_gb: u64::MAX,
+		storage_free_gb: u64::MAX,
+		bandwidth_up_mbps: u32::MAX,
+		bandwidth_down_mbps: u32::MAX,
+		geolocation: text::<T>(),
+		uptime_minutes: u64::MAX,
+		total_minutes: u64::MAX,
+		successful_vm_operations: u64::MAX,
+		failed_vm_operations: u64::MAX,
+		vm_count: u32::MAX,
+		latency_ms: u32::MAX,
+		last_updated: Zero::zero(),
+	}
+}
+
+/// Key type under which benchmarks keep node keys.
+const NODE_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"node");
+
+/// A node registered under the peer id of a fresh Ed25519 key, with metrics already stored (so
+/// a new report is checked against them), and a signed report made now; returns the report and
+/// its signature.
+fn signed_report<T: Config>() -> (NodeMetricsReportOf<T>, sp_core::ed25519::Signature) {
+	let key = sp_io::crypto::ed25519_generate(NODE_KEY, None);
+	let node = BoundedVec::truncate_from(ed25519_peer_id(&key.0).to_vec());
+	let who = funded::<T>("miner", 0);
+	Compute::<T>::do_register_miner_node(who, node.clone(), capacity(), v6(u32::MAX))
+		.expect("fresh node registers");
+	Compute::<T>::store_node_metrics(node.clone(), max_metrics::<T>());
+	advance::<T>(1);
+	let report = NodeMetricsReport { node_id: node, at: block::<T>(), metrics: max_metrics::<T>() };
+	let message = Compute::<T>::node_report_message(&report);
+	let signature =
+		sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).expect("the key is in the keystore");
+	(report, signature)
+}
+
 /// Makes sure the pool has a free address.
 fn ensure_free_ip<T: Config>() {
 	if FreeIpCount::<T>::get() == 0 {
@@ -570,24 +613,7 @@ mod benchmarks {
 	#[benchmark]
 	fn report_node_metrics() {
 		let (miner, node) = miner::<T>(0);
-		let metrics = NodeMetricsData {
-			cpu_model: text::<T>(),
-			cpu_cores: u32::MAX,
-			memory_total_mb: u64::MAX,
-			memory_free_mb: u64::MAX,
-			storage_total_gb: u64::MAX,
-			storage_free_gb: u64::MAX,
-			bandwidth_up_mbps: u32::MAX,
-			bandwidth_down_mbps: u32::MAX,
-			geolocation: text::<T>(),
-			uptime_minutes: u64::MAX,
-			total_minutes: u64::MAX,
-			successful_vm_operations: u64::MAX,
-			failed_vm_operations: u64::MAX,
-			vm_count: u32::MAX,
-			latency_ms: u32::MAX,
-			last_updated: Zero::zero(),
-		};
+		let metrics = max_metrics::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), node.clone(), metrics);
@@ -693,6 +719,34 @@ mod benchmarks {
 		for (node, request_id) in requests {
 			assert!(MinerComputeStopRequests::<T>::contains_key(&node, request_id));
 		}
+	}
+
+	#[benchmark]
+	fn report_signed_node_metrics() {
+		let (report, signature) = signed_report::<T>();
+		let relayer = funded::<T>("relayer", 0);
+		let node = report.node_id.clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(relayer), report, signature);
+
+		assert_eq!(NodeMetrics::<T>::get(&node).map(|m| m.last_updated), Some(block::<T>()));
+	}
+
+	#[benchmark]
+	fn authorize_report_signed_node_metrics() -> Result<(), BenchmarkError> {
+		use frame_support::traits::Authorize;
+		let (report, signature) = signed_report::<T>();
+		let call = Call::<T>::report_signed_node_metrics { report, signature };
+
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("the call is authorizable")?
+				.map_err(|_| "the report is valid")?;
+		}
+
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Compute, crate::mock::new_test_ext(), crate::mock::Test);

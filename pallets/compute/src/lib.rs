@@ -109,7 +109,8 @@ pub mod pallet {
 		pallet_prelude::*,
 		traits::{fungible, BuildGenesisConfig},
 	};
-	use frame_system::pallet_prelude::*;
+	use frame_system::{ensure_authorized, pallet_prelude::*};
+	use sp_core::ed25519;
 
 	/// Account id of the runtime.
 	pub type AccountIdOf<T> = <T as frame_system::Config>::AccountId;
@@ -146,6 +147,12 @@ pub mod pallet {
 	pub type MinerNodeOf<T> = MinerNode<AccountIdOf<T>, BalanceOf<T>, BlockNumberFor<T>>;
 	/// [`NodeMetricsData`] of this runtime.
 	pub type NodeMetricsOf<T> = NodeMetricsData<BlockNumberFor<T>, <T as Config>::MaxStringLen>;
+	/// [`NodeMetricsReport`] of this runtime.
+	pub type NodeMetricsReportOf<T> = NodeMetricsReport<
+		BlockNumberFor<T>,
+		<T as Config>::MaxStringLen,
+		<T as Config>::MaxNodeIdLen,
+	>;
 	/// [`Plan`] of this runtime.
 	pub type PlanOf<T> = Plan<BalanceOf<T>>;
 	/// [`ResizeRequest`] of this runtime.
@@ -217,6 +224,14 @@ pub mod pallet {
 		/// Deposit held per registered miner node.
 		#[pallet::constant]
 		type MinerDeposit: Get<BalanceOf<Self>>;
+
+		/// Blocks a node-signed metrics report stays valid after the block it was made at.
+		#[pallet::constant]
+		type NodeReportLongevity: Get<BlockNumberFor<Self>>;
+
+		/// Transaction pool priority of feeless node-signed metrics reports.
+		#[pallet::constant]
+		type NodeReportPriority: Get<TransactionPriority>;
 	}
 
 	/// Why this pallet holds funds.
@@ -601,6 +616,14 @@ pub mod pallet {
 		InvalidVmName,
 		/// Metrics are inconsistent (free above total, uptime above total time).
 		InvalidMetrics,
+		/// A payload is not signed by the key of the node it names (or the node id encodes no
+		/// key).
+		InvalidSignature,
+		/// A node-signed report is older than `NodeReportLongevity` blocks, or not newer than the
+		/// node's stored metrics (a replay).
+		NodeReportTooOld,
+		/// A node-signed report is made at a block the chain has not reached.
+		NodeReportFromFuture,
 	}
 
 	#[pallet::genesis_config]
@@ -1137,6 +1160,42 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_set_miner_node_status(who, node_id, status)
+		}
+
+		/// Stores metrics signed by the node itself, so a node can report without a funded
+		/// account.
+		///
+		/// The origin may be:
+		/// - _Authorized_: a general (version 5, unsigned) transaction that the node submits
+		///   itself. The transaction pool accepts it only if the report passes every check below,
+		///   and it pays no fee.
+		/// - _Signed_ by any account (e.g. a relayer), which pays the fee; the checks run here.
+		///
+		/// - `report`: the node id, the block the report was made at and the metrics.
+		/// - `signature`: Ed25519 signature of `(NODE_REPORT_CONTEXT, genesis_hash, report)` by the
+		///   key the node id encodes ([`node_public_key`]).
+		///
+		/// Fails with `MinerNodeNotFound`, `InvalidMetrics`, `NodeReportFromFuture`,
+		/// `NodeReportTooOld` or `InvalidSignature`. Emits `NodeMetricsReported`.
+		#[pallet::call_index(27)]
+		#[pallet::weight(T::WeightInfo::report_signed_node_metrics())]
+		#[pallet::authorize(Pallet::<T>::authorize_signed_node_metrics)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report_signed_node_metrics())]
+		pub fn report_signed_node_metrics(
+			origin: OriginFor<T>,
+			report: NodeMetricsReportOf<T>,
+			signature: ed25519::Signature,
+		) -> DispatchResultWithPostInfo {
+			if ensure_authorized(origin.clone()).is_ok() {
+				// `authorize_signed_node_metrics` checked the report in the transaction pool and
+				// again when the block was built.
+				Self::store_node_metrics(report.node_id, report.metrics);
+				return Ok(Pays::No.into());
+			}
+			ensure_signed(origin)?;
+			Self::check_signed_node_report(&report, &signature)?;
+			Self::store_node_metrics(report.node_id, report.metrics);
+			Ok(Pays::Yes.into())
 		}
 	}
 

@@ -1,24 +1,110 @@
-//! Self-reported node metrics.
+//! Node metrics: reported by the node's owner, or signed by the node's own key.
 
-use crate::pallet::*;
+use crate::{node_public_key, pallet::*, NODE_REPORT_CONTEXT};
+use codec::Encode;
 use frame_support::pallet_prelude::*;
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::ed25519;
+use sp_runtime::{
+	traits::{Saturating, Verify, Zero},
+	SaturatedConversion,
+};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_report_node_metrics(
 		who: T::AccountId,
 		node_id: NodeIdOf<T>,
-		mut metrics: NodeMetricsOf<T>,
+		metrics: NodeMetricsOf<T>,
 	) -> DispatchResult {
 		Self::owned_node(&who, &node_id)?;
+		Self::ensure_consistent_metrics(&metrics)?;
+		Self::store_node_metrics(node_id, metrics);
+		Ok(())
+	}
+
+	/// Stores `metrics` as the node's latest, stamped with the current block.
+	pub(crate) fn store_node_metrics(node_id: NodeIdOf<T>, mut metrics: NodeMetricsOf<T>) {
+		metrics.last_updated = frame_system::Pallet::<T>::block_number();
+		NodeMetrics::<T>::insert(&node_id, metrics);
+		Self::deposit_event(Event::NodeMetricsReported { node_id });
+	}
+
+	fn ensure_consistent_metrics(metrics: &NodeMetricsOf<T>) -> DispatchResult {
 		ensure!(
 			metrics.memory_free_mb <= metrics.memory_total_mb &&
 				metrics.storage_free_gb <= metrics.storage_total_gb &&
 				metrics.uptime_minutes <= metrics.total_minutes,
 			Error::<T>::InvalidMetrics
 		);
-		metrics.last_updated = frame_system::Pallet::<T>::block_number();
-		NodeMetrics::<T>::insert(&node_id, metrics);
-		Self::deposit_event(Event::NodeMetricsReported { node_id });
 		Ok(())
+	}
+
+	/// The message a node signs for `report`: `(NODE_REPORT_CONTEXT, genesis_hash, report)`.
+	///
+	/// The genesis hash ties the signature to this chain.
+	pub fn node_report_message(report: &NodeMetricsReportOf<T>) -> alloc::vec::Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		(NODE_REPORT_CONTEXT, genesis, report).encode()
+	}
+
+	/// Checks a node-signed report: the node is registered, the metrics are consistent, the
+	/// report is fresh and newer than the stored metrics, and the node's key signed it.
+	///
+	/// The signature is checked last: it is the expensive part.
+	pub(crate) fn check_signed_node_report(
+		report: &NodeMetricsReportOf<T>,
+		signature: &ed25519::Signature,
+	) -> DispatchResult {
+		ensure!(MinerNodes::<T>::contains_key(&report.node_id), Error::<T>::MinerNodeNotFound);
+		Self::ensure_consistent_metrics(&report.metrics)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(report.at <= now, Error::<T>::NodeReportFromFuture);
+		ensure!(
+			now <= report.at.saturating_add(T::NodeReportLongevity::get()),
+			Error::<T>::NodeReportTooOld
+		);
+		if let Some(stored) = NodeMetrics::<T>::get(&report.node_id) {
+			ensure!(report.at > stored.last_updated, Error::<T>::NodeReportTooOld);
+		}
+		let key = node_public_key(&report.node_id).ok_or(Error::<T>::InvalidSignature)?;
+		ensure!(
+			signature.verify(&Self::node_report_message(report)[..], &ed25519::Public::from_raw(key)),
+			Error::<T>::InvalidSignature
+		);
+		Ok(())
+	}
+
+	/// Transaction validity of a feeless `report_signed_node_metrics`.
+	///
+	/// Runs [`Self::check_signed_node_report`] and maps its errors onto the transaction pool's
+	/// standard reasons: an unknown node is `BadSigner`, a bad signature `BadProof`, an old or
+	/// replayed report `Stale`, an early one `Future`, inconsistent metrics `Call`. A valid
+	/// report provides the tag `("ComputeNodeReport", node_id)`, so the pool keeps one report
+	/// per node, and lives until the end of its validity window.
+	pub(crate) fn authorize_signed_node_metrics(
+		_source: TransactionSource,
+		report: &NodeMetricsReportOf<T>,
+		signature: &ed25519::Signature,
+	) -> TransactionValidityWithRefund {
+		Self::check_signed_node_report(report, signature).map_err(|error| {
+			let reason = match error {
+				e if e == Error::<T>::MinerNodeNotFound.into() => InvalidTransaction::BadSigner,
+				e if e == Error::<T>::InvalidSignature.into() => InvalidTransaction::BadProof,
+				e if e == Error::<T>::NodeReportTooOld.into() => InvalidTransaction::Stale,
+				e if e == Error::<T>::NodeReportFromFuture.into() => InvalidTransaction::Future,
+				_ => InvalidTransaction::Call,
+			};
+			TransactionValidityError::Invalid(reason)
+		})?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let expires = report.at.saturating_add(T::NodeReportLongevity::get());
+		let longevity: u64 = expires.saturating_sub(now).saturating_add(1u32.into()).saturated_into();
+		let validity = ValidTransaction::with_tag_prefix("ComputeNodeReport")
+			.priority(T::NodeReportPriority::get())
+			.and_provides(&report.node_id)
+			.longevity(longevity)
+			.propagate(true)
+			.build()?;
+		Ok((validity, Weight::zero()))
 	}
 }

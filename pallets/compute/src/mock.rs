@@ -9,6 +9,7 @@ use frame_support::{
 	traits::{ConstU32, ConstU64, Hooks},
 };
 use frame_system::EnsureRoot;
+use sp_keystore::{testing::MemoryKeystore, KeystoreExt};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -63,6 +64,10 @@ pub const EXISTENTIAL_DEPOSIT: Balance = 10;
 pub const PREPAY_BLOCKS: u64 = 100;
 /// Deposit per miner node.
 pub const MINER_DEPOSIT: Balance = 500;
+/// Blocks a node-signed report stays valid.
+pub const NODE_REPORT_LONGEVITY: u64 = 5;
+/// Pool priority of feeless node reports.
+pub const NODE_REPORT_PRIORITY: u64 = 1_000;
 /// Free balance of every endowed account at genesis.
 pub const ENDOWMENT: Balance = 100_000;
 
@@ -75,7 +80,7 @@ impl pallet_compute::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type WeightInfo = ();
-	type MaxNodeIdLen = ConstU32<8>;
+	type MaxNodeIdLen = ConstU32<38>;
 	type MaxStringLen = ConstU32<16>;
 	type MaxIpsPerCall = ConstU32<4>;
 	type MaxIpPoolSize = ConstU32<8>;
@@ -85,6 +90,8 @@ impl pallet_compute::Config for Test {
 	type MaxExpiriesPerBlock = ConstU32<2>;
 	type RentalPrepayBlocks = ConstU64<PREPAY_BLOCKS>;
 	type MinerDeposit = MinerDeposit;
+	type NodeReportLongevity = ConstU64<NODE_REPORT_LONGEVITY>;
+	type NodeReportPriority = ConstU64<NODE_REPORT_PRIORITY>;
 }
 
 /// Users who rent VMs.
@@ -150,6 +157,8 @@ impl ExtBuilder {
 		.build_storage()
 		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
+		// Node keys for node-signed reports are generated and used through the keystore.
+		ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 		ext.execute_with(|| System::set_block_number(1));
 		ext
 	}

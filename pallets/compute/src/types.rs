@@ -494,6 +494,69 @@ where
 	pub last_updated: BlockNumber,
 }
 
+/// A node's metrics signed with the node's own key, for `report_signed_node_metrics`.
+///
+/// The node signs `(NODE_REPORT_CONTEXT, genesis_hash, report).encode()` with the Ed25519 key its
+/// node id encodes (see [`node_public_key`]). `at` is a recent block the node saw; the report is
+/// valid from that block for `NodeReportLongevity` blocks and only while it is newer than the
+/// node's stored metrics, so a report can never be replayed.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(StringLen, NodeIdLen))]
+#[codec(mel_bound(BlockNumber: MaxEncodedLen))]
+pub struct NodeMetricsReport<BlockNumber, StringLen, NodeIdLen>
+where
+	BlockNumber: Member,
+	StringLen: Get<u32>,
+	NodeIdLen: Get<u32>,
+{
+	/// The reporting node; its id holds the key that signed the report.
+	pub node_id: NodeId<NodeIdLen>,
+	/// The block the report was made at.
+	pub at: BlockNumber,
+	/// The metrics; `last_updated` is replaced by the block of inclusion.
+	pub metrics: NodeMetricsData<BlockNumber, StringLen>,
+}
+
+/// Domain separator of node-signed reports: the first field of every signed message.
+pub const NODE_REPORT_CONTEXT: [u8; 20] = *b"compute/node-metrics";
+
+/// Prefix of a libp2p peer id of an Ed25519 key (`PeerId::to_bytes()`): an identity multihash
+/// (`0x00`, length 36) of the protobuf `PublicKey { type: Ed25519, data: <32 bytes> }`.
+pub const ED25519_PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
+
+/// The Ed25519 public key a node id stands for, if any.
+///
+/// Two forms are recognised: the 38-byte binary libp2p peer id of an Ed25519 key (what
+/// `PeerId::to_bytes()` returns for the node's network key) and a bare 32-byte Ed25519 public
+/// key. Any other node id has no key, so nothing signed can be accepted for it.
+pub fn node_public_key(node_id: &[u8]) -> Option<[u8; 32]> {
+	let key = match node_id.len() {
+		32 => node_id,
+		38 => node_id.strip_prefix(&ED25519_PEER_ID_PREFIX[..])?,
+		_ => return None,
+	};
+	key.try_into().ok()
+}
+
+/// The binary libp2p peer id of the Ed25519 key `public`: a node id [`node_public_key`] maps
+/// back to `public`.
+pub fn ed25519_peer_id(public: &[u8; 32]) -> [u8; 38] {
+	let mut id = [0u8; 38];
+	id[..6].copy_from_slice(&ED25519_PEER_ID_PREFIX);
+	id[6..].copy_from_slice(public);
+	id
+}
+
 /// One page of a list, with the total size of the whole list.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct Page<Item> {

@@ -61,6 +61,8 @@ pub trait WeightInfo {
 	fn register_miner_node() -> Weight;
 	fn deregister_miner_node() -> Weight;
 	fn report_node_metrics() -> Weight;
+	fn report_signed_node_metrics() -> Weight;
+	fn authorize_report_signed_node_metrics() -> Weight;
 	fn create_plan() -> Weight;
 	fn set_plan_active() -> Weight;
 	fn top_up_compute_request() -> Weight;
@@ -633,6 +635,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(17_456_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn report_signed_node_metrics() -> Weight {
+		Weight::from_parts(70_000_000, 7000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn authorize_report_signed_node_metrics() -> Weight {
+		Weight::from_parts(70_000_000, 7000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Compute::NextPlanId` (r:1 w:1)
 	/// Proof: `Compute::NextPlanId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -1307,6 +1318,15 @@ impl WeightInfo for () {
 		Weight::from_parts(17_456_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn report_signed_node_metrics() -> Weight {
+		Weight::from_parts(70_000_000, 7000)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn authorize_report_signed_node_metrics() -> Weight {
+		Weight::from_parts(70_000_000, 7000)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Compute::NextPlanId` (r:1 w:1)
 	/// Proof: `Compute::NextPlanId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)

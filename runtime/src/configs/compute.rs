@@ -2,6 +2,7 @@
 
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
+use sp_runtime::transaction_validity::TransactionPriority;
 
 use crate::{AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, HOURS, UNIT};
 
@@ -10,6 +11,11 @@ parameter_types! {
 	pub const RentalPrepayBlocks: BlockNumber = HOURS;
 	/// Held from a miner for each registered node, returned on deregistration.
 	pub const MinerDeposit: Balance = 100 * UNIT;
+	/// A node-signed metrics report is valid for ten blocks (one minute) after it is made.
+	pub const NodeReportLongevity: BlockNumber = 10;
+	/// Pool priority of feeless node-signed reports: that of an untipped paid transaction, so
+	/// metrics (informational only) never go ahead of a tipped one.
+	pub const NodeReportPriority: TransactionPriority = 0;
 }
 
 /// Longest miner node id, in bytes (a libp2p peer id fits).
@@ -32,4 +38,6 @@ impl pallet_compute::Config for Runtime {
 	type MaxExpiriesPerBlock = ConstU32<128>;
 	type RentalPrepayBlocks = RentalPrepayBlocks;
 	type MinerDeposit = MinerDeposit;
+	type NodeReportLongevity = NodeReportLongevity;
+	type NodeReportPriority = NodeReportPriority;
 }

@@ -10,6 +10,7 @@ mod invariants;
 mod ip_pool;
 mod metrics;
 mod miners;
+mod node_reports;
 mod plans;
 mod requests;
 mod views;

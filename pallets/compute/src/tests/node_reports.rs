@@ -1,0 +1,276 @@
+//! Metrics signed by the node's own key: the feeless (authorized) path, the relayed (signed)
+//! path, and every way a report is refused.
+
+use super::{metrics::metrics, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::{Pays, PostDispatchInfo},
+	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	traits::Authorize,
+};
+use codec::Encode;
+use sp_core::{crypto::KeyTypeId, ed25519};
+use sp_runtime::{traits::BadOrigin, transaction_validity::ValidTransaction};
+
+/// Key type under which the test keystore keeps node keys.
+const NODE_KEY: KeyTypeId = KeyTypeId(*b"node");
+
+/// A fresh node key in the test keystore.
+fn node_key(seed: &str) -> ed25519::Public {
+	sp_io::crypto::ed25519_generate(NODE_KEY, Some(format!("//{seed}").into_bytes()))
+}
+
+/// The peer-id node id of `key`.
+fn peer_id(key: &ed25519::Public) -> NodeIdOf<Test> {
+	BoundedVec::truncate_from(ed25519_peer_id(&key.0).to_vec())
+}
+
+/// Registers the node of `key` (as its peer id) for `miner`.
+fn register_keyed(miner: AccountId, key: &ed25519::Public) -> NodeIdOf<Test> {
+	let node_id = peer_id(key);
+	assert_ok!(Compute::register_miner_node(signed(miner), node_id.clone(), capacity(), ip4(250)));
+	node_id
+}
+
+fn report(node_id: &NodeIdOf<Test>, at: u64) -> NodeMetricsReportOf<Test> {
+	NodeMetricsReport { node_id: node_id.clone(), at, metrics: metrics() }
+}
+
+/// `report` signed by `key`.
+fn sign(key: &ed25519::Public, report: &NodeMetricsReportOf<Test>) -> ed25519::Signature {
+	let message = Compute::node_report_message(report);
+	sp_io::crypto::ed25519_sign(NODE_KEY, key, &message).unwrap()
+}
+
+fn authorize(
+	report: NodeMetricsReportOf<Test>,
+	signature: ed25519::Signature,
+) -> Result<ValidTransaction, TransactionValidityError> {
+	let call = RuntimeCall::Compute(Call::report_signed_node_metrics { report, signature });
+	call.authorize(TransactionSource::External).unwrap().map(|(validity, _refund)| validity)
+}
+
+fn authorized() -> RuntimeOrigin {
+	frame_system::RawOrigin::Authorized.into()
+}
+
+fn paid(pays_fee: Pays) -> PostDispatchInfo {
+	PostDispatchInfo { actual_weight: None, pays_fee }
+}
+
+#[test]
+fn a_node_reports_feeless_with_its_own_key() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1 = register_keyed(MINER_1, &key);
+		run_to_block(7);
+		let report = report(&n1, 6);
+		let signature = sign(&key, &report);
+
+		let validity = authorize(report.clone(), signature).unwrap();
+		assert_eq!(validity.priority, NODE_REPORT_PRIORITY);
+		assert_eq!(validity.provides, vec![("ComputeNodeReport", &n1).encode()]);
+		assert!(validity.requires.is_empty());
+		// Valid from block 7 up to and including 6 + NODE_REPORT_LONGEVITY.
+		assert_eq!(validity.longevity, 6 + NODE_REPORT_LONGEVITY - 7 + 1);
+		assert!(validity.propagate);
+
+		assert_eq!(
+			Compute::report_signed_node_metrics(authorized(), report, signature),
+			Ok(paid(Pays::No))
+		);
+		assert_last(Event::NodeMetricsReported { node_id: n1.clone() });
+		let stored = Compute::node_metrics(n1).unwrap();
+		assert_eq!(stored.last_updated, 7);
+		assert_eq!(stored.cpu_model, text("EPYC 9654"));
+	});
+}
+
+#[test]
+fn any_account_may_relay_a_node_report_and_pays_for_it() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1 = register_keyed(MINER_1, &key);
+		run_to_block(3);
+		let report = report(&n1, 3);
+		let signature = sign(&key, &report);
+		assert_eq!(
+			Compute::report_signed_node_metrics(signed(BOB), report, signature),
+			Ok(paid(Pays::Yes))
+		);
+		assert_last(Event::NodeMetricsReported { node_id: n1.clone() });
+		assert_eq!(Compute::node_metrics(n1).unwrap().last_updated, 3);
+	});
+}
+
+#[test]
+fn a_bare_public_key_is_a_node_id_too() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1: NodeIdOf<Test> = BoundedVec::truncate_from(key.0.to_vec());
+		assert_ok!(Compute::register_miner_node(signed(MINER_1), n1.clone(), capacity(), ip4(250)));
+		let report = report(&n1, 1);
+		let signature = sign(&key, &report);
+		assert!(authorize(report.clone(), signature).is_ok());
+		assert_ok!(Compute::report_signed_node_metrics(signed(BOB), report, signature));
+		assert_eq!(Compute::node_metrics(n1).unwrap().last_updated, 1);
+	});
+}
+
+#[test]
+fn node_public_key_reads_both_forms_and_nothing_else() {
+	let key = [7u8; 32];
+	assert_eq!(node_public_key(&ed25519_peer_id(&key)), Some(key));
+	assert_eq!(node_public_key(&key), Some(key));
+	// A peer id of another key type (secp256k1 is type 2) has no Ed25519 key.
+	let mut secp = ed25519_peer_id(&key);
+	secp[3] = 0x02;
+	assert_eq!(node_public_key(&secp), None);
+	assert_eq!(node_public_key(b"n1"), None);
+	assert_eq!(node_public_key(&[0u8; 33]), None);
+}
+
+#[test]
+fn a_report_not_signed_by_the_node_key_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let other = node_key("node-2");
+		let n1 = register_keyed(MINER_1, &key);
+		let report = report(&n1, 1);
+
+		// Signed by another key.
+		let wrong = sign(&other, &report);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), report.clone(), wrong),
+			Error::<Test>::InvalidSignature
+		);
+		assert_eq!(
+			authorize(report.clone(), wrong),
+			Err(InvalidTransaction::BadProof.into())
+		);
+
+		// Signed by the right key, then changed.
+		let signature = sign(&key, &report);
+		let mut tampered = report.clone();
+		tampered.metrics.vm_count += 1;
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), tampered.clone(), signature),
+			Error::<Test>::InvalidSignature
+		);
+		assert_eq!(authorize(tampered, signature), Err(InvalidTransaction::BadProof.into()));
+
+		// A node id that encodes no key accepts no signature at all.
+		let plain = register(MINER_2, "n2");
+		let plain_report = self::report(&plain, 1);
+		let signature = sign(&key, &plain_report);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), plain_report.clone(), signature),
+			Error::<Test>::InvalidSignature
+		);
+		assert_eq!(authorize(plain_report, signature), Err(InvalidTransaction::BadProof.into()));
+	});
+}
+
+#[test]
+fn a_signature_for_another_chain_is_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1 = register_keyed(MINER_1, &key);
+		let report = report(&n1, 1);
+		let foreign_genesis = [1u8; 32];
+		let message = (NODE_REPORT_CONTEXT, foreign_genesis, &report).encode();
+		let signature = sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).unwrap();
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), report, signature),
+			Error::<Test>::InvalidSignature
+		);
+	});
+}
+
+#[test]
+fn old_future_and_replayed_reports_are_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1 = register_keyed(MINER_1, &key);
+		run_to_block(10);
+
+		let future = report(&n1, 11);
+		let signature = sign(&key, &future);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), future.clone(), signature),
+			Error::<Test>::NodeReportFromFuture
+		);
+		assert_eq!(authorize(future, signature), Err(InvalidTransaction::Future.into()));
+
+		let old = report(&n1, 10 - NODE_REPORT_LONGEVITY - 1);
+		let signature = sign(&key, &old);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), old.clone(), signature),
+			Error::<Test>::NodeReportTooOld
+		);
+		assert_eq!(authorize(old, signature), Err(InvalidTransaction::Stale.into()));
+
+		// The oldest report still valid is accepted once; then it is a replay.
+		let oldest = report(&n1, 10 - NODE_REPORT_LONGEVITY);
+		let signature = sign(&key, &oldest);
+		assert_ok!(Compute::report_signed_node_metrics(authorized(), oldest.clone(), signature));
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), oldest.clone(), signature),
+			Error::<Test>::NodeReportTooOld
+		);
+		assert_eq!(authorize(oldest, signature), Err(InvalidTransaction::Stale.into()));
+
+		// Only a report made after the stored one (stamped 10) is news.
+		let same_block = report(&n1, 10);
+		let signature = sign(&key, &same_block);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), same_block, signature),
+			Error::<Test>::NodeReportTooOld
+		);
+		run_to_block(11);
+		let newer = report(&n1, 11);
+		let signature = sign(&key, &newer);
+		assert_ok!(Compute::report_signed_node_metrics(signed(BOB), newer, signature));
+		assert_eq!(Compute::node_metrics(n1).unwrap().last_updated, 11);
+	});
+}
+
+#[test]
+fn reports_for_unknown_nodes_or_with_bad_metrics_are_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		// Not registered yet.
+		let unregistered = report(&peer_id(&key), 1);
+		let signature = sign(&key, &unregistered);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), unregistered.clone(), signature),
+			Error::<Test>::MinerNodeNotFound
+		);
+		assert_eq!(authorize(unregistered, signature), Err(InvalidTransaction::BadSigner.into()));
+
+		let n1 = register_keyed(MINER_1, &key);
+		let mut bad = report(&n1, 1);
+		bad.metrics.storage_free_gb = bad.metrics.storage_total_gb + 1;
+		let signature = sign(&key, &bad);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), bad.clone(), signature),
+			Error::<Test>::InvalidMetrics
+		);
+		assert_eq!(authorize(bad, signature), Err(InvalidTransaction::Call.into()));
+	});
+}
+
+#[test]
+fn a_node_report_needs_a_signed_or_authorized_origin() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1 = register_keyed(MINER_1, &key);
+		let report = report(&n1, 1);
+		let signature = sign(&key, &report);
+		assert_noop!(
+			Compute::report_signed_node_metrics(RuntimeOrigin::none(), report.clone(), signature),
+			BadOrigin
+		);
+		assert_noop!(Compute::report_signed_node_metrics(root(), report, signature), BadOrigin);
+	});
+}
