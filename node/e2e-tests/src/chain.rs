@@ -10,7 +10,8 @@ use subxt::{
 	dynamic::Value,
 	error::{DispatchError, TransactionEventsError},
 	ext::scale_encode::EncodeAsFields,
-	transactions::DynamicPayload,
+	client::OnlineClientAtBlockT,
+	transactions::{DynamicPayload, TransactionProgress},
 	OnlineClient, SubstrateConfig,
 };
 use subxt_signer::sr25519::Keypair;
@@ -109,6 +110,7 @@ pub async fn submit_finalized<Fields: EncodeAsFields>(
 	let other =
 		|what: &str, e: &dyn fmt::Display| TxError::Other(format!("{pallet}::{call}: {what}: {e}"));
 	let payload: DynamicPayload<Fields> = subxt::dynamic::tx(pallet, call, fields);
+	let label = format!("{pallet}::{call}");
 	let work = async {
 		let at = client
 			.at_current_block()
@@ -119,34 +121,70 @@ pub async fn submit_finalized<Fields: EncodeAsFields>(
 			.sign_and_submit_then_watch_default(&payload, signer)
 			.await
 			.map_err(|e| other("submit", &e))?;
-		let in_block = progress.wait_for_finalized().await.map_err(|e| other("watch", &e))?;
-		let events = in_block.wait_for_success().await.map_err(|e| match e {
-			TransactionEventsError::ExtrinsicFailed(DispatchError::Module(e)) => {
-				TxError::Dispatch(e.to_string())
-			},
-			TransactionEventsError::ExtrinsicFailed(e) => TxError::Dispatch(e.to_string()),
-			e => other("events", &e),
-		})?;
-		let block_number =
-			in_block.at().await.map_err(|e| other("client at block", &e))?.block_number();
-		let events = events
-			.iter()
-			.map(|ev| {
-				let ev = ev.map_err(|e| other("decode event", &e))?;
-				Ok(ChainEvent {
-					pallet: ev.pallet_name().to_string(),
-					name: ev.event_name().to_string(),
-					fields: ev
-						.decode_fields_unchecked_as::<Value>()
-						.map_err(|e| other("decode event fields", &e))?,
-				})
-			})
-			.collect::<Result<Vec<_>, TxError>>()?;
-		Ok(FinalizedTx { block_hash: in_block.block_hash(), block_number, events })
+		finalized(progress, &label).await
 	};
-	tokio::time::timeout(timeout, work).await.map_err(|_| {
-		TxError::Other(format!("{pallet}::{call}: not finalized within {timeout:?}"))
-	})?
+	tokio::time::timeout(timeout, work)
+		.await
+		.map_err(|_| TxError::Other(format!("{label}: not finalized within {timeout:?}")))?
+}
+
+/// Submits an encoded transaction (e.g. a general transaction built by
+/// [`crate::general_transaction`]) and waits up to `timeout` for it to be in a finalized block,
+/// like [`submit_finalized`]; `label` names it in errors.
+pub async fn submit_bytes_finalized(
+	client: &Client,
+	transaction: Vec<u8>,
+	label: &str,
+	timeout: Duration,
+) -> Result<FinalizedTx, TxError> {
+	let work = async {
+		let at = client
+			.at_current_block()
+			.await
+			.map_err(|e| TxError::Other(format!("{label}: client at finalized head: {e}")))?;
+		let progress = at
+			.transactions()
+			.from_bytes(transaction)
+			.submit_and_watch()
+			.await
+			.map_err(|e| TxError::Other(format!("{label}: submit: {e}")))?;
+		finalized(progress, label).await
+	};
+	tokio::time::timeout(timeout, work)
+		.await
+		.map_err(|_| TxError::Other(format!("{label}: not finalized within {timeout:?}")))?
+}
+
+/// Follows a submitted transaction into a finalized block; its events, or its dispatch error.
+async fn finalized<C: OnlineClientAtBlockT<SubstrateConfig>>(
+	progress: TransactionProgress<SubstrateConfig, C>,
+	label: &str,
+) -> Result<FinalizedTx, TxError> {
+	let other = |what: &str, e: &dyn fmt::Display| TxError::Other(format!("{label}: {what}: {e}"));
+	let in_block = progress.wait_for_finalized().await.map_err(|e| other("watch", &e))?;
+	let events = in_block.wait_for_success().await.map_err(|e| match e {
+		TransactionEventsError::ExtrinsicFailed(DispatchError::Module(e)) => {
+			TxError::Dispatch(e.to_string())
+		},
+		TransactionEventsError::ExtrinsicFailed(e) => TxError::Dispatch(e.to_string()),
+		e => other("events", &e),
+	})?;
+	let block_number =
+		in_block.at().await.map_err(|e| other("client at block", &e))?.block_number();
+	let events = events
+		.iter()
+		.map(|ev| {
+			let ev = ev.map_err(|e| other("decode event", &e))?;
+			Ok(ChainEvent {
+				pallet: ev.pallet_name().to_string(),
+				name: ev.event_name().to_string(),
+				fields: ev
+					.decode_fields_unchecked_as::<Value>()
+					.map_err(|e| other("decode event fields", &e))?,
+			})
+		})
+		.collect::<Result<Vec<_>, TxError>>()?;
+	Ok(FinalizedTx { block_hash: in_block.block_hash(), block_number, events })
 }
 
 /// Reads `pallet::entry(keys…)` at block `at` (the finalized head when `None`): `None` when

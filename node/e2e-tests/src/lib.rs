@@ -14,14 +14,19 @@
 mod chain;
 mod network;
 mod node;
+mod node_report;
 mod rpc;
 mod test_dir;
 
 pub use chain::{
-	connect, storage, submit_finalized, ChainEvent, Client, FinalizedTx, Hash, TxError,
+	connect, storage, submit_bytes_finalized, submit_finalized, ChainEvent, Client, FinalizedTx,
+	Hash, TxError,
 };
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
 pub use node::{free_port, node_bin, Node};
+pub use node_report::{
+	general_transaction, metrics_value, ClientAt, NodeKey, NODE_REPORT_CONTEXT,
+};
 pub use rpc::{hex_u64, RpcError};
 pub use test_dir::TestDir;
 

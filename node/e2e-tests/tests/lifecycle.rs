@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, submit_finalized, At, Client, FinalizedTx, Node, TxError, Value,
+	connect, dev, metrics_value, submit_finalized, At, Client, FinalizedTx, Node, TxError, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -184,24 +184,7 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 	assert_eq!(hosted["vncPort"], 5901);
 
 	// Metrics go in and come back out.
-	let metrics = Value::named_composite([
-		("cpu_model", Value::from_bytes("AMD EPYC 9654")),
-		("cpu_cores", u(96)),
-		("memory_total_mb", u(786_432)),
-		("memory_free_mb", u(500_000)),
-		("storage_total_gb", u(30_000)),
-		("storage_free_gb", u(20_000)),
-		("bandwidth_up_mbps", u(10_000)),
-		("bandwidth_down_mbps", u(10_000)),
-		("geolocation", Value::from_bytes("DE-Frankfurt")),
-		("uptime_minutes", u(1_440)),
-		("total_minutes", u(1_500)),
-		("successful_vm_operations", u(42)),
-		("failed_vm_operations", u(1)),
-		("vm_count", u(1)),
-		("latency_ms", u(12)),
-		("last_updated", u(0)),
-	]);
+	let metrics = metrics_value("AMD EPYC 9654", 1);
 	let tx = compute(&client, &miner, "report_node_metrics", vec![Value::from_bytes(NODE_ID), metrics])
 		.await;
 	event(&tx, "NodeMetricsReported");

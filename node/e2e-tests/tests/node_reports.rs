@@ -1,0 +1,164 @@
+//! A miner node reports metrics signed with its own network key: feeless as a general
+//! transaction (no account, no fee), or relayed by any account that pays the fee. Replayed,
+//! tampered and forged reports are refused: by the transaction pool for the feeless path, with
+//! `Compute::InvalidSignature` for the relayed one.
+
+use std::time::Duration;
+
+use compute_e2e_tests::{
+	connect, dev, general_transaction, metrics_value, submit_bytes_finalized, submit_finalized,
+	At, Client, ClientAt, FinalizedTx, Node, NodeKey, TxError, Value,
+};
+use serde_json::json;
+use subxt::transactions::{TransactionInvalid, ValidationResult};
+
+/// Until the node answers JSON-RPC.
+const READY: Duration = Duration::from_secs(60);
+/// Until a submitted transaction is finalized.
+const TX: Duration = Duration::from_secs(90);
+/// The node's libp2p key (`--node-key`); the miner registers the node under its peer id.
+const NODE_KEY: &str = "00000000000000000000000000000000000000000000000000000000000000aa";
+
+fn hex(bytes: &[u8]) -> String {
+	let digits: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+	format!("0x{digits}")
+}
+
+/// The pool's verdict on `transaction` at the finalized head.
+async fn validate(at: &ClientAt, transaction: Vec<u8>) -> ValidationResult {
+	at.transactions()
+		.from_bytes(transaction)
+		.validate()
+		.await
+		.expect("TaggedTransactionQueue_validate_transaction")
+}
+
+/// The bytes of a decoded byte array or of a newtype around one (such as `AccountId32`).
+fn bytes(value: &Value) -> Vec<u8> {
+	let array = match value.at(0) {
+		Some(first) if first.as_u128().is_none() => first,
+		_ => value,
+	};
+	(0..)
+		.map_while(|i| array.at(i))
+		.map(|byte| byte.as_u128().and_then(|b| u8::try_from(b).ok()).expect("a byte"))
+		.collect()
+}
+
+/// The fee `TransactionPayment::TransactionFeePaid` charged, and who paid it, if any.
+fn fee_paid(tx: &FinalizedTx) -> Option<(Vec<u8>, u128)> {
+	let fee = tx.event("TransactionPayment", "TransactionFeePaid")?;
+	let who = bytes(fee.fields.at("who")?);
+	Some((who, fee.fields.at("actual_fee").and_then(Value::as_u128)?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_reports_metrics_signed_with_its_network_key() {
+	let mut node = Node::start("node-reports", &["--dev", "--node-key", NODE_KEY]);
+	node.wait_ready(READY).await;
+	let client = connect(&node).await;
+	let key = NodeKey::from_node_key_hex(NODE_KEY);
+	// The node id the chain derives the key from is the node's own libp2p identity.
+	assert_eq!(node.rpc("system_localPeerId", json!([])).await, json!(key.peer_id()));
+	let node_id = hex(&key.node_id());
+
+	let miner = dev::bob();
+	let capacity = Value::named_composite([
+		("vcpus", Value::u128(16)),
+		("memory_mb", Value::u128(65_536)),
+		("storage_gb", Value::u128(1_000)),
+		("bandwidth_mbps", Value::u128(1_000)),
+		("gpus", Value::u128(0)),
+	]);
+	let ip = Value::unnamed_variant("V4", [Value::from_bytes([10, 0, 0, 9])]);
+	submit_finalized(
+		&client,
+		&miner,
+		"Compute",
+		"register_miner_node",
+		vec![Value::from_bytes(key.node_id()), capacity, ip],
+		TX,
+	)
+	.await
+	.unwrap_or_else(|e| panic!("register_miner_node: {e}"));
+
+	// Feeless: a general transaction without signature, authorized by the report's signature.
+	let at = client.at_current_block().await.expect("client at finalized head");
+	let call = key.report_call(&at, at.block_number(), metrics_value("AMD EPYC 9654", 2), false);
+	let feeless = general_transaction(&at, &call);
+	match validate(&at, feeless.clone()).await {
+		ValidationResult::Valid(valid) => {
+			assert_eq!(valid.priority, 0, "node reports rank with untipped transactions");
+			assert!(valid.requires.is_empty());
+			assert_eq!(valid.provides.len(), 1, "one report per node in the pool");
+		},
+		other => panic!("a well-signed report must be valid: {other:?}"),
+	}
+	let tx = submit_bytes_finalized(&client, feeless.clone(), "feeless report", TX)
+		.await
+		.unwrap_or_else(|e| panic!("feeless report: {e}"));
+	let reported = tx.event("Compute", "NodeMetricsReported").expect("NodeMetricsReported");
+	assert_eq!(reported.fields.at("node_id").map(bytes), Some(key.node_id()));
+	assert_eq!(fee_paid(&tx), None, "a node-signed report pays no fee: {:?}", tx.events);
+	let metrics = node.rpc("compute_getNodeMetrics", json!([node_id])).await;
+	assert_eq!(metrics["cpuModel"], "AMD EPYC 9654");
+	assert_eq!(metrics["vmCount"], 2);
+	assert_eq!(metrics["lastUpdated"].as_u64(), Some(tx.block_number));
+
+	// The same bytes again are a replay: stale. Later checks sign at a block after the stored
+	// report, so only the signature can be wrong.
+	node.wait_finalized(tx.block_number + 1, TX).await;
+	let at = client.at_current_block().await.expect("client at finalized head");
+	assert!(at.block_number() > tx.block_number);
+	assert_eq!(
+		validate(&at, feeless.clone()).await,
+		ValidationResult::Invalid(TransactionInvalid::Stale)
+	);
+	// A changed signature is a bad proof, and the pool refuses it outright.
+	let call = key.report_call(&at, at.block_number(), metrics_value("forged", 0), true);
+	let forged = general_transaction(&at, &call);
+	assert_eq!(
+		validate(&at, forged.clone()).await,
+		ValidationResult::Invalid(TransactionInvalid::BadProof)
+	);
+	let refused = submit_bytes_finalized(&client, forged, "forged report", TX).await;
+	assert!(matches!(refused, Err(TxError::Other(_))), "the pool must refuse it: {refused:?}");
+
+	// Relayed: any account may submit a node's report as a signed transaction and pay for it.
+	let relayer = dev::charlie();
+	let (report, bad_signature) =
+		key.signed_report(&at, at.block_number(), metrics_value("forged", 0), true);
+	let err = relay(&client, &relayer, report, bad_signature).await.expect_err("forged");
+	assert!(
+		matches!(&err, TxError::Dispatch(e) if e == "Compute::InvalidSignature"),
+		"unexpected error: {err}"
+	);
+	let at = client.at_current_block().await.expect("client at finalized head");
+	let (report, signature) =
+		key.signed_report(&at, at.block_number(), metrics_value("AMD EPYC 9755", 3), false);
+	let tx = relay(&client, &relayer, report, signature).await.unwrap_or_else(|e| panic!("{e}"));
+	assert!(tx.event("Compute", "NodeMetricsReported").is_some());
+	let (payer, fee) = fee_paid(&tx).expect("a relayed report pays a fee");
+	assert_eq!(payer, relayer.public_key().0.to_vec());
+	assert!(fee > 0);
+	let metrics = node.rpc("compute_getNodeMetrics", json!([node_id])).await;
+	assert_eq!(metrics["cpuModel"], "AMD EPYC 9755");
+	assert_eq!(metrics["lastUpdated"].as_u64(), Some(tx.block_number));
+}
+
+async fn relay(
+	client: &Client,
+	relayer: &subxt_signer::sr25519::Keypair,
+	report: Value,
+	signature: [u8; 64],
+) -> Result<FinalizedTx, TxError> {
+	submit_finalized(
+		client,
+		relayer,
+		"Compute",
+		"report_signed_node_metrics",
+		vec![report, Value::from_bytes(signature)],
+		TX,
+	)
+	.await
+}
