@@ -40,7 +40,11 @@ impl NodeKey {
 			.step_by(2)
 			.map(|i| u8::from_str_radix(&secret[i..i + 2], 16).expect("hex node key"))
 			.collect();
-		let seed: [u8; 32] = bytes.try_into().expect("a node key is 32 bytes");
+		NodeKey::from_seed(bytes.try_into().expect("a node key is 32 bytes"))
+	}
+
+	/// The key with this 32-byte secret seed.
+	pub fn from_seed(seed: [u8; 32]) -> NodeKey {
 		NodeKey(ed25519::Pair::from_seed(&seed))
 	}
 

@@ -51,6 +51,15 @@
 //! Miners hold [`Config::MinerDeposit`] per registered node ([`HoldReason::MinerDeposit`]),
 //! returned on deregistration, which needs the node to host no requests.
 //!
+//! ## Node metrics
+//!
+//! The owner of a node reports its metrics with `report_node_metrics`. A node whose id encodes
+//! its Ed25519 key ([`node_public_key`]: a libp2p peer id or a bare key) can also sign its own
+//! reports ([`NodeMetricsReport`]) and send them with `report_signed_node_metrics`: feeless as a
+//! general transaction authorized by the signature, or relayed (and paid for) by any account.
+//! Reports are fresh for [`Config::NodeReportLongevity`] blocks and must be newer than the stored
+//! metrics, so none can be replayed.
+//!
 //! ## Assumptions (checked by `try_state`, see [`Pallet::do_try_state`])
 //!
 //! - An address is either free or assigned to exactly one VM; every `Running` or `Stopped` VM
@@ -106,6 +115,7 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use frame_support::{
+		dispatch::PostDispatchInfo,
 		pallet_prelude::*,
 		traits::{fungible, BuildGenesisConfig},
 	};
@@ -1187,10 +1197,14 @@ pub mod pallet {
 			signature: ed25519::Signature,
 		) -> DispatchResultWithPostInfo {
 			if ensure_authorized(origin.clone()).is_ok() {
-				// `authorize_signed_node_metrics` checked the report in the transaction pool and
-				// again when the block was built.
+				// `authorize_signed_node_metrics` checked the report (and was weighed for it) in
+				// the transaction pool and again when the block was built; what is left costs no
+				// more than an owner's report.
 				Self::store_node_metrics(report.node_id, report.metrics);
-				return Ok(Pays::No.into());
+				return Ok(PostDispatchInfo {
+					actual_weight: Some(T::WeightInfo::report_node_metrics()),
+					pays_fee: Pays::No,
+				});
 			}
 			ensure_signed(origin)?;
 			Self::check_signed_node_report(&report, &signature)?;

@@ -61,14 +61,14 @@ pub trait WeightInfo {
 	fn register_miner_node() -> Weight;
 	fn deregister_miner_node() -> Weight;
 	fn report_node_metrics() -> Weight;
-	fn report_signed_node_metrics() -> Weight;
-	fn authorize_report_signed_node_metrics() -> Weight;
 	fn create_plan() -> Weight;
 	fn set_plan_active() -> Weight;
 	fn top_up_compute_request() -> Weight;
 	fn claim_compute_payment() -> Weight;
 	fn set_miner_node_status() -> Weight;
 	fn process_rental_expiries(n: u32, ) -> Weight;
+	fn report_signed_node_metrics() -> Weight;
+	fn authorize_report_signed_node_metrics() -> Weight;
 }
 
 /// Weights for `pallet_compute` using the node's database weights.
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `662`
 		//  Estimated: `3593`
-		// Minimum execution time: 75_242_000 picoseconds.
-		Weight::from_parts(80_620_000, 3593)
+		// Minimum execution time: 75_582_000 picoseconds.
+		Weight::from_parts(80_199_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -113,8 +113,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1501`
 		//  Estimated: `4441`
-		// Minimum execution time: 37_245_000 picoseconds.
-		Weight::from_parts(40_530_000, 4441)
+		// Minimum execution time: 37_395_000 picoseconds.
+		Weight::from_parts(40_921_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10834`
 		//  Estimated: `29094`
-		// Minimum execution time: 114_821_000 picoseconds.
-		Weight::from_parts(121_140_000, 29094)
+		// Minimum execution time: 112_897_000 picoseconds.
+		Weight::from_parts(120_900_000, 29094)
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -195,8 +195,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2837`
 		//  Estimated: `6196`
-		// Minimum execution time: 176_051_000 picoseconds.
-		Weight::from_parts(182_441_000, 6196)
+		// Minimum execution time: 174_820_000 picoseconds.
+		Weight::from_parts(181_540_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
@@ -220,8 +220,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_596_000 picoseconds.
-		Weight::from_parts(103_864_000, 6196)
+		// Minimum execution time: 97_104_000 picoseconds.
+		Weight::from_parts(101_881_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -241,8 +241,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1768`
 		//  Estimated: `4441`
-		// Minimum execution time: 45_668_000 picoseconds.
-		Weight::from_parts(48_592_000, 4441)
+		// Minimum execution time: 45_187_000 picoseconds.
+		Weight::from_parts(47_871_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -266,8 +266,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_366_000 picoseconds.
-		Weight::from_parts(103_504_000, 6196)
+		// Minimum execution time: 97_184_000 picoseconds.
+		Weight::from_parts(102_242_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -293,8 +293,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2650`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_496_000 picoseconds.
-		Weight::from_parts(110_333_000, 6196)
+		// Minimum execution time: 104_385_000 picoseconds.
+		Weight::from_parts(108_951_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -316,8 +316,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_163_000 picoseconds.
-		Weight::from_parts(100_789_000, 6196)
+		// Minimum execution time: 94_240_000 picoseconds.
+		Weight::from_parts(99_888_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -343,8 +343,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2671`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_957_000 picoseconds.
-		Weight::from_parts(111_175_000, 6196)
+		// Minimum execution time: 104_746_000 picoseconds.
+		Weight::from_parts(110_564_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -364,8 +364,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10187`
 		//  Estimated: `32607`
-		// Minimum execution time: 85_307_000 picoseconds.
-		Weight::from_parts(89_182_000, 32607)
+		// Minimum execution time: 83_944_000 picoseconds.
+		Weight::from_parts(87_600_000, 32607)
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -387,8 +387,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2631`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_383_000 picoseconds.
-		Weight::from_parts(100_980_000, 6196)
+		// Minimum execution time: 95_702_000 picoseconds.
+		Weight::from_parts(99_958_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -414,8 +414,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11616`
 		//  Estimated: `36120`
-		// Minimum execution time: 160_529_000 picoseconds.
-		Weight::from_parts(166_737_000, 36120)
+		// Minimum execution time: 157_674_000 picoseconds.
+		Weight::from_parts(164_734_000, 36120)
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -465,8 +465,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3006`
 		//  Estimated: `6196`
-		// Minimum execution time: 185_054_000 picoseconds.
-		Weight::from_parts(191_003_000, 6196)
+		// Minimum execution time: 182_241_000 picoseconds.
+		Weight::from_parts(189_521_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 	}
@@ -484,8 +484,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1715`
 		//  Estimated: `4441`
-		// Minimum execution time: 65_968_000 picoseconds.
-		Weight::from_parts(69_543_000, 4441)
+		// Minimum execution time: 65_257_000 picoseconds.
+		Weight::from_parts(69_003_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -504,10 +504,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4818 + n * (5 ±0)`
 		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 26_580_000 picoseconds.
-		Weight::from_parts(65_291_198, 1489)
-			// Standard Error: 8_355
-			.saturating_add(Weight::from_parts(10_590_682, 0).saturating_mul(n.into()))
+		// Minimum execution time: 26_429_000 picoseconds.
+		Weight::from_parts(51_933_935, 1489)
+			// Standard Error: 13_025
+			.saturating_add(Weight::from_parts(11_151_930, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -526,8 +526,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1777`
 		//  Estimated: `3522`
-		// Minimum execution time: 35_242_000 picoseconds.
-		Weight::from_parts(37_796_000, 3522)
+		// Minimum execution time: 35_613_000 picoseconds.
+		Weight::from_parts(38_908_000, 3522)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -555,8 +555,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3411`
 		//  Estimated: `4441`
-		// Minimum execution time: 73_298_000 picoseconds.
-		Weight::from_parts(77_816_000, 4441)
+		// Minimum execution time: 73_338_000 picoseconds.
+		Weight::from_parts(79_418_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -584,8 +584,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1887`
 		//  Estimated: `4441`
-		// Minimum execution time: 48_552_000 picoseconds.
-		Weight::from_parts(51_807_000, 4441)
+		// Minimum execution time: 48_582_000 picoseconds.
+		Weight::from_parts(53_069_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -599,8 +599,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `482`
 		//  Estimated: `3657`
-		// Minimum execution time: 62_903_000 picoseconds.
-		Weight::from_parts(66_128_000, 3657)
+		// Minimum execution time: 62_753_000 picoseconds.
+		Weight::from_parts(66_448_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -618,8 +618,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `790`
 		//  Estimated: `3657`
-		// Minimum execution time: 58_447_000 picoseconds.
-		Weight::from_parts(61_371_000, 3657)
+		// Minimum execution time: 58_036_000 picoseconds.
+		Weight::from_parts(61_982_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -631,19 +631,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 15_793_000 picoseconds.
-		Weight::from_parts(17_456_000, 3657)
+		// Minimum execution time: 16_174_000 picoseconds.
+		Weight::from_parts(17_956_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	fn report_signed_node_metrics() -> Weight {
-		Weight::from_parts(70_000_000, 7000)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	fn authorize_report_signed_node_metrics() -> Weight {
-		Weight::from_parts(70_000_000, 7000)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Compute::NextPlanId` (r:1 w:1)
 	/// Proof: `Compute::NextPlanId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -653,8 +644,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 11_587_000 picoseconds.
-		Weight::from_parts(12_879_000, 1489)
+		// Minimum execution time: 11_728_000 picoseconds.
+		Weight::from_parts(13_390_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -664,8 +655,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `290`
 		//  Estimated: `3514`
-		// Minimum execution time: 11_827_000 picoseconds.
-		Weight::from_parts(13_109_000, 3514)
+		// Minimum execution time: 11_968_000 picoseconds.
+		Weight::from_parts(13_380_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -687,8 +678,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10889`
 		//  Estimated: `36120`
-		// Minimum execution time: 179_777_000 picoseconds.
-		Weight::from_parts(185_906_000, 36120)
+		// Minimum execution time: 177_183_000 picoseconds.
+		Weight::from_parts(183_973_000, 36120)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -710,8 +701,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2696`
 		//  Estimated: `6196`
-		// Minimum execution time: 92_046_000 picoseconds.
-		Weight::from_parts(96_453_000, 6196)
+		// Minimum execution time: 90_514_000 picoseconds.
+		Weight::from_parts(96_012_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -721,8 +712,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 14_602_000 picoseconds.
-		Weight::from_parts(16_054_000, 3657)
+		// Minimum execution time: 14_852_000 picoseconds.
+		Weight::from_parts(16_514_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -743,15 +734,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `542 + n * (1097 ±0)`
 		//  Estimated: `4503 + n * (3451 ±0)`
-		// Minimum execution time: 3_776_000 picoseconds.
-		Weight::from_parts(4_146_000, 4503)
-			// Standard Error: 14_406
-			.saturating_add(Weight::from_parts(25_586_335, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_906_000 picoseconds.
+		Weight::from_parts(4_236_000, 4503)
+			// Standard Error: 43_332
+			.saturating_add(Weight::from_parts(27_855_285, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3451).saturating_mul(n.into()))
+	}
+	/// Storage: `Compute::MinerNodes` (r:1 w:0)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::NodeMetrics` (r:1 w:1)
+	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	fn report_signed_node_metrics() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `992`
+		//  Estimated: `4151`
+		// Minimum execution time: 70_855_000 picoseconds.
+		Weight::from_parts(77_535_000, 4151)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Compute::MinerNodes` (r:1 w:0)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::NodeMetrics` (r:1 w:0)
+	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	fn authorize_report_signed_node_metrics() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `992`
+		//  Estimated: `4151`
+		// Minimum execution time: 58_697_000 picoseconds.
+		Weight::from_parts(65_567_000, 4151)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
 
@@ -777,8 +797,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `662`
 		//  Estimated: `3593`
-		// Minimum execution time: 75_242_000 picoseconds.
-		Weight::from_parts(80_620_000, 3593)
+		// Minimum execution time: 75_582_000 picoseconds.
+		Weight::from_parts(80_199_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -796,8 +816,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1501`
 		//  Estimated: `4441`
-		// Minimum execution time: 37_245_000 picoseconds.
-		Weight::from_parts(40_530_000, 4441)
+		// Minimum execution time: 37_395_000 picoseconds.
+		Weight::from_parts(40_921_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -829,8 +849,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `10834`
 		//  Estimated: `29094`
-		// Minimum execution time: 114_821_000 picoseconds.
-		Weight::from_parts(121_140_000, 29094)
+		// Minimum execution time: 112_897_000 picoseconds.
+		Weight::from_parts(120_900_000, 29094)
 			.saturating_add(RocksDbWeight::get().reads(18_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
@@ -878,8 +898,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2837`
 		//  Estimated: `6196`
-		// Minimum execution time: 176_051_000 picoseconds.
-		Weight::from_parts(182_441_000, 6196)
+		// Minimum execution time: 174_820_000 picoseconds.
+		Weight::from_parts(181_540_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(20_u64))
 	}
@@ -903,8 +923,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_596_000 picoseconds.
-		Weight::from_parts(103_864_000, 6196)
+		// Minimum execution time: 97_104_000 picoseconds.
+		Weight::from_parts(101_881_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -924,8 +944,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1768`
 		//  Estimated: `4441`
-		// Minimum execution time: 45_668_000 picoseconds.
-		Weight::from_parts(48_592_000, 4441)
+		// Minimum execution time: 45_187_000 picoseconds.
+		Weight::from_parts(47_871_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -949,8 +969,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 98_366_000 picoseconds.
-		Weight::from_parts(103_504_000, 6196)
+		// Minimum execution time: 97_184_000 picoseconds.
+		Weight::from_parts(102_242_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -976,8 +996,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2650`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_496_000 picoseconds.
-		Weight::from_parts(110_333_000, 6196)
+		// Minimum execution time: 104_385_000 picoseconds.
+		Weight::from_parts(108_951_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -999,8 +1019,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2595`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_163_000 picoseconds.
-		Weight::from_parts(100_789_000, 6196)
+		// Minimum execution time: 94_240_000 picoseconds.
+		Weight::from_parts(99_888_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1026,8 +1046,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2671`
 		//  Estimated: `6196`
-		// Minimum execution time: 105_957_000 picoseconds.
-		Weight::from_parts(111_175_000, 6196)
+		// Minimum execution time: 104_746_000 picoseconds.
+		Weight::from_parts(110_564_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -1047,8 +1067,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `10187`
 		//  Estimated: `32607`
-		// Minimum execution time: 85_307_000 picoseconds.
-		Weight::from_parts(89_182_000, 32607)
+		// Minimum execution time: 83_944_000 picoseconds.
+		Weight::from_parts(87_600_000, 32607)
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1070,8 +1090,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2631`
 		//  Estimated: `6196`
-		// Minimum execution time: 96_383_000 picoseconds.
-		Weight::from_parts(100_980_000, 6196)
+		// Minimum execution time: 95_702_000 picoseconds.
+		Weight::from_parts(99_958_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1097,8 +1117,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `11616`
 		//  Estimated: `36120`
-		// Minimum execution time: 160_529_000 picoseconds.
-		Weight::from_parts(166_737_000, 36120)
+		// Minimum execution time: 157_674_000 picoseconds.
+		Weight::from_parts(164_734_000, 36120)
 			.saturating_add(RocksDbWeight::get().reads(19_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
@@ -1148,8 +1168,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3006`
 		//  Estimated: `6196`
-		// Minimum execution time: 185_054_000 picoseconds.
-		Weight::from_parts(191_003_000, 6196)
+		// Minimum execution time: 182_241_000 picoseconds.
+		Weight::from_parts(189_521_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
@@ -1167,8 +1187,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1715`
 		//  Estimated: `4441`
-		// Minimum execution time: 65_968_000 picoseconds.
-		Weight::from_parts(69_543_000, 4441)
+		// Minimum execution time: 65_257_000 picoseconds.
+		Weight::from_parts(69_003_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1187,10 +1207,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4818 + n * (5 ±0)`
 		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 26_580_000 picoseconds.
-		Weight::from_parts(65_291_198, 1489)
-			// Standard Error: 8_355
-			.saturating_add(Weight::from_parts(10_590_682, 0).saturating_mul(n.into()))
+		// Minimum execution time: 26_429_000 picoseconds.
+		Weight::from_parts(51_933_935, 1489)
+			// Standard Error: 13_025
+			.saturating_add(Weight::from_parts(11_151_930, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1209,8 +1229,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1777`
 		//  Estimated: `3522`
-		// Minimum execution time: 35_242_000 picoseconds.
-		Weight::from_parts(37_796_000, 3522)
+		// Minimum execution time: 35_613_000 picoseconds.
+		Weight::from_parts(38_908_000, 3522)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1238,8 +1258,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3411`
 		//  Estimated: `4441`
-		// Minimum execution time: 73_298_000 picoseconds.
-		Weight::from_parts(77_816_000, 4441)
+		// Minimum execution time: 73_338_000 picoseconds.
+		Weight::from_parts(79_418_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 	}
@@ -1267,8 +1287,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1887`
 		//  Estimated: `4441`
-		// Minimum execution time: 48_552_000 picoseconds.
-		Weight::from_parts(51_807_000, 4441)
+		// Minimum execution time: 48_582_000 picoseconds.
+		Weight::from_parts(53_069_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1282,8 +1302,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `482`
 		//  Estimated: `3657`
-		// Minimum execution time: 62_903_000 picoseconds.
-		Weight::from_parts(66_128_000, 3657)
+		// Minimum execution time: 62_753_000 picoseconds.
+		Weight::from_parts(66_448_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -1301,8 +1321,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `790`
 		//  Estimated: `3657`
-		// Minimum execution time: 58_447_000 picoseconds.
-		Weight::from_parts(61_371_000, 3657)
+		// Minimum execution time: 58_036_000 picoseconds.
+		Weight::from_parts(61_982_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1314,19 +1334,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 15_793_000 picoseconds.
-		Weight::from_parts(17_456_000, 3657)
+		// Minimum execution time: 16_174_000 picoseconds.
+		Weight::from_parts(17_956_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
-	}
-	fn report_signed_node_metrics() -> Weight {
-		Weight::from_parts(70_000_000, 7000)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
-	}
-	fn authorize_report_signed_node_metrics() -> Weight {
-		Weight::from_parts(70_000_000, 7000)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 	/// Storage: `Compute::NextPlanId` (r:1 w:1)
 	/// Proof: `Compute::NextPlanId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -1336,8 +1347,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 11_587_000 picoseconds.
-		Weight::from_parts(12_879_000, 1489)
+		// Minimum execution time: 11_728_000 picoseconds.
+		Weight::from_parts(13_390_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -1347,8 +1358,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `290`
 		//  Estimated: `3514`
-		// Minimum execution time: 11_827_000 picoseconds.
-		Weight::from_parts(13_109_000, 3514)
+		// Minimum execution time: 11_968_000 picoseconds.
+		Weight::from_parts(13_380_000, 3514)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1370,8 +1381,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `10889`
 		//  Estimated: `36120`
-		// Minimum execution time: 179_777_000 picoseconds.
-		Weight::from_parts(185_906_000, 36120)
+		// Minimum execution time: 177_183_000 picoseconds.
+		Weight::from_parts(183_973_000, 36120)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -1393,8 +1404,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2696`
 		//  Estimated: `6196`
-		// Minimum execution time: 92_046_000 picoseconds.
-		Weight::from_parts(96_453_000, 6196)
+		// Minimum execution time: 90_514_000 picoseconds.
+		Weight::from_parts(96_012_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1404,8 +1415,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `363`
 		//  Estimated: `3657`
-		// Minimum execution time: 14_602_000 picoseconds.
-		Weight::from_parts(16_054_000, 3657)
+		// Minimum execution time: 14_852_000 picoseconds.
+		Weight::from_parts(16_514_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1426,14 +1437,43 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `542 + n * (1097 ±0)`
 		//  Estimated: `4503 + n * (3451 ±0)`
-		// Minimum execution time: 3_776_000 picoseconds.
-		Weight::from_parts(4_146_000, 4503)
-			// Standard Error: 14_406
-			.saturating_add(Weight::from_parts(25_586_335, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_906_000 picoseconds.
+		Weight::from_parts(4_236_000, 4503)
+			// Standard Error: 43_332
+			.saturating_add(Weight::from_parts(27_855_285, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3451).saturating_mul(n.into()))
+	}
+	/// Storage: `Compute::MinerNodes` (r:1 w:0)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::NodeMetrics` (r:1 w:1)
+	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	fn report_signed_node_metrics() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `992`
+		//  Estimated: `4151`
+		// Minimum execution time: 70_855_000 picoseconds.
+		Weight::from_parts(77_535_000, 4151)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Compute::MinerNodes` (r:1 w:0)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::NodeMetrics` (r:1 w:0)
+	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	fn authorize_report_signed_node_metrics() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `992`
+		//  Estimated: `4151`
+		// Minimum execution time: 58_697_000 picoseconds.
+		Weight::from_parts(65_567_000, 4151)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 }

@@ -5,6 +5,7 @@
 //! compute-load tx   [--url URL] [--count N]        # finalized tx/s: transfers vs compute calls
 //! compute-load rpc  [--url URL] [--count N]        # req/s, p50/p99 of compute_* vs system_accountNextIndex
 //! compute-load fill [--url URL] [--count N]        # add N live requests (+ miners, IPs) to the chain
+//! compute-load reports [--url URL] [--count N]     # feeless node-signed metric reports vs transfers
 //! ```
 //!
 //! Transactions are pre-signed from the dev preset's funded `//Sender//0..255` accounts, then
@@ -25,6 +26,7 @@ use subxt::{
 	rpcs::{rpc_params, RpcClient},
 	OnlineClient, SubstrateConfig,
 };
+use compute_e2e_tests::{general_transaction, metrics_value, NodeKey};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 use tokio::sync::Semaphore;
 
@@ -48,7 +50,8 @@ struct Args {
 
 fn args() -> Result<Args, Error> {
 	let mut it = std::env::args().skip(1);
-	let mode = it.next().ok_or("usage: compute-load tx|rpc|fill [--url URL] [--count N]")?;
+	let mode =
+		it.next().ok_or("usage: compute-load tx|rpc|fill|reports [--url URL] [--count N]")?;
 	let mut args = Args { mode, url: "ws://127.0.0.1:9944".into(), count: 2_000 };
 	while let Some(flag) = it.next() {
 		let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -75,6 +78,7 @@ async fn main() -> Result<(), Error> {
 		"tx" => tx_mode(&client, &rpc, &senders, args.count).await,
 		"rpc" => rpc_mode(&rpc, &senders, args.count).await,
 		"fill" => fill(&client, &rpc, &senders, args.count).await,
+		"reports" => reports_mode(&client, &rpc, &senders, args.count).await,
 		other => Err(format!("unknown mode {other}").into()),
 	}
 }
@@ -182,10 +186,17 @@ async fn run(
 		let payload = subxt::dynamic::tx(pallet, name, fields);
 		let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(*nonce).build();
 		let tx = at.transactions().create_signable_offline(&payload, params)?.sign(&senders[s])?;
-		signed.push(format!("0x{}", hex(tx.encoded())));
+		signed.push(tx.into_encoded());
 		*nonce += 1;
 	}
+	submit_all(rpc, signed).await
+}
 
+/// Submits encoded transactions, `CONCURRENCY` at a time, and waits until every accepted one is
+/// in a finalized block.
+async fn submit_all(rpc: &RpcClient, transactions: Vec<Vec<u8>>) -> Result<Throughput, Error> {
+	let n = transactions.len();
+	let signed: Vec<String> = transactions.iter().map(|tx| format!("0x{}", hex(tx))).collect();
 	let start_block = finalized_number(rpc).await?;
 	let started = Instant::now();
 	let gate = Arc::new(Semaphore::new(CONCURRENCY));
@@ -222,6 +233,49 @@ async fn run(
 		seconds: started.elapsed().as_secs_f64(),
 		blocks: seen - start_block,
 	})
+}
+
+/// Node-signed metric reports, feeless, against transfers in the same run: registers `n` nodes
+/// under the peer ids of fresh keys (round-robin over the senders), then each node sends one
+/// report as a general transaction, then `n` transfers run as the baseline.
+async fn reports_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), Error> {
+	let tag = unique_tag();
+	let keys: Vec<NodeKey> = (0..n)
+		.map(|i| {
+			let mut seed = [0u8; 32];
+			seed[..8].copy_from_slice(&tag.to_le_bytes());
+			seed[8..16].copy_from_slice(&(i as u64).to_le_bytes());
+			NodeKey::from_seed(seed)
+		})
+		.collect();
+	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks");
+	let register = |i: usize| {
+		let ip = ipv4([10, 2, (i / 256) as u8, (i % 256) as u8]);
+		("Compute", "register_miner_node", vec![Value::from_bytes(keys[i].node_id()), capacity(), ip])
+	};
+	let r = run(client, rpc, senders, n, &register).await?;
+	report("compute.register_miner_node", &r);
+
+	let at = client.at_current_block().await?;
+	let feeless: Vec<Vec<u8>> = keys
+		.iter()
+		.map(|key| {
+			let call = key.report_call(&at, at.block_number(), metrics_value("load", 0), false);
+			general_transaction(&at, &call)
+		})
+		.collect();
+	let f = submit_all(rpc, feeless).await?;
+	report("compute.report_signed (free)", &f);
+
+	let dest = senders[0].public_key().0;
+	let transfer = |_: usize| {
+		let to = Value::unnamed_variant("Id", [Value::from_bytes(dest)]);
+		("Balances", "transfer_keep_alive", vec![to, Value::u128(1_000_000_000)])
+	};
+	let t = run(client, rpc, senders, n, &transfer).await?;
+	report("balances.transfer_keep_alive", &t);
+	println!("ratio feeless report/transfer: {:.2}", f.per_second() / t.per_second());
+	Ok(())
 }
 
 /// Requests and latency of one RPC method under load.

@@ -54,8 +54,16 @@ fn authorized() -> RuntimeOrigin {
 	frame_system::RawOrigin::Authorized.into()
 }
 
-fn paid(pays_fee: Pays) -> PostDispatchInfo {
-	PostDispatchInfo { actual_weight: None, pays_fee }
+/// What the relayed (signed) path returns: its full weight, paid.
+fn relayed() -> PostDispatchInfo {
+	PostDispatchInfo { actual_weight: None, pays_fee: Pays::Yes }
+}
+
+/// What the feeless (authorized) path returns: free, and weighed without the signature check
+/// (which the authorization was weighed for).
+fn feeless() -> PostDispatchInfo {
+	let actual_weight = Some(<() as WeightInfo>::report_node_metrics());
+	PostDispatchInfo { actual_weight, pays_fee: Pays::No }
 }
 
 #[test]
@@ -77,7 +85,7 @@ fn a_node_reports_feeless_with_its_own_key() {
 
 		assert_eq!(
 			Compute::report_signed_node_metrics(authorized(), report, signature),
-			Ok(paid(Pays::No))
+			Ok(feeless())
 		);
 		assert_last(Event::NodeMetricsReported { node_id: n1.clone() });
 		let stored = Compute::node_metrics(n1).unwrap();
@@ -96,7 +104,7 @@ fn any_account_may_relay_a_node_report_and_pays_for_it() {
 		let signature = sign(&key, &report);
 		assert_eq!(
 			Compute::report_signed_node_metrics(signed(BOB), report, signature),
-			Ok(paid(Pays::Yes))
+			Ok(relayed())
 		);
 		assert_last(Event::NodeMetricsReported { node_id: n1.clone() });
 		assert_eq!(Compute::node_metrics(n1).unwrap().last_updated, 3);
