@@ -3,6 +3,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod key_check;
 mod rpc;
 mod service;
 

@@ -251,6 +251,8 @@ pub fn new_full<
 	})?;
 
 	if role.is_authority() {
+		crate::key_check::warn_without_authority_keys(&client, &keystore_container.keystore());
+
 		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
 			task_manager.spawn_handle(),
 			client.clone(),

@@ -7,10 +7,10 @@ use std::{
 };
 
 use subxt::{
+	client::OnlineClientAtBlockT,
 	dynamic::Value,
 	error::{DispatchError, TransactionEventsError},
 	ext::scale_encode::EncodeAsFields,
-	client::OnlineClientAtBlockT,
 	transactions::{DynamicPayload, TransactionProgress},
 	OnlineClient, SubstrateConfig,
 };

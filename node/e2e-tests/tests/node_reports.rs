@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, general_transaction, metrics_value, submit_bytes_finalized, submit_finalized,
-	At, Client, ClientAt, FinalizedTx, Node, NodeKey, TxError, Value,
+	connect, dev, general_transaction, metrics_value, submit_bytes_finalized, submit_finalized, At,
+	Client, ClientAt, FinalizedTx, Node, NodeKey, TxError, Value,
 };
 use serde_json::json;
 use subxt::transactions::{TransactionInvalid, ValidationResult};

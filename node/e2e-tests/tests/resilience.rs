@@ -5,8 +5,8 @@
 //! (c) a compute request finalized, then every node SIGKILLed and restarted: the finalized blocks
 //!     are unchanged and the request is still in storage;
 //! (d) a validator restarted with a broken keystore (garbage key files, the keystore path taken by
-//!     a file, the keystore folder gone) never panics: it runs without usable keys, fails with an
-//!     error message, or recreates the folder.
+//!     a file, the keystore folder gone) never panics: it runs without usable keys and warns that
+//!     it will not author or vote, fails with an error message, or recreates the folder.
 
 use std::{
 	path::Path,
@@ -243,6 +243,13 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 				"dave stopped:\n{}",
 				net.node("dave").log_tail(40)
 			);
+			// The operator is told, not left to notice that no block comes from Dave.
+			let log = net.node("dave").last_start_log();
+			assert!(
+				log.contains("will not author blocks") && log.contains("will not vote on finality"),
+				"no warning about the unusable keys:\n{}",
+				net.node("dave").log_tail(40)
+			);
 		},
 		Err(e) => println!("e2e: (d1) garbage key files: {e}\n{}", dave.log_tail(15)),
 	}
@@ -283,6 +290,12 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 	let has_aura = dave.rpc("author_hasKey", json!([dave_aura, "aura"])).await;
 	println!("e2e: (d3) keystore folder missing: runs; author_hasKey(dave, aura) = {has_aura}");
 	assert!(keystore.is_dir(), "the keystore folder was not recreated");
+	let log = net.node("dave").last_start_log();
+	assert!(
+		log.contains("Aura key of this validator") && !log.contains("will not author blocks"),
+		"dave's --dave key was not found usable:\n{}",
+		net.node("dave").log_tail(40)
+	);
 	let min = net.node("alice").finalized_number().await;
 	wait_caught_up(net, "dave", min).await;
 	assert_no_panic("keystore folder missing", net.node("dave"));

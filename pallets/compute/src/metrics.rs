@@ -67,8 +67,9 @@ impl<T: Config> Pallet<T> {
 			ensure!(report.at > stored.last_updated, Error::<T>::NodeReportTooOld);
 		}
 		let key = node_public_key(&report.node_id).ok_or(Error::<T>::InvalidSignature)?;
+		let message = Self::node_report_message(report);
 		ensure!(
-			signature.verify(&Self::node_report_message(report)[..], &ed25519::Public::from_raw(key)),
+			signature.verify(&message[..], &ed25519::Public::from_raw(key)),
 			Error::<T>::InvalidSignature
 		);
 		Ok(())
@@ -98,7 +99,8 @@ impl<T: Config> Pallet<T> {
 		})?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let expires = report.at.saturating_add(T::NodeReportLongevity::get());
-		let longevity: u64 = expires.saturating_sub(now).saturating_add(1u32.into()).saturated_into();
+		let longevity: u64 =
+			expires.saturating_sub(now).saturating_add(1u32.into()).saturated_into();
 		let validity = ValidTransaction::with_tag_prefix("ComputeNodeReport")
 			.priority(T::NodeReportPriority::get())
 			.and_provides(&report.node_id)

@@ -2,13 +2,13 @@
 //! path, and every way a report is refused.
 
 use super::{metrics::metrics, *};
+use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::{Pays, PostDispatchInfo},
 	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	traits::Authorize,
 };
-use codec::Encode;
 use sp_core::{crypto::KeyTypeId, ed25519};
 use sp_runtime::{traits::BadOrigin, transaction_validity::ValidTransaction};
 
@@ -152,10 +152,7 @@ fn a_report_not_signed_by_the_node_key_is_refused() {
 			Compute::report_signed_node_metrics(signed(BOB), report.clone(), wrong),
 			Error::<Test>::InvalidSignature
 		);
-		assert_eq!(
-			authorize(report.clone(), wrong),
-			Err(InvalidTransaction::BadProof.into())
-		);
+		assert_eq!(authorize(report.clone(), wrong), Err(InvalidTransaction::BadProof.into()));
 
 		// Signed by the right key, then changed.
 		let signature = sign(&key, &report);
