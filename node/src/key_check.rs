@@ -52,7 +52,7 @@ pub(crate) fn warn_without_authority_keys(client: &FullClient, keystore: &Keysto
 fn report(
 	set: &str,
 	outcome: Result<(usize, Option<String>), sp_api::ApiError>,
-	number: u32,
+	number: impl std::fmt::Display,
 	duty: &str,
 	key_args: &str,
 ) {

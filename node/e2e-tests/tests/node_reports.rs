@@ -71,7 +71,7 @@ async fn a_node_reports_metrics_signed_with_its_network_key() {
 		("gpus", Value::u128(0)),
 	]);
 	let ip = Value::unnamed_variant("V4", [Value::from_bytes([10, 0, 0, 9])]);
-	submit_finalized(
+	let registered = submit_finalized(
 		&client,
 		&miner,
 		"Compute",
@@ -81,14 +81,17 @@ async fn a_node_reports_metrics_signed_with_its_network_key() {
 	)
 	.await
 	.unwrap_or_else(|e| panic!("register_miner_node: {e}"));
+	// A node reports about blocks after its registration.
+	node.wait_finalized(registered.block_number + 1, TX).await;
 
 	// Feeless: a general transaction without signature, authorized by the report's signature.
 	let at = client.at_current_block().await.expect("client at finalized head");
-	let call = key.report_call(&at, at.block_number(), metrics_value("AMD EPYC 9654", 2), false);
+	let signed_at = at.block_number();
+	let call = key.report_call(&at, signed_at, metrics_value("AMD EPYC 9654", 2), false);
 	let feeless = general_transaction(&at, &call);
 	match validate(&at, feeless.clone()).await {
 		ValidationResult::Valid(valid) => {
-			assert_eq!(valid.priority, 0, "node reports rank with untipped transactions");
+			assert_eq!(valid.priority, 0, "node reports rank below every paid transaction");
 			assert!(valid.requires.is_empty());
 			assert_eq!(valid.provides.len(), 1, "one report per node in the pool");
 		},
@@ -103,13 +106,18 @@ async fn a_node_reports_metrics_signed_with_its_network_key() {
 	let metrics = node.rpc("compute_getNodeMetrics", json!([node_id])).await;
 	assert_eq!(metrics["cpuModel"], "AMD EPYC 9654");
 	assert_eq!(metrics["vmCount"], 2);
-	assert_eq!(metrics["lastUpdated"].as_u64(), Some(tx.block_number));
+	// The metrics are from the block the node made the report at.
+	assert_eq!(metrics["lastUpdated"].as_u64(), Some(signed_at));
 
 	// The same bytes again are a replay: stale. Later checks sign at a block after the stored
 	// report, so only the signature can be wrong.
 	node.wait_finalized(tx.block_number + 1, TX).await;
 	let at = client.at_current_block().await.expect("client at finalized head");
 	assert!(at.block_number() > tx.block_number);
+	assert!(
+		at.block_number() < signed_at + 10,
+		"the report expired ({signed_at} + 10 blocks): `Stale` would not show a replay"
+	);
 	assert_eq!(
 		validate(&at, feeless.clone()).await,
 		ValidationResult::Invalid(TransactionInvalid::Stale)
@@ -134,8 +142,9 @@ async fn a_node_reports_metrics_signed_with_its_network_key() {
 		"unexpected error: {err}"
 	);
 	let at = client.at_current_block().await.expect("client at finalized head");
+	let relayed_at = at.block_number();
 	let (report, signature) =
-		key.signed_report(&at, at.block_number(), metrics_value("AMD EPYC 9755", 3), false);
+		key.signed_report(&at, relayed_at, metrics_value("AMD EPYC 9755", 3), false);
 	let tx = relay(&client, &relayer, report, signature).await.unwrap_or_else(|e| panic!("{e}"));
 	assert!(tx.event("Compute", "NodeMetricsReported").is_some());
 	let (payer, fee) = fee_paid(&tx).expect("a relayed report pays a fee");
@@ -143,7 +152,7 @@ async fn a_node_reports_metrics_signed_with_its_network_key() {
 	assert!(fee > 0);
 	let metrics = node.rpc("compute_getNodeMetrics", json!([node_id])).await;
 	assert_eq!(metrics["cpuModel"], "AMD EPYC 9755");
-	assert_eq!(metrics["lastUpdated"].as_u64(), Some(tx.block_number));
+	assert_eq!(metrics["lastUpdated"].as_u64(), Some(relayed_at));
 }
 
 async fn relay(

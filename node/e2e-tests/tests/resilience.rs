@@ -292,7 +292,9 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 	assert!(keystore.is_dir(), "the keystore folder was not recreated");
 	let log = net.node("dave").last_start_log();
 	assert!(
-		log.contains("Aura key of this validator") && !log.contains("will not author blocks"),
+		log.contains("Aura key of this validator") &&
+			log.contains("GRANDPA key of this validator") &&
+			!log.contains("will not"),
 		"dave's --dave key was not found usable:\n{}",
 		net.node("dave").log_tail(40)
 	);

@@ -140,7 +140,7 @@ fn signed_report<T: Config>() -> (NodeMetricsReportOf<T>, sp_core::ed25519::Sign
 	let who = funded::<T>("miner", 0);
 	Compute::<T>::do_register_miner_node(who, node.clone(), capacity(), v6(u32::MAX))
 		.expect("fresh node registers");
-	Compute::<T>::store_node_metrics(node.clone(), max_metrics::<T>());
+	Compute::<T>::store_node_metrics(node.clone(), max_metrics::<T>(), block::<T>());
 	advance::<T>(1);
 	let report = NodeMetricsReport { node_id: node, at: block::<T>(), metrics: max_metrics::<T>() };
 	let message = Compute::<T>::node_report_message(&report);

@@ -115,7 +115,7 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use frame_support::{
-		dispatch::PostDispatchInfo,
+		dispatch::{DispatchErrorWithPostInfo, PostDispatchInfo},
 		pallet_prelude::*,
 		traits::{fungible, BuildGenesisConfig},
 	};
@@ -1181,12 +1181,19 @@ pub mod pallet {
 		///   and it pays no fee.
 		/// - _Signed_ by any account (e.g. a relayer), which pays the fee; the checks run here.
 		///
-		/// - `report`: the node id, the block the report was made at and the metrics.
+		/// - `report`: the node id, the block the report was made at (`at`: after the node's
+		///   registration and its stored metrics, at most `NodeReportLongevity` blocks ago) and
+		///   the metrics, stored with `last_updated = at`.
 		/// - `signature`: Ed25519 signature of `(NODE_REPORT_CONTEXT, genesis_hash, report)` by the
 		///   key the node id encodes ([`node_public_key`]).
 		///
 		/// Fails with `MinerNodeNotFound`, `InvalidMetrics`, `NodeReportFromFuture`,
 		/// `NodeReportTooOld` or `InvalidSignature`. Emits `NodeMetricsReported`.
+		///
+		/// Weight: the signature check is weighed by `weight_of_authorize`, which the runtime's
+		/// `frame_system::AuthorizeCall` extension (required) adds to every transaction of this
+		/// call, signed or not; the call itself then costs no more than an owner's report, so
+		/// the rest of its declared weight is refunded.
 		#[pallet::call_index(27)]
 		#[pallet::weight(T::WeightInfo::report_signed_node_metrics())]
 		#[pallet::authorize(Pallet::<T>::authorize_signed_node_metrics)]
@@ -1196,20 +1203,23 @@ pub mod pallet {
 			report: NodeMetricsReportOf<T>,
 			signature: ed25519::Signature,
 		) -> DispatchResultWithPostInfo {
-			if ensure_authorized(origin.clone()).is_ok() {
-				// `authorize_signed_node_metrics` checked the report (and was weighed for it) in
-				// the transaction pool and again when the block was built; what is left costs no
-				// more than an owner's report.
-				Self::store_node_metrics(report.node_id, report.metrics);
-				return Ok(PostDispatchInfo {
-					actual_weight: Some(T::WeightInfo::report_node_metrics()),
-					pays_fee: Pays::No,
-				});
-			}
-			ensure_signed(origin)?;
-			Self::check_signed_node_report(&report, &signature)?;
-			Self::store_node_metrics(report.node_id, report.metrics);
-			Ok(Pays::Yes.into())
+			let actual_weight = Some(T::WeightInfo::report_node_metrics());
+			let pays_fee = if ensure_authorized(origin.clone()).is_ok() {
+				// `authorize_signed_node_metrics` checked the report in the transaction pool
+				// and again when the block was built.
+				Pays::No
+			} else {
+				ensure_signed(origin)?;
+				Self::check_signed_node_report(&report, &signature).map_err(|error| {
+					DispatchErrorWithPostInfo {
+						post_info: PostDispatchInfo { actual_weight, pays_fee: Pays::Yes },
+						error,
+					}
+				})?;
+				Pays::Yes
+			};
+			Self::store_node_metrics(report.node_id, report.metrics, report.at);
+			Ok(PostDispatchInfo { actual_weight, pays_fee })
 		}
 	}
 

@@ -18,13 +18,17 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		Self::owned_node(&who, &node_id)?;
 		Self::ensure_consistent_metrics(&metrics)?;
-		Self::store_node_metrics(node_id, metrics);
+		Self::store_node_metrics(node_id, metrics, frame_system::Pallet::<T>::block_number());
 		Ok(())
 	}
 
-	/// Stores `metrics` as the node's latest, stamped with the current block.
-	pub(crate) fn store_node_metrics(node_id: NodeIdOf<T>, mut metrics: NodeMetricsOf<T>) {
-		metrics.last_updated = frame_system::Pallet::<T>::block_number();
+	/// Stores `metrics` as the node's latest, stamped with the block they are from.
+	pub(crate) fn store_node_metrics(
+		node_id: NodeIdOf<T>,
+		mut metrics: NodeMetricsOf<T>,
+		from: BlockNumberFor<T>,
+	) {
+		metrics.last_updated = from;
 		NodeMetrics::<T>::insert(&node_id, metrics);
 		Self::deposit_event(Event::NodeMetricsReported { node_id });
 	}
@@ -48,14 +52,17 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks a node-signed report: the node is registered, the metrics are consistent, the
-	/// report is fresh and newer than the stored metrics, and the node's key signed it.
+	/// report is fresh, made after the node's registration and after its stored metrics, and the
+	/// node's key signed it.
 	///
+	/// `at` rises strictly from report to report and starts after the registration, so no
+	/// report can count twice, not even after the node was deregistered and registered again.
 	/// The signature is checked last: it is the expensive part.
 	pub(crate) fn check_signed_node_report(
 		report: &NodeMetricsReportOf<T>,
 		signature: &ed25519::Signature,
 	) -> DispatchResult {
-		ensure!(MinerNodes::<T>::contains_key(&report.node_id), Error::<T>::MinerNodeNotFound);
+		let node = MinerNodes::<T>::get(&report.node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
 		Self::ensure_consistent_metrics(&report.metrics)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(report.at <= now, Error::<T>::NodeReportFromFuture);
@@ -63,6 +70,7 @@ impl<T: Config> Pallet<T> {
 			now <= report.at.saturating_add(T::NodeReportLongevity::get()),
 			Error::<T>::NodeReportTooOld
 		);
+		ensure!(report.at > node.registered_at, Error::<T>::NodeReportTooOld);
 		if let Some(stored) = NodeMetrics::<T>::get(&report.node_id) {
 			ensure!(report.at > stored.last_updated, Error::<T>::NodeReportTooOld);
 		}

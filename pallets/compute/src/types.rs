@@ -490,7 +490,8 @@ where
 	pub vm_count: u32,
 	/// Network latency in milliseconds.
 	pub latency_ms: u32,
-	/// Block of the report; set by the chain, whatever the reporter sends.
+	/// Block the metrics are from, set by the chain whatever the reporter sends: the block an
+	/// owner's report was included in, or the `at` of a node-signed report.
 	pub last_updated: BlockNumber,
 }
 
@@ -498,8 +499,8 @@ where
 ///
 /// The node signs `(NODE_REPORT_CONTEXT, genesis_hash, report).encode()` with the Ed25519 key its
 /// node id encodes (see [`node_public_key`]). `at` is a recent block the node saw; the report is
-/// valid from that block for `NodeReportLongevity` blocks and only while it is newer than the
-/// node's stored metrics, so a report can never be replayed.
+/// valid from that block for `NodeReportLongevity` blocks, and only if `at` is after the node's
+/// registration and after its stored metrics, so a report can never be replayed.
 #[derive(
 	Encode,
 	Decode,
@@ -523,7 +524,7 @@ where
 	pub node_id: NodeId<NodeIdLen>,
 	/// The block the report was made at.
 	pub at: BlockNumber,
-	/// The metrics; `last_updated` is replaced by the block of inclusion.
+	/// The metrics; `last_updated` is replaced by `at`.
 	pub metrics: NodeMetricsData<BlockNumber, StringLen>,
 }
 

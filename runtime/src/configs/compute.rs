@@ -13,8 +13,8 @@ parameter_types! {
 	pub const MinerDeposit: Balance = 100 * UNIT;
 	/// A node-signed metrics report is valid for ten blocks (one minute) after it is made.
 	pub const NodeReportLongevity: BlockNumber = 10;
-	/// Pool priority of feeless node-signed reports: that of an untipped paid transaction, so
-	/// metrics (informational only) never go ahead of a tipped one.
+	/// Pool priority of feeless node-signed reports: the lowest, below every paid transaction
+	/// (even an untipped one), since metrics are informational only.
 	pub const NodeReportPriority: TransactionPriority = 0;
 }
 

@@ -256,6 +256,11 @@ async fn reports_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: 
 	let r = run(client, rpc, senders, n, &register).await?;
 	report("compute.register_miner_node", &r);
 
+	// Reports must be made after the block of the registration: wait for the next one.
+	let registered = finalized_number(rpc).await?;
+	while finalized_number(rpc).await? <= registered {
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
 	let at = client.at_current_block().await?;
 	let feeless: Vec<Vec<u8>> = keys
 		.iter()

@@ -5,7 +5,8 @@ use super::{metrics::metrics, *};
 use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
-	dispatch::{Pays, PostDispatchInfo},
+	dispatch::{DispatchErrorWithPostInfo, Pays, PostDispatchInfo},
+	weights::Weight,
 	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	traits::Authorize,
 };
@@ -25,11 +26,18 @@ fn peer_id(key: &ed25519::Public) -> NodeIdOf<Test> {
 	BoundedVec::truncate_from(ed25519_peer_id(&key.0).to_vec())
 }
 
-/// Registers the node of `key` (as its peer id) for `miner`.
+/// Registers the node of `key` (as its peer id) for `miner` in the current block, then moves
+/// to the next block: the first in which the node may make a report.
 fn register_keyed(miner: AccountId, key: &ed25519::Public) -> NodeIdOf<Test> {
 	let node_id = peer_id(key);
 	assert_ok!(Compute::register_miner_node(signed(miner), node_id.clone(), capacity(), ip4(250)));
+	run_to_block(System::block_number() + 1);
 	node_id
+}
+
+/// A report of the node `node_id` made in the current block.
+fn report_now(node_id: &NodeIdOf<Test>) -> NodeMetricsReportOf<Test> {
+	report(node_id, System::block_number())
 }
 
 fn report(node_id: &NodeIdOf<Test>, at: u64) -> NodeMetricsReportOf<Test> {
@@ -54,16 +62,25 @@ fn authorized() -> RuntimeOrigin {
 	frame_system::RawOrigin::Authorized.into()
 }
 
-/// What the relayed (signed) path returns: its full weight, paid.
-fn relayed() -> PostDispatchInfo {
-	PostDispatchInfo { actual_weight: None, pays_fee: Pays::Yes }
+/// The weight either path reports: an owner's report (the signature check is weighed by the
+/// authorization weight, which the runtime adds to every transaction of the call).
+fn actual_weight() -> Option<Weight> {
+	Some(<() as WeightInfo>::report_node_metrics())
 }
 
-/// What the feeless (authorized) path returns: free, and weighed without the signature check
-/// (which the authorization was weighed for).
+/// What the relayed (signed) path returns: paid.
+fn relayed() -> PostDispatchInfo {
+	PostDispatchInfo { actual_weight: actual_weight(), pays_fee: Pays::Yes }
+}
+
+/// What the feeless (authorized) path returns: free.
 fn feeless() -> PostDispatchInfo {
-	let actual_weight = Some(<() as WeightInfo>::report_node_metrics());
-	PostDispatchInfo { actual_weight, pays_fee: Pays::No }
+	PostDispatchInfo { actual_weight: actual_weight(), pays_fee: Pays::No }
+}
+
+/// A relayed report refused with `error`, charged like an accepted one.
+fn refused(error: Error<Test>) -> DispatchErrorWithPostInfo {
+	DispatchErrorWithPostInfo { post_info: relayed(), error: error.into() }
 }
 
 #[test]
@@ -89,7 +106,8 @@ fn a_node_reports_feeless_with_its_own_key() {
 		);
 		assert_last(Event::NodeMetricsReported { node_id: n1.clone() });
 		let stored = Compute::node_metrics(n1).unwrap();
-		assert_eq!(stored.last_updated, 7);
+		// The metrics are from the block the node made the report at.
+		assert_eq!(stored.last_updated, 6);
 		assert_eq!(stored.cpu_model, text("EPYC 9654"));
 	});
 }
@@ -117,11 +135,12 @@ fn a_bare_public_key_is_a_node_id_too() {
 		let key = node_key("node-1");
 		let n1: NodeIdOf<Test> = BoundedVec::truncate_from(key.0.to_vec());
 		assert_ok!(Compute::register_miner_node(signed(MINER_1), n1.clone(), capacity(), ip4(250)));
-		let report = report(&n1, 1);
+		run_to_block(2);
+		let report = report(&n1, 2);
 		let signature = sign(&key, &report);
 		assert!(authorize(report.clone(), signature).is_ok());
 		assert_ok!(Compute::report_signed_node_metrics(signed(BOB), report, signature));
-		assert_eq!(Compute::node_metrics(n1).unwrap().last_updated, 1);
+		assert_eq!(Compute::node_metrics(n1).unwrap().last_updated, 2);
 	});
 }
 
@@ -144,13 +163,13 @@ fn a_report_not_signed_by_the_node_key_is_refused() {
 		let key = node_key("node-1");
 		let other = node_key("node-2");
 		let n1 = register_keyed(MINER_1, &key);
-		let report = report(&n1, 1);
+		let report = report_now(&n1);
 
 		// Signed by another key.
 		let wrong = sign(&other, &report);
 		assert_noop!(
 			Compute::report_signed_node_metrics(signed(BOB), report.clone(), wrong),
-			Error::<Test>::InvalidSignature
+			refused(Error::<Test>::InvalidSignature)
 		);
 		assert_eq!(authorize(report.clone(), wrong), Err(InvalidTransaction::BadProof.into()));
 
@@ -160,17 +179,18 @@ fn a_report_not_signed_by_the_node_key_is_refused() {
 		tampered.metrics.vm_count += 1;
 		assert_noop!(
 			Compute::report_signed_node_metrics(signed(BOB), tampered.clone(), signature),
-			Error::<Test>::InvalidSignature
+			refused(Error::<Test>::InvalidSignature)
 		);
 		assert_eq!(authorize(tampered, signature), Err(InvalidTransaction::BadProof.into()));
 
 		// A node id that encodes no key accepts no signature at all.
 		let plain = register(MINER_2, "n2");
-		let plain_report = self::report(&plain, 1);
+		run_to_block(System::block_number() + 1);
+		let plain_report = report_now(&plain);
 		let signature = sign(&key, &plain_report);
 		assert_noop!(
 			Compute::report_signed_node_metrics(signed(BOB), plain_report.clone(), signature),
-			Error::<Test>::InvalidSignature
+			refused(Error::<Test>::InvalidSignature)
 		);
 		assert_eq!(authorize(plain_report, signature), Err(InvalidTransaction::BadProof.into()));
 	});
@@ -181,19 +201,20 @@ fn a_signature_for_another_chain_is_refused() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = node_key("node-1");
 		let n1 = register_keyed(MINER_1, &key);
-		let report = report(&n1, 1);
+		let report = report_now(&n1);
 		let foreign_genesis = [1u8; 32];
 		let message = (NODE_REPORT_CONTEXT, foreign_genesis, &report).encode();
 		let signature = sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).unwrap();
 		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), report, signature),
-			Error::<Test>::InvalidSignature
+			Compute::report_signed_node_metrics(signed(BOB), report.clone(), signature),
+			refused(Error::<Test>::InvalidSignature)
 		);
+		assert_eq!(authorize(report, signature), Err(InvalidTransaction::BadProof.into()));
 	});
 }
 
 #[test]
-fn old_future_and_replayed_reports_are_refused() {
+fn old_and_future_reports_are_refused() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = node_key("node-1");
 		let n1 = register_keyed(MINER_1, &key);
@@ -203,7 +224,7 @@ fn old_future_and_replayed_reports_are_refused() {
 		let signature = sign(&key, &future);
 		assert_noop!(
 			Compute::report_signed_node_metrics(signed(BOB), future.clone(), signature),
-			Error::<Test>::NodeReportFromFuture
+			refused(Error::<Test>::NodeReportFromFuture)
 		);
 		assert_eq!(authorize(future, signature), Err(InvalidTransaction::Future.into()));
 
@@ -211,32 +232,97 @@ fn old_future_and_replayed_reports_are_refused() {
 		let signature = sign(&key, &old);
 		assert_noop!(
 			Compute::report_signed_node_metrics(signed(BOB), old.clone(), signature),
-			Error::<Test>::NodeReportTooOld
+			refused(Error::<Test>::NodeReportTooOld)
 		);
 		assert_eq!(authorize(old, signature), Err(InvalidTransaction::Stale.into()));
 
-		// The oldest report still valid is accepted once; then it is a replay.
+		// The oldest report still valid is accepted.
 		let oldest = report(&n1, 10 - NODE_REPORT_LONGEVITY);
 		let signature = sign(&key, &oldest);
-		assert_ok!(Compute::report_signed_node_metrics(authorized(), oldest.clone(), signature));
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), oldest.clone(), signature),
-			Error::<Test>::NodeReportTooOld
-		);
-		assert_eq!(authorize(oldest, signature), Err(InvalidTransaction::Stale.into()));
+		assert!(authorize(oldest.clone(), signature).is_ok());
+		assert_ok!(Compute::report_signed_node_metrics(signed(BOB), oldest, signature));
+	});
+}
 
-		// Only a report made after the stored one (stamped 10) is news.
-		let same_block = report(&n1, 10);
-		let signature = sign(&key, &same_block);
+#[test]
+fn a_report_counts_once_and_only_newer_ones_follow() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1 = register_keyed(MINER_1, &key);
+		run_to_block(10);
+		let first = report(&n1, 8);
+		let first_signature = sign(&key, &first);
+		assert_ok!(Compute::report_signed_node_metrics(
+			signed(BOB),
+			first.clone(),
+			first_signature
+		));
+
+		// The same report again, and an older one, are replays.
 		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), same_block, signature),
-			Error::<Test>::NodeReportTooOld
+			Compute::report_signed_node_metrics(signed(BOB), first.clone(), first_signature),
+			refused(Error::<Test>::NodeReportTooOld)
 		);
-		run_to_block(11);
-		let newer = report(&n1, 11);
-		let signature = sign(&key, &newer);
-		assert_ok!(Compute::report_signed_node_metrics(signed(BOB), newer, signature));
-		assert_eq!(Compute::node_metrics(n1).unwrap().last_updated, 11);
+		assert_eq!(
+			authorize(first.clone(), first_signature),
+			Err(InvalidTransaction::Stale.into())
+		);
+		let older = report(&n1, 7);
+		let signature = sign(&key, &older);
+		assert_eq!(authorize(older, signature), Err(InvalidTransaction::Stale.into()));
+
+		// A report made in the very next block is news: a node may report every block.
+		let next = report(&n1, 9);
+		let signature = sign(&key, &next);
+		assert!(authorize(next.clone(), signature).is_ok());
+		assert_ok!(Compute::report_signed_node_metrics(authorized(), next, signature));
+		assert_eq!(Compute::node_metrics(n1.clone()).unwrap().last_updated, 9);
+
+		// An owner's report is stamped with its block, and node reports must follow it.
+		assert_ok!(Compute::report_node_metrics(signed(MINER_1), n1.clone(), metrics()));
+		assert_eq!(Compute::node_metrics(n1.clone()).unwrap().last_updated, 10);
+		let behind = report(&n1, 10);
+		let signature = sign(&key, &behind);
+		assert_eq!(authorize(behind, signature), Err(InvalidTransaction::Stale.into()));
+	});
+}
+
+#[test]
+fn reports_from_before_the_registration_are_refused() {
+	ExtBuilder::default().build_and_execute(|| {
+		let key = node_key("node-1");
+		let n1 = peer_id(&key);
+		run_to_block(3);
+		assert_ok!(Compute::register_miner_node(signed(MINER_1), n1.clone(), capacity(), ip4(250)));
+		// Made in the block of the registration: refused.
+		let early = report(&n1, 3);
+		let signature = sign(&key, &early);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), early.clone(), signature),
+			refused(Error::<Test>::NodeReportTooOld)
+		);
+		run_to_block(4);
+		assert_eq!(authorize(early, signature), Err(InvalidTransaction::Stale.into()));
+
+		// A report of the previous registration cannot come back after a new one, although
+		// deregistration dropped the stored metrics.
+		let before = report(&n1, 4);
+		let before_signature = sign(&key, &before);
+		assert_ok!(Compute::report_signed_node_metrics(
+			signed(BOB),
+			before.clone(),
+			before_signature
+		));
+		run_to_block(5);
+		assert_ok!(Compute::deregister_miner_node(signed(MINER_1), n1.clone()));
+		assert_ok!(Compute::register_miner_node(signed(MINER_2), n1.clone(), capacity(), ip4(251)));
+		assert_eq!(Compute::node_metrics(n1.clone()), None);
+		run_to_block(6);
+		assert_noop!(
+			Compute::report_signed_node_metrics(signed(BOB), before.clone(), before_signature),
+			refused(Error::<Test>::NodeReportTooOld)
+		);
+		assert_eq!(authorize(before, before_signature), Err(InvalidTransaction::Stale.into()));
 	});
 }
 
@@ -249,17 +335,17 @@ fn reports_for_unknown_nodes_or_with_bad_metrics_are_refused() {
 		let signature = sign(&key, &unregistered);
 		assert_noop!(
 			Compute::report_signed_node_metrics(signed(BOB), unregistered.clone(), signature),
-			Error::<Test>::MinerNodeNotFound
+			refused(Error::<Test>::MinerNodeNotFound)
 		);
 		assert_eq!(authorize(unregistered, signature), Err(InvalidTransaction::BadSigner.into()));
 
 		let n1 = register_keyed(MINER_1, &key);
-		let mut bad = report(&n1, 1);
+		let mut bad = report_now(&n1);
 		bad.metrics.storage_free_gb = bad.metrics.storage_total_gb + 1;
 		let signature = sign(&key, &bad);
 		assert_noop!(
 			Compute::report_signed_node_metrics(signed(BOB), bad.clone(), signature),
-			Error::<Test>::InvalidMetrics
+			refused(Error::<Test>::InvalidMetrics)
 		);
 		assert_eq!(authorize(bad, signature), Err(InvalidTransaction::Call.into()));
 	});
@@ -270,7 +356,7 @@ fn a_node_report_needs_a_signed_or_authorized_origin() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = node_key("node-1");
 		let n1 = register_keyed(MINER_1, &key);
-		let report = report(&n1, 1);
+		let report = report_now(&n1);
 		let signature = sign(&key, &report);
 		assert_noop!(
 			Compute::report_signed_node_metrics(RuntimeOrigin::none(), report.clone(), signature),
