@@ -57,8 +57,9 @@
 //! its Ed25519 key ([`node_public_key`]: a libp2p peer id or a bare key) can also sign its own
 //! reports ([`NodeMetricsReport`]) and send them with `report_signed_node_metrics`: feeless as a
 //! general transaction authorized by the signature, or relayed (and paid for) by any account.
-//! Reports are fresh for [`Config::NodeReportLongevity`] blocks and must be newer than the stored
-//! metrics, so none can be replayed.
+//! A report is made at a block `at`: it is valid for [`Config::NodeReportLongevity`] blocks, and
+//! `at` must be after the node's registration and after the stored metrics (whose
+//! `last_updated` becomes `at`), so no report can be replayed.
 //!
 //! ## Assumptions (checked by `try_state`, see [`Pallet::do_try_state`])
 //!
