@@ -27,7 +27,7 @@ pub use node::{free_port, node_bin, Node};
 pub use node_report::{
 	general_transaction, metrics_value, ClientAt, NodeKey, NODE_REPORT_CONTEXT,
 };
-pub use rpc::{hex_u64, RpcError};
+pub use rpc::{hex, hex_u64, RpcError};
 pub use test_dir::TestDir;
 
 /// Re-exports the tests need to build dynamic calls and keys without naming subxt's versions.

@@ -36,10 +36,7 @@ pub struct NodeKey(ed25519::Pair);
 impl NodeKey {
 	/// The key of `--node-key <hex>` (32-byte secret seed, hex without `0x`).
 	pub fn from_node_key_hex(secret: &str) -> NodeKey {
-		let bytes: Vec<u8> = (0..secret.len())
-			.step_by(2)
-			.map(|i| u8::from_str_radix(&secret[i..i + 2], 16).expect("hex node key"))
-			.collect();
+		let bytes = sp_core::bytes::from_hex(secret).expect("hex node key");
 		NodeKey::from_seed(bytes.try_into().expect("a node key is 32 bytes"))
 	}
 

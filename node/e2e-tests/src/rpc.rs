@@ -45,6 +45,11 @@ pub(crate) async fn call(port: u16, method: &str, params: Value) -> Result<Value
 	}
 }
 
+/// `bytes` as `0x`-prefixed lower-case hex, as JSON-RPC takes node ids, keys and extrinsics.
+pub fn hex(bytes: &[u8]) -> String {
+	sp_core::bytes::to_hex(bytes, false)
+}
+
 /// Parses a `0x`-prefixed hex number, as in block headers.
 pub fn hex_u64(s: &str) -> u64 {
 	u64::from_str_radix(s.trim_start_matches("0x"), 16)

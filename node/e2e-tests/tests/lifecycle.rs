@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, metrics_value, submit_finalized, At, Client, FinalizedTx, Node, TxError, Value,
+	connect, dev, hex, metrics_value, submit_finalized, At, Client, FinalizedTx, Node, TxError,
+	Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -22,11 +23,6 @@ const SMALL: u32 = 0;
 const MEDIUM: u32 = 1;
 /// JSON-RPC "invalid params".
 const INVALID_PARAMS: i64 = -32602;
-
-fn hex(bytes: &[u8]) -> String {
-	let digits: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-	format!("0x{digits}")
-}
 
 fn ipv4(octets: [u8; 4]) -> Value {
 	Value::unnamed_variant("V4", [Value::from_bytes(octets)])

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, general_transaction, metrics_value, submit_bytes_finalized, submit_finalized, At,
-	Client, ClientAt, FinalizedTx, Node, NodeKey, TxError, Value,
+	connect, dev, general_transaction, hex, metrics_value, submit_bytes_finalized,
+	submit_finalized, At, Client, ClientAt, FinalizedTx, Node, NodeKey, TxError, Value,
 };
 use serde_json::json;
 use subxt::transactions::{TransactionInvalid, ValidationResult};
@@ -18,11 +18,6 @@ const READY: Duration = Duration::from_secs(60);
 const TX: Duration = Duration::from_secs(90);
 /// The node's libp2p key (`--node-key`); the miner registers the node under its peer id.
 const NODE_KEY: &str = "00000000000000000000000000000000000000000000000000000000000000aa";
-
-fn hex(bytes: &[u8]) -> String {
-	let digits: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-	format!("0x{digits}")
-}
 
 /// The pool's verdict on `transaction` at the finalized head.
 async fn validate(at: &ClientAt, transaction: Vec<u8>) -> ValidationResult {

@@ -15,7 +15,7 @@ use std::{
 };
 
 use compute_e2e_tests::{
-	connect, dev, node_bin, storage, submit_finalized, At, LocalNetwork, Node, Value,
+	connect, dev, hex, node_bin, storage, submit_finalized, At, LocalNetwork, Node, Value,
 };
 use serde_json::json;
 
@@ -208,7 +208,7 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 	let normal_args = net.validator_args(dave_index);
 	let base = net.base_path("dave");
 	let keystore = net.node("dave").keystore_dir(LOCAL_CHAIN_ID);
-	let dave_aura = format!("0x{}", hex(&dev::dave().public_key().0));
+	let dave_aura = hex(&dev::dave().public_key().0);
 
 	// 1. Dave's real keys inserted on disk (as an operator does), then overwritten with garbage,
 	//    plus a stray garbage file; started as a validator without `--dave`, so the disk is the
@@ -337,11 +337,6 @@ fn report_keystore_lines(case: &str, node: &Node) {
 			println!("e2e: ({case}) {}: {line}", node.name());
 		}
 	}
-}
-
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Prints the time of each step (visible with `--nocapture`).

@@ -1214,7 +1214,7 @@ pub mod pallet {
 				Self::check_signed_node_report(&report, &signature).map_err(|error| {
 					DispatchErrorWithPostInfo {
 						post_info: PostDispatchInfo { actual_weight, pays_fee: Pays::Yes },
-						error,
+						error: error.into(),
 					}
 				})?;
 				Pays::Yes

@@ -33,7 +33,7 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::NodeMetricsReported { node_id });
 	}
 
-	fn ensure_consistent_metrics(metrics: &NodeMetricsOf<T>) -> DispatchResult {
+	fn ensure_consistent_metrics(metrics: &NodeMetricsOf<T>) -> Result<(), Error<T>> {
 		ensure!(
 			metrics.memory_free_mb <= metrics.memory_total_mb &&
 				metrics.storage_free_gb <= metrics.storage_total_gb &&
@@ -61,7 +61,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn check_signed_node_report(
 		report: &NodeMetricsReportOf<T>,
 		signature: &ed25519::Signature,
-	) -> DispatchResult {
+	) -> Result<(), Error<T>> {
 		let node = MinerNodes::<T>::get(&report.node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
 		Self::ensure_consistent_metrics(&report.metrics)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -97,10 +97,10 @@ impl<T: Config> Pallet<T> {
 	) -> TransactionValidityWithRefund {
 		Self::check_signed_node_report(report, signature).map_err(|error| {
 			let reason = match error {
-				e if e == Error::<T>::MinerNodeNotFound.into() => InvalidTransaction::BadSigner,
-				e if e == Error::<T>::InvalidSignature.into() => InvalidTransaction::BadProof,
-				e if e == Error::<T>::NodeReportTooOld.into() => InvalidTransaction::Stale,
-				e if e == Error::<T>::NodeReportFromFuture.into() => InvalidTransaction::Future,
+				Error::<T>::MinerNodeNotFound => InvalidTransaction::BadSigner,
+				Error::<T>::InvalidSignature => InvalidTransaction::BadProof,
+				Error::<T>::NodeReportTooOld => InvalidTransaction::Stale,
+				Error::<T>::NodeReportFromFuture => InvalidTransaction::Future,
 				_ => InvalidTransaction::Call,
 			};
 			TransactionValidityError::Invalid(reason)

@@ -26,7 +26,7 @@ use subxt::{
 	rpcs::{rpc_params, RpcClient},
 	OnlineClient, SubstrateConfig,
 };
-use compute_e2e_tests::{general_transaction, metrics_value, NodeKey};
+use compute_e2e_tests::{general_transaction, hex, metrics_value, NodeKey};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 use tokio::sync::Semaphore;
 
@@ -210,7 +210,7 @@ async fn submit_all(rpc: &RpcClient, lanes: Vec<Vec<Vec<u8>>>) -> Result<Through
 			let _permit = gate.acquire().await;
 			let mut accepted = 0;
 			for tx in lane {
-				let xt = format!("0x{}", hex(&tx));
+				let xt = hex(&tx);
 				let ok = rpc.request::<Json>("author_submitExtrinsic", rpc_params![xt]).await.is_ok();
 				accepted += usize::from(ok);
 			}
@@ -334,7 +334,7 @@ async fn rpc_mode(rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), 
 	println!("assigned IPs: {requests}");
 	println!("method                         ok     req/s   p50 ms    p99 ms");
 	measure(rpc, "system_accountNextIndex", n, |i| json!([accounts[i % accounts.len()]])).await?;
-	measure(rpc, "compute_getNodeMetrics", n, |i| json!([format!("0x{}", hex(format!("load-node-{i}").as_bytes()))])).await?;
+	measure(rpc, "compute_getNodeMetrics", n, |i| json!([hex(format!("load-node-{i}").as_bytes())])).await?;
 	measure(rpc, "compute_getIpPool", n, |_| json!([50])).await?;
 	measure(rpc, "compute_getUserRequests", n, |i| json!([accounts[i % accounts.len()], 50])).await?;
 	Ok(())
@@ -372,10 +372,6 @@ async fn free_ips(rpc: &RpcClient) -> Result<u64, Error> {
 
 fn unique_tag() -> u64 {
 	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn image() -> Value {
