@@ -267,6 +267,20 @@ impl Node {
 		text.rfind(&marker).map(|i| text[i..].to_string()).unwrap_or(text)
 	}
 
+	/// Waits until the latest start's log satisfies `done` and returns that log; after `timeout`
+	/// returns the log as it is. The node writes its log through a buffer, so a line can appear
+	/// some time after the event it reports (e.g. after RPC is already served).
+	pub async fn wait_for_log(&self, timeout: Duration, done: impl Fn(&str) -> bool) -> String {
+		let deadline = Instant::now() + timeout;
+		loop {
+			let log = self.last_start_log();
+			if done(&log) || Instant::now() >= deadline {
+				return log;
+			}
+			tokio::time::sleep(Duration::from_millis(200)).await;
+		}
+	}
+
 	/// One JSON-RPC call.
 	pub async fn try_rpc(&self, method: &str, params: Value) -> Result<Value, RpcError> {
 		rpc::call(self.rpc_port, method, params).await

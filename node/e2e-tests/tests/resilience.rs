@@ -36,6 +36,8 @@ const CATCH_UP: Duration = Duration::from_secs(90);
 const TX: Duration = Duration::from_secs(90);
 /// How long a node with a broken keystore is watched once it serves RPC.
 const OBSERVE: Duration = Duration::from_secs(8);
+/// How long a line the node logged may take to reach its log file (stderr is buffered).
+const LOG_DELAY: Duration = Duration::from_secs(30);
 /// The whole test; every wait inside is bounded too.
 const WHOLE_TEST: Duration = Duration::from_secs(420);
 
@@ -244,7 +246,12 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 				net.node("dave").log_tail(40)
 			);
 			// The operator is told, not left to notice that no block comes from Dave.
-			let log = net.node("dave").last_start_log();
+			let log = net
+				.node("dave")
+				.wait_for_log(LOG_DELAY, |log| {
+					log.contains("will not author blocks") && log.contains("will not vote on finality")
+				})
+				.await;
 			assert!(
 				log.contains("will not author blocks") && log.contains("will not vote on finality"),
 				"no warning about the unusable keys:\n{}",
@@ -290,7 +297,12 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 	let has_aura = dave.rpc("author_hasKey", json!([dave_aura, "aura"])).await;
 	println!("e2e: (d3) keystore folder missing: runs; author_hasKey(dave, aura) = {has_aura}");
 	assert!(keystore.is_dir(), "the keystore folder was not recreated");
-	let log = net.node("dave").last_start_log();
+	let log = net
+		.node("dave")
+		.wait_for_log(LOG_DELAY, |log| {
+			log.contains("Aura key of this validator") && log.contains("GRANDPA key of this validator")
+		})
+		.await;
 	assert!(
 		log.contains("Aura key of this validator") &&
 			log.contains("GRANDPA key of this validator") &&
