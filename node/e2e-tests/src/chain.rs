@@ -16,7 +16,7 @@ use subxt::{
 };
 use subxt_signer::sr25519::Keypair;
 
-use crate::Node;
+use crate::{ClientAt, Node};
 
 /// A subxt client of the compute chain. `SubstrateConfig` fits the runtime: 32-byte account ids,
 /// `MultiSignature`, BlakeTwo256, and the standard transaction extensions (the address type's
@@ -41,6 +41,25 @@ pub async fn connect(node: &Node) -> Client {
 			},
 			Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
 		}
+	}
+}
+
+/// The client at its finalized head once that head is block `min` or later. subxt follows
+/// finality over its own subscription, which can lag the node's `chain_getFinalizedHead` by a
+/// moment, so a test that waited for a block over HTTP waits here too before reading at it.
+pub async fn finalized_at_least(client: &Client, min: u64, timeout: Duration) -> ClientAt {
+	let deadline = Instant::now() + timeout;
+	loop {
+		let at = client.at_current_block().await.expect("client at its finalized head");
+		if at.block_number() >= min {
+			return at;
+		}
+		assert!(
+			Instant::now() < deadline,
+			"subxt's finalized head stayed at #{} (waited {timeout:?} for #{min})",
+			at.block_number()
+		);
+		tokio::time::sleep(Duration::from_millis(200)).await;
 	}
 }
 

@@ -12,6 +12,7 @@
 //! Everything the tests send goes to 127.0.0.1; every wait is bounded.
 
 mod chain;
+mod deadline;
 mod network;
 mod node;
 mod node_report;
@@ -19,9 +20,10 @@ mod rpc;
 mod test_dir;
 
 pub use chain::{
-	connect, storage, submit_bytes_finalized, submit_finalized, ChainEvent, Client, FinalizedTx,
-	Hash, TxError,
+	connect, finalized_at_least, storage, submit_bytes_finalized, submit_finalized, ChainEvent,
+	Client, FinalizedTx, Hash, TxError,
 };
+pub use deadline::within;
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
 pub use node::{free_port, node_bin, Node};
 pub use node_report::{

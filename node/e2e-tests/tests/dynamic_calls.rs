@@ -4,21 +4,27 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, storage, submit_finalized, At, Client, Node, TxError, Value,
+	connect, dev, storage, submit_finalized, within, At, Client, Node, TxError, Value,
 };
 
 /// Until the node answers JSON-RPC.
 const READY: Duration = Duration::from_secs(60);
 /// Until a submitted transaction is finalized.
-const TX: Duration = Duration::from_secs(60);
+const TX: Duration = Duration::from_secs(90);
+/// The whole test (under a minute here); every wait inside is bounded too.
+const WHOLE_TEST: Duration = Duration::from_secs(600);
 /// Amount of the test transfer (1 CMP, 12 decimals).
 const AMOUNT: u128 = 1_000_000_000_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamic_calls_report_events_and_pallet_errors() {
 	let mut node = Node::start("dev", &["--dev"]);
+	within(WHOLE_TEST, "the dynamic-calls test", dynamic_calls(&mut node)).await;
+}
+
+async fn dynamic_calls(node: &mut Node) {
 	node.wait_ready(READY).await;
-	let client = connect(&node).await;
+	let client = connect(node).await;
 	let bob = dev::bob();
 
 	let image = Value::named_composite([

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, hex, metrics_value, submit_finalized, At, Client, FinalizedTx, Node, TxError,
-	Value,
+	connect, dev, hex, metrics_value, submit_finalized, within, At, Client, FinalizedTx, Node,
+	TxError, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -16,6 +16,8 @@ use subxt_signer::sr25519::Keypair;
 const READY: Duration = Duration::from_secs(60);
 /// Until a submitted transaction is finalized.
 const TX: Duration = Duration::from_secs(90);
+/// The whole test (about 5 minutes here); every wait inside is bounded too.
+const WHOLE_TEST: Duration = Duration::from_secs(1200);
 /// The miner's node id.
 const NODE_ID: &[u8] = b"miner-node-1";
 /// The seeded plans of the dev preset: 0 small, 1 medium.
@@ -81,8 +83,12 @@ async fn assert_invalid_params(node: &Node, method: &str, params: Json, param: &
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vm_lifecycle_over_extrinsics_and_rpc() {
 	let mut node = Node::start("lifecycle", &["--dev"]);
+	within(WHOLE_TEST, "the lifecycle test", lifecycle(&mut node)).await;
+}
+
+async fn lifecycle(node: &mut Node) {
 	node.wait_ready(READY).await;
-	let client = connect(&node).await;
+	let client = connect(node).await;
 	let (miner, user, stranger) = (dev::bob(), dev::charlie(), dev::dave());
 	let user_ss58 = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
 
@@ -90,10 +96,10 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 	assert_eq!(node.rpc("compute_getNodeMetrics", json!([hex(NODE_ID)])).await, Json::Null);
 	assert_eq!(node.rpc("compute_getComputeRequest", json!([u64::MAX])).await, Json::Null);
 	assert_eq!(node.rpc("compute_getUserRequests", json!([user_ss58])).await, json!([]));
-	assert_invalid_params(&node, "compute_getNodeMetrics", json!(["zz"]), "nodeId").await;
-	assert_invalid_params(&node, "compute_getUserRequests", json!(["not-ss58"]), "owner").await;
-	assert_invalid_params(&node, "compute_getComputeRequest", json!(["one"]), "requestId").await;
-	assert_invalid_params(&node, "compute_getIpPool", json!([10, "300.0.0.1"]), "startAfter").await;
+	assert_invalid_params(node, "compute_getNodeMetrics", json!(["zz"]), "nodeId").await;
+	assert_invalid_params(node, "compute_getUserRequests", json!(["not-ss58"]), "owner").await;
+	assert_invalid_params(node, "compute_getComputeRequest", json!(["one"]), "requestId").await;
+	assert_invalid_params(node, "compute_getIpPool", json!([10, "300.0.0.1"]), "startAfter").await;
 	let pool_before = node.rpc("compute_getIpPool", json!([])).await;
 	let free_before = pool_before["freeCount"].as_u64().expect("freeCount");
 	let plans = node.rpc("compute_getPlans", json!([])).await;
@@ -126,7 +132,7 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 		.await;
 	let request_id = number(event(&tx, "ComputeRequestCreated"), "request_id") as u64;
 	let vm_name = format!("vm-{request_id}");
-	let req = request(&node, request_id).await;
+	let req = request(node, request_id).await;
 	assert_eq!(req["status"], "Pending");
 	assert_eq!(req["owner"], user_ss58);
 	assert_eq!(req["selectedImage"]["name"], "ubuntu-24.04");
@@ -147,7 +153,7 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 	)
 	.await;
 	event(&tx, "ComputeRequestSubmitted");
-	assert_eq!(request(&node, request_id).await["status"], "InProgress");
+	assert_eq!(request(node, request_id).await["status"], "InProgress");
 
 	let tx = compute(
 		&client,
@@ -164,7 +170,7 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 	.await;
 	event(&tx, "ComputeRequestFulfilled");
 	let running_from = tx.block_number;
-	let req = request(&node, request_id).await;
+	let req = request(node, request_id).await;
 	assert_eq!(req["status"], "Running");
 	assert_eq!(req["minerId"], hex(NODE_ID));
 	let ip = node.rpc("compute_getVmIp", json!([vm_name])).await;
@@ -174,7 +180,7 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 	assert_eq!(pool["assignedCount"].as_u64(), Some(1));
 	assert!(!pool["free"].as_array().expect("free").contains(&json!(ip)), "{ip} still free");
 	assert_eq!(pool["assigned"], json!([{ "vmName": vm_name, "ip": ip }]));
-	let hosted = miner_request(&node).await;
+	let hosted = miner_request(node).await;
 	assert_eq!(hosted["fulfilled"], true);
 	assert_eq!(hosted["ipAssigned"], json!(ip));
 	assert_eq!(hosted["vncPort"], 5901);
@@ -200,7 +206,7 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 	// miner was paid for exactly the blocks it ran (within one block).
 	let stop = compute(&client, &user, "request_compute_stop", vec![u(request_id.into())]).await;
 	event(&stop, "ComputeStopRequested");
-	assert_eq!(miner_request(&node).await["pendingOperations"]["stop"], true);
+	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], true);
 	let tx = compute(&client, &miner, "fulfill_stop_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeStopRequestFulfilled");
@@ -215,31 +221,31 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 		paid.abs_diff(small_price * running_blocks) <= small_price,
 		"paid {paid} for ~{running_blocks} blocks at {small_price}"
 	);
-	assert_eq!(request(&node, request_id).await["status"], "Stopped");
-	assert_eq!(miner_request(&node).await["pendingOperations"]["stop"], false);
+	assert_eq!(request(node, request_id).await["status"], "Stopped");
+	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], false);
 
 	// Boot.
 	compute(&client, &user, "request_compute_boot", vec![u(request_id.into())]).await;
 	let tx = compute(&client, &miner, "fulfill_boot_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeBootRequestRemoved");
-	assert_eq!(request(&node, request_id).await["status"], "Running");
+	assert_eq!(request(node, request_id).await["status"], "Running");
 
 	// Reboot.
 	compute(&client, &user, "request_compute_reboot", vec![u(request_id.into())]).await;
-	assert_eq!(miner_request(&node).await["pendingOperations"]["reboot"], true);
+	assert_eq!(miner_request(node).await["pendingOperations"]["reboot"], true);
 	let tx = compute(&client, &miner, "fulfill_reboot_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeRebootRequestFulfilled");
-	assert_eq!(request(&node, request_id).await["status"], "Running");
+	assert_eq!(request(node, request_id).await["status"], "Running");
 
 	// Resize to the medium plan.
 	compute(&client, &user, "request_compute_resize", vec![u(request_id.into()), u(MEDIUM.into())]).await;
-	assert_eq!(miner_request(&node).await["pendingOperations"]["resize"], MEDIUM);
+	assert_eq!(miner_request(node).await["pendingOperations"]["resize"], MEDIUM);
 	let tx = compute(&client, &miner, "fulfill_resize_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeResizeRequestFulfilled");
-	assert_eq!(request(&node, request_id).await["planId"], MEDIUM);
+	assert_eq!(request(node, request_id).await["planId"], MEDIUM);
 
 	// A second fulfil of the same operation finds no queued entry.
 	let err = submit_finalized(
@@ -256,11 +262,11 @@ async fn vm_lifecycle_over_extrinsics_and_rpc() {
 
 	// Delete: the address returns to the pool and the request is gone.
 	compute(&client, &user, "request_compute_delete", vec![u(request_id.into())]).await;
-	assert_eq!(miner_request(&node).await["pendingOperations"]["delete"], true);
+	assert_eq!(miner_request(node).await["pendingOperations"]["delete"], true);
 	let tx = compute(&client, &miner, "fulfill_deletion_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeDeletionRequestRemoved");
-	assert_eq!(request(&node, request_id).await, Json::Null);
+	assert_eq!(request(node, request_id).await, Json::Null);
 	assert_eq!(node.rpc("compute_getVmIp", json!([vm_name])).await, Json::Null);
 	assert_eq!(node.rpc("compute_getMinerRequests", json!([hex(NODE_ID)])).await, json!([]));
 	let pool = node.rpc("compute_getIpPool", json!([500])).await;
