@@ -247,15 +247,12 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 				net.node("dave").log_tail(40)
 			);
 			// The operator is told, not left to notice that no block comes from Dave.
-			let log = net
-				.node("dave")
-				.wait_for_log(LOG_DELAY, |log| {
-					log.contains("will not author blocks") &&
-						log.contains("will not vote on finality")
-				})
-				.await;
+			let warned = |log: &str| {
+				log.contains("will not author blocks") && log.contains("will not vote on finality")
+			};
+			let log = net.node("dave").wait_for_log(LOG_DELAY, warned).await;
 			assert!(
-				log.contains("will not author blocks") && log.contains("will not vote on finality"),
+				warned(&log),
 				"no warning about the unusable keys:\n{}",
 				net.node("dave").log_tail(40)
 			);
@@ -276,10 +273,7 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 		Ok(()) => println!("e2e: (d2) keystore path is a file: the node runs"),
 		Err(e) => {
 			// Not serving RPC in time is not an exit yet: give it the time to exit.
-			let status = match dave.exit_status() {
-				Some(status) => Some(status),
-				None => dave.wait_exit(READY).await,
-			};
+			let status = dave.wait_exit(READY).await;
 			println!(
 				"e2e: (d2) keystore path is a file: {e}, status {status:?}\n{}",
 				dave.log_tail(5)
@@ -303,17 +297,12 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 	let has_aura = dave.rpc("author_hasKey", json!([dave_aura, "aura"])).await;
 	println!("e2e: (d3) keystore folder missing: runs; author_hasKey(dave, aura) = {has_aura}");
 	assert!(keystore.is_dir(), "the keystore folder was not recreated");
-	let log = net
-		.node("dave")
-		.wait_for_log(LOG_DELAY, |log| {
-			log.contains("Aura key of this validator") &&
-				log.contains("GRANDPA key of this validator")
-		})
-		.await;
+	let keys_found = |log: &str| {
+		log.contains("Aura key of this validator") && log.contains("GRANDPA key of this validator")
+	};
+	let log = net.node("dave").wait_for_log(LOG_DELAY, keys_found).await;
 	assert!(
-		log.contains("Aura key of this validator") &&
-			log.contains("GRANDPA key of this validator") &&
-			!log.contains("will not"),
+		keys_found(&log) && !log.contains("will not"),
 		"dave's --dave key was not found usable:\n{}",
 		net.node("dave").log_tail(40)
 	);

@@ -83,6 +83,21 @@ fn refused(error: Error<Test>) -> DispatchErrorWithPostInfo {
 	DispatchErrorWithPostInfo { post_info: relayed(), error: error.into() }
 }
 
+/// Both paths refuse `report`: relayed, the call fails with `error` and changes nothing; feeless,
+/// the pool refuses the transaction as `invalid`.
+fn assert_both_refuse(
+	report: &NodeMetricsReportOf<Test>,
+	signature: ed25519::Signature,
+	error: Error<Test>,
+	invalid: InvalidTransaction,
+) {
+	assert_noop!(
+		Compute::report_signed_node_metrics(signed(BOB), report.clone(), signature),
+		refused(error)
+	);
+	assert_eq!(authorize(report.clone(), signature), Err(invalid.into()));
+}
+
 #[test]
 fn a_node_reports_feeless_with_its_own_key() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -167,32 +182,30 @@ fn a_report_not_signed_by_the_node_key_is_refused() {
 
 		// Signed by another key.
 		let wrong = sign(&other, &report);
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), report.clone(), wrong),
-			refused(Error::<Test>::InvalidSignature)
-		);
-		assert_eq!(authorize(report.clone(), wrong), Err(InvalidTransaction::BadProof.into()));
+		assert_both_refuse(&report, wrong, Error::InvalidSignature, InvalidTransaction::BadProof);
 
 		// Signed by the right key, then changed.
 		let signature = sign(&key, &report);
 		let mut tampered = report.clone();
 		tampered.metrics.vm_count += 1;
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), tampered.clone(), signature),
-			refused(Error::<Test>::InvalidSignature)
+		assert_both_refuse(
+			&tampered,
+			signature,
+			Error::InvalidSignature,
+			InvalidTransaction::BadProof,
 		);
-		assert_eq!(authorize(tampered, signature), Err(InvalidTransaction::BadProof.into()));
 
 		// A node id that encodes no key accepts no signature at all.
 		let plain = register(MINER_2, "n2");
 		run_to_block(System::block_number() + 1);
 		let plain_report = report_now(&plain);
 		let signature = sign(&key, &plain_report);
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), plain_report.clone(), signature),
-			refused(Error::<Test>::InvalidSignature)
+		assert_both_refuse(
+			&plain_report,
+			signature,
+			Error::InvalidSignature,
+			InvalidTransaction::BadProof,
 		);
-		assert_eq!(authorize(plain_report, signature), Err(InvalidTransaction::BadProof.into()));
 	});
 }
 
@@ -205,11 +218,12 @@ fn a_signature_for_another_chain_is_refused() {
 		let foreign_genesis = [1u8; 32];
 		let message = (NODE_REPORT_CONTEXT, foreign_genesis, &report).encode();
 		let signature = sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).unwrap();
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), report.clone(), signature),
-			refused(Error::<Test>::InvalidSignature)
+		assert_both_refuse(
+			&report,
+			signature,
+			Error::InvalidSignature,
+			InvalidTransaction::BadProof,
 		);
-		assert_eq!(authorize(report, signature), Err(InvalidTransaction::BadProof.into()));
 	});
 }
 
@@ -222,19 +236,16 @@ fn old_and_future_reports_are_refused() {
 
 		let future = report(&n1, 11);
 		let signature = sign(&key, &future);
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), future.clone(), signature),
-			refused(Error::<Test>::NodeReportFromFuture)
+		assert_both_refuse(
+			&future,
+			signature,
+			Error::NodeReportFromFuture,
+			InvalidTransaction::Future,
 		);
-		assert_eq!(authorize(future, signature), Err(InvalidTransaction::Future.into()));
 
 		let old = report(&n1, 10 - NODE_REPORT_LONGEVITY - 1);
 		let signature = sign(&key, &old);
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), old.clone(), signature),
-			refused(Error::<Test>::NodeReportTooOld)
-		);
-		assert_eq!(authorize(old, signature), Err(InvalidTransaction::Stale.into()));
+		assert_both_refuse(&old, signature, Error::NodeReportTooOld, InvalidTransaction::Stale);
 
 		// The oldest report still valid is accepted.
 		let oldest = report(&n1, 10 - NODE_REPORT_LONGEVITY);
@@ -318,11 +329,12 @@ fn reports_from_before_the_registration_are_refused() {
 		assert_ok!(Compute::register_miner_node(signed(MINER_2), n1.clone(), capacity(), ip4(251)));
 		assert_eq!(Compute::node_metrics(n1.clone()), None);
 		run_to_block(6);
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), before.clone(), before_signature),
-			refused(Error::<Test>::NodeReportTooOld)
+		assert_both_refuse(
+			&before,
+			before_signature,
+			Error::NodeReportTooOld,
+			InvalidTransaction::Stale,
 		);
-		assert_eq!(authorize(before, before_signature), Err(InvalidTransaction::Stale.into()));
 	});
 }
 
@@ -333,21 +345,18 @@ fn reports_for_unknown_nodes_or_with_bad_metrics_are_refused() {
 		// Not registered yet.
 		let unregistered = report(&peer_id(&key), 1);
 		let signature = sign(&key, &unregistered);
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), unregistered.clone(), signature),
-			refused(Error::<Test>::MinerNodeNotFound)
+		assert_both_refuse(
+			&unregistered,
+			signature,
+			Error::MinerNodeNotFound,
+			InvalidTransaction::BadSigner,
 		);
-		assert_eq!(authorize(unregistered, signature), Err(InvalidTransaction::BadSigner.into()));
 
 		let n1 = register_keyed(MINER_1, &key);
 		let mut bad = report_now(&n1);
 		bad.metrics.storage_free_gb = bad.metrics.storage_total_gb + 1;
 		let signature = sign(&key, &bad);
-		assert_noop!(
-			Compute::report_signed_node_metrics(signed(BOB), bad.clone(), signature),
-			refused(Error::<Test>::InvalidMetrics)
-		);
-		assert_eq!(authorize(bad, signature), Err(InvalidTransaction::Call.into()));
+		assert_both_refuse(&bad, signature, Error::InvalidMetrics, InvalidTransaction::Call);
 	});
 }
 
