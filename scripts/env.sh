@@ -11,6 +11,10 @@ export WASM_BUILD_WORKSPACE_HINT="$REPO_ROOT"
 # The one build profile used for the node, the tests and the benchmarks.
 export PROFILE=release
 export NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/compute-node"
+# The features pallet-compute's tests are built with, by `scripts/test.sh` and by hand: its
+# benchmarks run as tests and the `try_state` hook is compiled in. One feature set, so the fast
+# loop (`scripts/test.sh pallet`) reuses what the full test run built.
+export PALLET_TEST_FEATURES="runtime-benchmarks,try-runtime"
 if [ -f "$HOME/.cargo/env" ]; then
 	# shellcheck disable=SC1091
 	. "$HOME/.cargo/env"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building compute-node needs: apt packages (clang/libclang for bindgen, protoc
-# for litep2p), the Rust WASM targets and rust-src. Idempotent and quick when already done.
+# Installs what building and testing compute-node need: apt packages (clang/libclang for bindgen,
+# protoc for litep2p), the Rust WASM targets, rust-src and cargo-nextest. Idempotent and quick
+# when already done.
 set -euo pipefail
 
 APT_PACKAGES=(clang libclang-dev protobuf-compiler pkg-config libssl-dev make git curl)
@@ -31,4 +32,9 @@ for target in "${WASM_TARGETS[@]}"; do
 	grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
 done
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+# scripts/test.sh runs the tests with cargo-nextest (one process per test, side by side).
+if ! cargo nextest --version >/dev/null 2>&1; then
+	echo "setup: installing cargo-nextest"
+	cargo install --locked cargo-nextest
+fi
 echo "setup: ok"

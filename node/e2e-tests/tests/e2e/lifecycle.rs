@@ -106,7 +106,7 @@ async fn lifecycle(node: &mut Node) {
 	let small_price: u128 =
 		plans[SMALL as usize]["pricePerBlock"].as_str().and_then(|p| p.parse().ok()).expect("price");
 
-	// The miner registers a node.
+	// The miner registers a node while the user asks for a small VM: two accounts, one block.
 	let capacity = Value::named_composite([
 		("vcpus", u(16)),
 		("memory_mb", u(65_536)),
@@ -114,22 +114,20 @@ async fn lifecycle(node: &mut Node) {
 		("bandwidth_mbps", u(10_000)),
 		("gpus", u(2)),
 	]);
-	let tx = compute(
-		&client,
-		&miner,
-		"register_miner_node",
-		vec![Value::from_bytes(NODE_ID), capacity, ipv4([10, 0, 0, 1])],
-	)
-	.await;
-	event(&tx, "MinerNodeRegistered");
-
-	// The user asks for a small VM.
 	let image = Value::named_composite([
 		("name", Value::from_bytes("ubuntu-24.04")),
 		("image_url", Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi")),
 	]);
-	let tx = compute(&client, &user, "create_compute_request", vec![u(SMALL.into()), image, none(), none()])
-		.await;
+	let (registered, tx) = tokio::join!(
+		compute(
+			&client,
+			&miner,
+			"register_miner_node",
+			vec![Value::from_bytes(NODE_ID), capacity, ipv4([10, 0, 0, 1])],
+		),
+		compute(&client, &user, "create_compute_request", vec![u(SMALL.into()), image, none(), none()]),
+	);
+	event(&registered, "MinerNodeRegistered");
 	let request_id = number(event(&tx, "ComputeRequestCreated"), "request_id") as u64;
 	let vm_name = format!("vm-{request_id}");
 	let req = request(node, request_id).await;
@@ -185,26 +183,25 @@ async fn lifecycle(node: &mut Node) {
 	assert_eq!(hosted["ipAssigned"], json!(ip));
 	assert_eq!(hosted["vncPort"], 5901);
 
-	// Metrics go in and come back out.
+	// In one block: the miner reports metrics, a stranger's stop fails (only the owner operates
+	// the request), and the owner's stop is queued for the miner.
 	let metrics = metrics_value("AMD EPYC 9654", 1);
-	let tx = compute(&client, &miner, "report_node_metrics", vec![Value::from_bytes(NODE_ID), metrics])
-		.await;
-	event(&tx, "NodeMetricsReported");
+	let (reported_tx, stranger_stop, stop) = tokio::join!(
+		compute(&client, &miner, "report_node_metrics", vec![Value::from_bytes(NODE_ID), metrics]),
+		submit_finalized(&client, &stranger, "Compute", "request_compute_stop", vec![u(request_id.into())], TX),
+		compute(&client, &user, "request_compute_stop", vec![u(request_id.into())]),
+	);
+	event(&reported_tx, "NodeMetricsReported");
 	let reported = node.rpc("compute_getNodeMetrics", json!([hex(NODE_ID)])).await;
 	assert_eq!(reported["cpuModel"], "AMD EPYC 9654");
 	assert_eq!(reported["geolocation"], "DE-Frankfurt");
 	assert_eq!(reported["vmCount"], 1);
-	assert_eq!(reported["lastUpdated"].as_u64(), Some(tx.block_number));
-
-	// Only the owner operates the request.
-	let err = submit_finalized(&client, &stranger, "Compute", "request_compute_stop", vec![u(request_id.into())], TX)
-		.await
-		.expect_err("a stranger's stop must fail");
+	assert_eq!(reported["lastUpdated"].as_u64(), Some(reported_tx.block_number));
+	let err = stranger_stop.expect_err("a stranger's stop must fail");
 	assert!(matches!(&err, TxError::Dispatch(e) if e == "Compute::NotRequestOwner"), "{err}");
 
-	// Stop: queued for the miner, then fulfilled. Each call settles what the VM owes, so the
-	// miner was paid for exactly the blocks it ran (within one block).
-	let stop = compute(&client, &user, "request_compute_stop", vec![u(request_id.into())]).await;
+	// The stop, then its fulfilment. Each call settles what the VM owes, so the miner was paid
+	// for exactly the blocks it ran (within one block).
 	event(&stop, "ComputeStopRequested");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], true);
 	let tx = compute(&client, &miner, "fulfill_stop_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
@@ -247,21 +244,23 @@ async fn lifecycle(node: &mut Node) {
 	event(&tx, "ComputeResizeRequestFulfilled");
 	assert_eq!(request(node, request_id).await["planId"], MEDIUM);
 
-	// A second fulfil of the same operation finds no queued entry.
-	let err = submit_finalized(
-		&client,
-		&miner,
-		"Compute",
-		"fulfill_resize_request",
-		vec![Value::from_bytes(NODE_ID), u(request_id.into())],
-		TX,
-	)
-	.await
-	.expect_err("nothing queued");
+	// In one block: a second fulfil of the same operation finds no queued entry, and the owner
+	// asks for deletion.
+	let (second_fulfil, _) = tokio::join!(
+		submit_finalized(
+			&client,
+			&miner,
+			"Compute",
+			"fulfill_resize_request",
+			vec![Value::from_bytes(NODE_ID), u(request_id.into())],
+			TX,
+		),
+		compute(&client, &user, "request_compute_delete", vec![u(request_id.into())]),
+	);
+	let err = second_fulfil.expect_err("nothing queued");
 	assert!(matches!(&err, TxError::Dispatch(e) if e == "Compute::ComputeResizeRequestNotFound"), "{err}");
 
 	// Delete: the address returns to the pool and the request is gone.
-	compute(&client, &user, "request_compute_delete", vec![u(request_id.into())]).await;
 	assert_eq!(miner_request(node).await["pendingOperations"]["delete"], true);
 	let tx = compute(&client, &miner, "fulfill_deletion_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
 		.await;

@@ -1,0 +1,10 @@
+//! End-to-end tests of the built `compute-node`, in one test binary.
+//!
+//! Each module is one scenario against its own node or network on free loopback ports, so the
+//! scenarios are independent and `cargo nextest` runs them side by side. One binary instead of
+//! one per scenario compiles and links the harness and subxt's generic code once.
+
+mod dynamic_calls;
+mod lifecycle;
+mod node_reports;
+mod resilience;
