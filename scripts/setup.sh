@@ -4,7 +4,9 @@
 # when already done.
 set -euo pipefail
 
-APT_PACKAGES=(clang libclang-dev protobuf-compiler pkg-config libssl-dev make git curl)
+# binaryen: the runtime's WASM optimizer (runtime/wasm-opt); libssl-dev: the system OpenSSL the
+# node links instead of compiling one (OPENSSL_NO_VENDOR in .cargo/config.toml).
+APT_PACKAGES=(clang libclang-dev protobuf-compiler pkg-config libssl-dev binaryen make git curl)
 WASM_TARGETS=(wasm32-unknown-unknown wasm32v1-none)
 
 missing=()
