@@ -6,7 +6,7 @@
 //! also when a test panics.
 //!
 //! This crate does not build the node (a test crate cannot depend on another package's binary):
-//! `scripts/test.sh` builds it first, or run `cargo build --profile release -p compute-node`.
+//! `scripts/test.sh` builds it first, or run `cargo build --profile release --workspace`.
 //! [`node_bin`] says where it is looked for.
 //!
 //! Everything the tests send goes to 127.0.0.1; every wait is bounded.

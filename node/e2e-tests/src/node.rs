@@ -47,7 +47,7 @@ pub fn node_bin() -> PathBuf {
 	candidates.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| {
 		panic!(
 			"{NODE_BIN_NAME} not found (looked at {candidates:?}); build it first: \
-			 `source scripts/env.sh && cargo build --profile release -p compute-node` \
+			 `source scripts/env.sh && cargo build --profile release --workspace` \
 			 (scripts/test.sh does), or set {NODE_BIN_ENV}"
 		)
 	})
