@@ -1,6 +1,6 @@
-//! Benchmarks of `pallet-compute`, each call at its worst case: longest inputs, rent owed (so
-//! settlement moves funds), every operation queued where the call drops them, and the
-//! low-funds buckets full around the ideal block so the search reads all of them.
+//! Benchmarks of `pallet-compute`, each call at its worst case: longest inputs, rent and address
+//! rent owed (so settlement moves and burns funds), and every operation queued where the call
+//! drops them.
 
 use super::*;
 use crate::Pallet as Compute;
@@ -14,7 +14,10 @@ use frame_support::{
 	},
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::{
+	traits::{One, Saturating},
+	SaturatedConversion,
+};
 
 const SEED: u32 = 0;
 
@@ -33,13 +36,27 @@ fn image<T: Config>() -> ImageMetadataOf<T> {
 	ImageMetadata { name: text::<T>(), image_url: text::<T>() }
 }
 
-/// A node id of maximal length, distinct per `index`.
+/// Key type under which benchmarks keep node keys.
+const NODE_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"node");
+
+/// The Ed25519 key of node `index` (in the keystore) and its node id: the key's libp2p peer id,
+/// the longest form a node id with a key takes.
+fn node_key<T: Config>(index: u32) -> (sp_core::ed25519::Public, NodeIdOf<T>) {
+	let seed = alloc::format!("//node{index}").into_bytes();
+	let key = sp_io::crypto::ed25519_generate(NODE_KEY, Some(seed));
+	(key, BoundedVec::truncate_from(ed25519_peer_id(&key.0).to_vec()))
+}
+
+/// The node id of node `index`.
 fn node_id<T: Config>(index: u32) -> NodeIdOf<T> {
-	let mut bytes = max_bytes(T::MaxNodeIdLen::get(), b'n');
-	for (slot, byte) in bytes.iter_mut().zip(index.to_le_bytes()) {
-		*slot = byte;
-	}
-	BoundedVec::truncate_from(bytes)
+	node_key::<T>(index).1
+}
+
+/// The proof that `who` may register node `index`.
+fn registration_proof<T: Config>(who: &T::AccountId, index: u32) -> sp_core::ed25519::Signature {
+	let (key, node) = node_key::<T>(index);
+	let message = Compute::<T>::node_registration_message(who, &node);
+	sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).expect("the key is in the keystore")
 }
 
 fn v6(index: u32) -> IpAddress {
@@ -101,7 +118,8 @@ fn capacity() -> PlanSpec {
 fn miner<T: Config>(index: u32) -> (T::AccountId, NodeIdOf<T>) {
 	let who = funded::<T>("miner", index);
 	let node = node_id::<T>(index);
-	Compute::<T>::do_register_miner_node(who.clone(), node.clone(), capacity(), v6(u32::MAX))
+	let proof = registration_proof::<T>(&who, index);
+	Compute::<T>::do_register_miner_node(who.clone(), node.clone(), capacity(), v6(u32::MAX), proof)
 		.expect("fresh node registers");
 	(who, node)
 }
@@ -128,17 +146,14 @@ fn max_metrics<T: Config>() -> NodeMetricsOf<T> {
 	}
 }
 
-/// Key type under which benchmarks keep node keys.
-const NODE_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"node");
-
 /// A node registered under the peer id of a fresh Ed25519 key, with metrics already stored (so
 /// a new report is checked against them), and a signed report made now; returns the report and
 /// its signature.
 fn signed_report<T: Config>() -> (NodeMetricsReportOf<T>, sp_core::ed25519::Signature) {
-	let key = sp_io::crypto::ed25519_generate(NODE_KEY, None);
-	let node = BoundedVec::truncate_from(ed25519_peer_id(&key.0).to_vec());
+	let (key, node) = node_key::<T>(0);
 	let who = funded::<T>("miner", 0);
-	Compute::<T>::do_register_miner_node(who, node.clone(), capacity(), v6(u32::MAX))
+	let proof = registration_proof::<T>(&who, 0);
+	Compute::<T>::do_register_miner_node(who, node.clone(), capacity(), v6(u32::MAX), proof)
 		.expect("fresh node registers");
 	Compute::<T>::store_node_metrics(node.clone(), max_metrics::<T>(), block::<T>());
 	advance::<T>(1);
@@ -229,6 +244,19 @@ fn running_with_every_queue<T: Config>() -> Vm<T> {
 	vm
 }
 
+/// A running VM with a reboot and a resize (to a larger plan) queued, and rent owed: the worst
+/// case for calls that settle and end a VM without a stop or deletion queued (which would
+/// have stopped the rent).
+fn running_with_rent_and_queues<T: Config>() -> Vm<T> {
+	let large = plan::<T>(2);
+	let vm = running::<T>(plan::<T>(1));
+	for op in [Operation::Reboot, Operation::Resize(large)] {
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, op).expect("queues");
+	}
+	advance::<T>(RUN_BLOCKS);
+	vm
+}
+
 fn stopped<T: Config>(plan_id: PlanId) -> Vm<T> {
 	let vm = running::<T>(plan_id);
 	Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
@@ -236,24 +264,6 @@ fn stopped<T: Config>(plan_id: PlanId) -> Vm<T> {
 	Compute::<T>::do_fulfill_stop_request(vm.miner.clone(), vm.node.clone(), vm.request_id)
 		.expect("stop queued");
 	vm
-}
-
-/// Fills every `RentalExpiries` bucket the search for `request_id` reads, except the last one.
-fn fill_expiry_buckets<T: Config>(request_id: RequestId, billing: &RentalBillingOf<T>) {
-	let max = T::MaxExpiriesPerBlock::get();
-	let now = block::<T>();
-	let mut filler = u64::MAX;
-	for _ in 0..(2 * EXPIRY_PROBE_BLOCKS) {
-		let Ok(slot) = Compute::<T>::find_expiry_slot(request_id, billing, now) else { return };
-		RentalExpiries::<T>::mutate(slot, |ids| {
-			while (ids.len() as u32) < max {
-				if ids.try_push(filler).is_err() {
-					break
-				}
-				filler = filler.saturating_sub(1);
-			}
-		});
-	}
 }
 
 fn billing<T: Config>(request_id: RequestId) -> RentalBillingOf<T> {
@@ -309,9 +319,6 @@ mod benchmarks {
 		let (miner, node) = miner::<T>(0);
 		let (owner, request_id) = in_progress::<T>(plan_id, 0, &miner, &node);
 		ensure_free_ip::<T>();
-		let mut after = billing::<T>(request_id);
-		after.charged_from = block::<T>();
-		fill_expiry_buckets::<T>(request_id, &after);
 
 		#[extrinsic_call]
 		_(
@@ -329,7 +336,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn report_compute_request_failure() {
-		let vm = running_with_every_queue::<T>();
+		let vm = running_with_rent_and_queues::<T>();
 		let miner_before = T::Currency::balance(&vm.miner);
 
 		#[extrinsic_call]
@@ -353,6 +360,7 @@ mod benchmarks {
 
 		assert!(MinerComputeStopRequests::<T>::contains_key(&vm.node, vm.request_id));
 		assert_eq!(billing::<T>(vm.request_id).charged_from, block::<T>());
+		assert_eq!(billing::<T>(vm.request_id).rent_per_block, 0u32.into());
 	}
 
 	#[benchmark]
@@ -373,7 +381,6 @@ mod benchmarks {
 		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
 
 		assert!(MinerComputeRebootRequests::<T>::contains_key(&vm.node, vm.request_id));
-		assert_eq!(billing::<T>(vm.request_id).charged_from, block::<T>());
 	}
 
 	#[benchmark]
@@ -413,7 +420,6 @@ mod benchmarks {
 
 		assert_eq!(status::<T>(&vm.owner, vm.request_id), ComputeRequestStatus::Stopped);
 		assert!(!MinerComputeRebootRequests::<T>::contains_key(&vm.node, vm.request_id));
-		assert_eq!(billing::<T>(vm.request_id).expires_at, None);
 	}
 
 	#[benchmark]
@@ -421,15 +427,13 @@ mod benchmarks {
 		let vm = stopped::<T>(plan::<T>(1));
 		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Boot)
 			.expect("queues");
-		let mut after = billing::<T>(vm.request_id);
-		after.charged_from = block::<T>();
-		fill_expiry_buckets::<T>(vm.request_id, &after);
+		advance::<T>(RUN_BLOCKS);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
 
 		assert_eq!(status::<T>(&vm.owner, vm.request_id), ComputeRequestStatus::Running);
-		assert!(billing::<T>(vm.request_id).expires_at.is_some());
+		assert!(billing::<T>(vm.request_id).due.is_some());
 	}
 
 	#[benchmark]
@@ -443,7 +447,6 @@ mod benchmarks {
 		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
 
 		assert!(!MinerComputeRebootRequests::<T>::contains_key(&vm.node, vm.request_id));
-		assert_eq!(billing::<T>(vm.request_id).charged_from, block::<T>());
 	}
 
 	#[benchmark]
@@ -458,12 +461,7 @@ mod benchmarks {
 		)
 		.expect("queues");
 		advance::<T>(RUN_BLOCKS);
-		let mut after = billing::<T>(vm.request_id);
-		let due = Compute::<T>::rent_due(&after, ComputeRequestStatus::Running, block::<T>());
-		after.held = after.held.saturating_sub(due);
-		after.charged_from = block::<T>();
-		after.price_per_block = Plans::<T>::get(large).expect("plan exists").price_per_block;
-		fill_expiry_buckets::<T>(vm.request_id, &after);
+		let new_price = Plans::<T>::get(large).expect("plan exists").price_per_block;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
@@ -472,7 +470,8 @@ mod benchmarks {
 			ComputeRequests::<T>::get(&vm.owner, vm.request_id).map(|r| r.plan_id),
 			Some(large)
 		);
-		assert_eq!(billing::<T>(vm.request_id).price_per_block, after.price_per_block);
+		assert_eq!(billing::<T>(vm.request_id).price_per_block, new_price);
+		assert_eq!(billing::<T>(vm.request_id).rent_per_block, new_price);
 	}
 
 	#[benchmark]
@@ -485,6 +484,22 @@ mod benchmarks {
 		assert!(RequestOwners::<T>::get(vm.request_id).is_none());
 		assert!(!VmIps::<T>::contains_key(vm_name_of(vm.request_id)));
 		assert_eq!(MinerRequestCount::<T>::get(&vm.node), 0);
+		assert_eq!(
+			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
+			0u32.into()
+		);
+	}
+
+	#[benchmark]
+	fn close_compute_request() {
+		let vm = running_with_every_queue::<T>();
+		advance::<T>(T::OperationTimeout::get().saturated_into::<u32>().saturating_add(1));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
+
+		assert!(RequestOwners::<T>::get(vm.request_id).is_none());
+		assert!(!VmIps::<T>::contains_key(vm_name_of(vm.request_id)));
 		assert_eq!(
 			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
 			0u32.into()
@@ -572,9 +587,10 @@ mod benchmarks {
 	fn register_miner_node() {
 		let caller = funded::<T>("miner", 0);
 		let node = node_id::<T>(0);
+		let proof = registration_proof::<T>(&caller, 0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller.clone()), node.clone(), capacity(), v6(0));
+		_(RawOrigin::Signed(caller.clone()), node.clone(), capacity(), v6(0), proof);
 
 		assert_eq!(MinerNodes::<T>::get(&node).map(|n| n.owner), Some(caller));
 	}
@@ -648,10 +664,9 @@ mod benchmarks {
 		let vm = running::<T>(plan::<T>(1));
 		let amount = price::<T>().saturating_mul(10u32.into());
 		let mut after = billing::<T>(vm.request_id);
-		let due = Compute::<T>::rent_due(&after, ComputeRequestStatus::Running, block::<T>());
-		after.held = after.held.saturating_sub(due).saturating_add(amount);
-		after.charged_from = block::<T>();
-		fill_expiry_buckets::<T>(vm.request_id, &after);
+		let owed = Compute::<T>::charges_until(&after, block::<T>());
+		after.held =
+			after.held.saturating_sub(owed.rent).saturating_sub(owed.address).saturating_add(amount);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id, amount);
@@ -682,7 +697,7 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn process_rental_expiries(n: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
+	fn process_rental_expiries(n: Linear<1, { T::MaxExpiriesPerBlock::get() - 1 }>) {
 		let plan_id = plan::<T>(1);
 		let per_node = T::MaxRequestsPerMiner::get();
 		let mut nodes = Vec::new();
@@ -707,9 +722,10 @@ mod benchmarks {
 		}
 		let due = requests
 			.first()
-			.and_then(|(_, id)| billing::<T>(*id).expires_at)
+			.and_then(|(_, id)| billing::<T>(*id).due)
 			.unwrap_or_else(|| block::<T>().saturating_add(One::one()));
 		frame_system::Pallet::<T>::set_block_number(due);
+		ExpiryCursor::<T>::put(due);
 
 		#[block]
 		{

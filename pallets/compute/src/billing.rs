@@ -1,10 +1,13 @@
-//! Rent: prepayment holds, settlement to miners, and the low-funds index.
+//! Money: prepayment and deposit holds, rent to miners, burned address rent, and the
+//! `RentalExpiries` schedule of what falls due (low-funds stops, exhausted prepayments,
+//! pruning).
+//!
+//! A request's charges accrue per block from `charged_from` at two rates kept in its
+//! [`RentalBilling`]: rent to the miner (`rent_per_block`, until the low-funds block `due`)
+//! and address rent (`address_per_block`, burned). Whenever a rate is about to change, the
+//! request is settled first, so each rate applies exactly to the blocks it was in force.
 
-use crate::{
-	pallet::*, weights::WeightInfo, ComputeRequestStatus, RequestId, EXPIRY_PROBE_BLOCKS,
-	LOW_FUNDS_DIVISOR,
-};
-use alloc::vec::Vec;
+use crate::{pallet::*, weights::WeightInfo, CloseReason, RequestId, LOW_FUNDS_DIVISOR};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -14,9 +17,28 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{Bounded, CheckedAdd, CheckedDiv, CheckedMul, One, Saturating, Zero},
+	traits::{CheckedAdd, CheckedDiv, CheckedMul, One, Saturating, Zero},
 	ArithmeticError, SaturatedConversion,
 };
+
+/// What settling a request moved.
+#[derive(Default)]
+pub(crate) struct Settled<Balance> {
+	/// Paid to the miner.
+	pub rent: Balance,
+	/// Burned as address rent.
+	pub address: Balance,
+}
+
+/// What `on_initialize` did with one due entry.
+enum DueOutcome {
+	/// The entry was stale or needed nothing.
+	Nothing,
+	/// A low-funds stop was queued.
+	Stopped,
+	/// A request was removed (exhausted prepayment or pruned record).
+	Removed,
+}
 
 impl<T: Config> Pallet<T> {
 	/// The hold reason of rent prepayments.
@@ -29,19 +51,9 @@ impl<T: Config> Pallet<T> {
 		HoldReason::MinerDeposit.into()
 	}
 
-	/// `RentalPrepayBlocks` as a balance.
-	fn prepay_blocks() -> BalanceOf<T> {
-		Self::blocks_to_balance(T::RentalPrepayBlocks::get())
-	}
-
-	/// Blocks of the low-funds margin: `RentalPrepayBlocks / 10`.
-	pub(crate) fn low_funds_margin() -> BlockNumberFor<T> {
-		T::RentalPrepayBlocks::get() / LOW_FUNDS_DIVISOR.into()
-	}
-
-	/// Rent of the low-funds margin at `price_per_block`.
-	pub(crate) fn low_funds_amount(price_per_block: BalanceOf<T>) -> BalanceOf<T> {
-		price_per_block.saturating_mul(Self::blocks_to_balance(Self::low_funds_margin()))
+	/// The hold reason of request deposits.
+	pub(crate) fn request_deposit_reason() -> T::RuntimeHoldReason {
+		HoldReason::RequestDeposit.into()
 	}
 
 	fn blocks_to_balance(blocks: BlockNumberFor<T>) -> BalanceOf<T> {
@@ -52,12 +64,32 @@ impl<T: Config> Pallet<T> {
 		amount.saturated_into::<u128>().saturated_into()
 	}
 
-	/// The rent held up front for a plan: `price_per_block × RentalPrepayBlocks`.
+	/// Blocks of the low-funds margin: `RentalPrepayBlocks / 10`.
+	pub(crate) fn low_funds_margin() -> BlockNumberFor<T> {
+		T::RentalPrepayBlocks::get() / LOW_FUNDS_DIVISOR.into()
+	}
+
+	/// What a running VM on a plan of `price_per_block` costs per block: rent plus address.
+	pub(crate) fn running_rate(price_per_block: BalanceOf<T>) -> BalanceOf<T> {
+		price_per_block.saturating_add(T::AddressPricePerBlock::get())
+	}
+
+	/// What the low-funds margin costs a running VM on a plan of `price_per_block`.
+	pub(crate) fn low_funds_amount(price_per_block: BalanceOf<T>) -> BalanceOf<T> {
+		Self::running_rate(price_per_block)
+			.saturating_mul(Self::blocks_to_balance(Self::low_funds_margin()))
+	}
+
+	/// The rent held up front for a plan: `(price_per_block + AddressPricePerBlock) ×
+	/// RentalPrepayBlocks`.
 	pub(crate) fn prepayment_for(
 		price_per_block: BalanceOf<T>,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		price_per_block
-			.checked_mul(&Self::prepay_blocks())
+			.checked_add(&T::AddressPricePerBlock::get())
+			.and_then(|rate| {
+				rate.checked_mul(&Self::blocks_to_balance(T::RentalPrepayBlocks::get()))
+			})
 			.ok_or_else(|| ArithmeticError::Overflow.into())
 	}
 
@@ -72,37 +104,81 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Puts `amount` of `who`'s funds on hold for rent (nothing for zero).
-	pub(crate) fn hold_rent(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+	/// Adds `delta` to (or, with `add == false`, takes it from) one running hold total.
+	fn track(
+		field: impl FnOnce(&mut crate::HoldTotals<BalanceOf<T>>) -> &mut BalanceOf<T>,
+		delta: BalanceOf<T>,
+		add: bool,
+	) {
+		HoldTotal::<T>::mutate(|totals| {
+			let total = field(totals);
+			*total = if add { total.saturating_add(delta) } else { total.saturating_sub(delta) };
+		});
+	}
+
+	/// Puts `amount` of `who`'s funds on hold for `reason` (nothing for zero), keeping
+	/// [`HoldTotal`] in step. Every hold of this pallet goes through here.
+	pub(crate) fn hold(
+		reason: HoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
 		if amount.is_zero() {
 			return Ok(())
 		}
-		T::Currency::hold(&Self::rental_reason(), who, amount)
+		T::Currency::hold(&reason.into(), who, amount)?;
+		Self::track(Self::total_of(reason), amount, true);
+		Ok(())
 	}
 
-	/// Returns `amount` of `who`'s rent hold to its free balance (nothing for zero).
-	pub(crate) fn release_rent(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+	/// Returns `amount` of `who`'s `reason` hold to its free balance (nothing for zero),
+	/// keeping [`HoldTotal`] in step. Every release of this pallet goes through here.
+	pub(crate) fn release(
+		reason: HoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
 		if amount.is_zero() {
 			return Ok(())
 		}
-		T::Currency::release(&Self::rental_reason(), who, amount, Precision::Exact).map(|_| ())
+		T::Currency::release(&reason.into(), who, amount, Precision::Exact)?;
+		Self::track(Self::total_of(reason), amount, false);
+		Ok(())
 	}
 
-	/// Rent owed now by a request in `status`: the price of every block since `charged_from`,
-	/// capped by what is still held.
-	pub(crate) fn rent_due(
+	fn total_of(
+		reason: HoldReason,
+	) -> impl FnOnce(&mut crate::HoldTotals<BalanceOf<T>>) -> &mut BalanceOf<T> {
+		move |totals| match reason {
+			HoldReason::RentalPrepayment => &mut totals.rental,
+			HoldReason::RequestDeposit => &mut totals.request_deposits,
+			HoldReason::MinerDeposit => &mut totals.miner_deposits,
+		}
+	}
+
+	/// What a request owes from `charged_from` up to `until`: rent for the blocks before both
+	/// `until` and its low-funds block, address rent for every block, rent first, together
+	/// capped by what is held.
+	pub(crate) fn charges_until(
 		billing: &RentalBillingOf<T>,
-		status: ComputeRequestStatus,
-		now: BlockNumberFor<T>,
-	) -> BalanceOf<T> {
-		if status != ComputeRequestStatus::Running {
-			return Zero::zero()
-		}
-		let blocks = Self::blocks_to_balance(now.saturating_sub(billing.charged_from));
-		billing.price_per_block.saturating_mul(blocks).min(billing.held)
+		until: BlockNumberFor<T>,
+	) -> Settled<BalanceOf<T>> {
+		let rent_end = match billing.due {
+			Some(due) if !billing.rent_per_block.is_zero() => until.min(due),
+			_ => until,
+		};
+		let rent_blocks = Self::blocks_to_balance(rent_end.saturating_sub(billing.charged_from));
+		let rent = billing.rent_per_block.saturating_mul(rent_blocks).min(billing.held);
+		let blocks = Self::blocks_to_balance(until.saturating_sub(billing.charged_from));
+		let address = billing
+			.address_per_block
+			.saturating_mul(blocks)
+			.min(billing.held.saturating_sub(rent));
+		Settled { rent, address }
 	}
 
-	/// Pays the miner the rent owed up to `now` out of the owner's hold and marks it paid.
+	/// Settles a request up to `until` (at most the current block): pays the rent to `miner`
+	/// out of the owner's hold and burns the address rent.
 	///
 	/// Uses `Fortitude::Force`: the prepayment was checked to be liquid when it was held, so
 	/// freezes added later do not keep a miner from being paid for work done. The owner's free
@@ -110,170 +186,213 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle(
 		request_id: RequestId,
 		owner: &T::AccountId,
-		miner: &T::AccountId,
-		status: ComputeRequestStatus,
+		miner: Option<&T::AccountId>,
 		billing: &mut RentalBillingOf<T>,
-		now: BlockNumberFor<T>,
-	) -> Result<BalanceOf<T>, DispatchError> {
-		if status != ComputeRequestStatus::Running {
-			return Ok(Zero::zero())
-		}
-		let due = Self::rent_due(billing, status, now);
-		if !due.is_zero() {
+		until: BlockNumberFor<T>,
+	) -> Result<Settled<BalanceOf<T>>, DispatchError> {
+		let due = Self::charges_until(billing, until);
+		if !due.rent.is_zero() {
+			let miner = miner.ok_or(Error::<T>::MinerNodeNotFound)?;
 			T::Currency::transfer_on_hold(
 				&Self::rental_reason(),
 				owner,
 				miner,
-				due,
+				due.rent,
 				Precision::Exact,
 				Restriction::Free,
 				Fortitude::Force,
 			)?;
-			billing.held = billing.held.saturating_sub(due);
+			Self::track(Self::total_of(HoldReason::RentalPrepayment), due.rent, false);
 			Self::deposit_event(Event::ComputePaymentSettled {
 				request_id,
 				owner: owner.clone(),
 				miner: miner.clone(),
-				amount: due,
+				amount: due.rent,
 			});
 		}
-		billing.charged_from = now;
+		if !due.address.is_zero() {
+			T::Currency::burn_held(
+				&Self::rental_reason(),
+				owner,
+				due.address,
+				Precision::Exact,
+				Fortitude::Force,
+			)?;
+			Self::track(Self::total_of(HoldReason::RentalPrepayment), due.address, false);
+			Self::deposit_event(Event::ComputeAddressRentBurned {
+				request_id,
+				owner: owner.clone(),
+				amount: due.address,
+			});
+		}
+		billing.held = billing.held.saturating_sub(due.rent).saturating_sub(due.address);
+		billing.charged_from = billing.charged_from.max(until);
 		Ok(due)
 	}
 
-	/// What `billing` becomes once settled at `now` and topped up with `extra`, to look for an
-	/// expiry bucket before writing anything.
-	pub(crate) fn settled(
-		billing: &RentalBillingOf<T>,
-		status: ComputeRequestStatus,
-		now: BlockNumberFor<T>,
-		extra: BalanceOf<T>,
-	) -> RentalBillingOf<T> {
-		let mut after = billing.clone();
-		after.held =
-			after.held.saturating_sub(Self::rent_due(billing, status, now)).saturating_add(extra);
-		if status == ComputeRequestStatus::Running {
-			after.charged_from = now;
-		}
-		after
-	}
-
-	/// The block in which a running VM's low-funds check is due: when its prepayment covers
-	/// only `RentalPrepayBlocks / 10` more blocks, but never before the next block.
-	fn low_funds_block(billing: &RentalBillingOf<T>, now: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		let covered = billing
-			.held
-			.checked_div(&billing.price_per_block)
-			.map(Self::balance_to_blocks)
-			// A zero price never runs out.
-			.unwrap_or_else(BlockNumberFor::<T>::max_value);
-		let due =
-			billing.charged_from.saturating_add(covered).saturating_sub(Self::low_funds_margin());
-		due.max(now.saturating_add(One::one()))
-	}
-
-	/// Finds a `RentalExpiries` bucket with room for `request_id`: the ideal block, else up to
-	/// `EXPIRY_PROBE_BLOCKS` earlier (not before the next block), else up to as many later.
-	pub(crate) fn find_expiry_slot(
-		request_id: RequestId,
+	/// When a live request's next entry in `RentalExpiries` falls due, given its settled
+	/// billing at `now`: the low-funds block while rent accrues (when the prepayment covers
+	/// only the margin), else the block the prepayment can no longer pay for the address; never
+	/// before the next block. `None` when nothing is charged.
+	pub(crate) fn next_due(
 		billing: &RentalBillingOf<T>,
 		now: BlockNumberFor<T>,
-	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let target = Self::low_funds_block(billing, now);
-		let earliest = now.saturating_add(One::one());
-		let mut candidates = Vec::with_capacity(2 * EXPIRY_PROBE_BLOCKS as usize + 1);
-		candidates.push(target);
-		let mut block = target;
-		for _ in 0..EXPIRY_PROBE_BLOCKS {
-			if block <= earliest {
-				break
-			}
-			block = block.saturating_sub(One::one());
-			candidates.push(block);
-		}
-		let mut block = target;
-		for _ in 0..EXPIRY_PROBE_BLOCKS {
-			match block.checked_add(&One::one()) {
-				Some(next) => block = next,
-				None => break,
-			}
-			candidates.push(block);
-		}
-		let max = T::MaxExpiriesPerBlock::get() as usize;
-		for block in candidates {
-			let bucket = RentalExpiries::<T>::get(block);
-			// A bucket that already holds this request has room for it after the move.
-			if bucket.len() < max || bucket.contains(&request_id) {
-				return Ok(block)
-			}
-		}
-		Err(Error::<T>::ExpiryQueueFull.into())
+	) -> Option<BlockNumberFor<T>> {
+		let covered = |rate: BalanceOf<T>| {
+			billing.held.checked_div(&rate).map(Self::balance_to_blocks).unwrap_or_default()
+		};
+		let block = if !billing.rent_per_block.is_zero() {
+			let rate = billing.rent_per_block.saturating_add(billing.address_per_block);
+			billing
+				.charged_from
+				.saturating_add(covered(rate))
+				.saturating_sub(Self::low_funds_margin())
+		} else if !billing.address_per_block.is_zero() {
+			billing.charged_from.saturating_add(covered(billing.address_per_block))
+		} else {
+			return None
+		};
+		Some(block.max(now.saturating_add(One::one())))
 	}
 
-	/// Removes `request_id` from its `RentalExpiries` bucket, if any.
-	pub(crate) fn unschedule_expiry(request_id: RequestId, billing: &mut RentalBillingOf<T>) {
-		if let Some(block) = billing.expires_at.take() {
-			RentalExpiries::<T>::mutate_exists(block, |bucket| {
-				if let Some(ids) = bucket {
-					ids.retain(|id| *id != request_id);
-					if ids.is_empty() {
-						*bucket = None;
-					}
-				}
-			});
-		}
-	}
-
-	/// Moves `request_id` to bucket `block` (found by [`Self::find_expiry_slot`]).
-	pub(crate) fn schedule_expiry(
+	/// Moves a request's `RentalExpiries` entry to `due` (removing it for `None`).
+	pub(crate) fn set_due(
 		request_id: RequestId,
 		billing: &mut RentalBillingOf<T>,
-		block: BlockNumberFor<T>,
-	) -> DispatchResult {
-		Self::unschedule_expiry(request_id, billing);
-		RentalExpiries::<T>::try_mutate(block, |ids| ids.try_push(request_id))
-			.map_err(|_| Error::<T>::ExpiryQueueFull)?;
-		billing.expires_at = Some(block);
-		Ok(())
+		due: Option<BlockNumberFor<T>>,
+	) {
+		if billing.due == due {
+			return
+		}
+		if let Some(old) = billing.due {
+			RentalExpiries::<T>::remove(old, request_id);
+		}
+		if let Some(new) = due {
+			RentalExpiries::<T>::insert(new, request_id, ());
+		}
+		billing.due = due;
 	}
 
-	/// Queues stops for the running VMs whose low-funds check is due in block `now`.
+	/// Reschedules a live request after its billing (held amount or rates) changed at `now`.
+	pub(crate) fn reschedule(
+		request_id: RequestId,
+		billing: &mut RentalBillingOf<T>,
+		now: BlockNumberFor<T>,
+	) {
+		// A low-funds stop that fell due but waits in a backlog stands: rent stopped then.
+		if !billing.rent_per_block.is_zero() && billing.due.is_some_and(|due| due <= now) {
+			return
+		}
+		let due = Self::next_due(billing, now);
+		Self::set_due(request_id, billing, due);
+	}
+
+	/// Processes the `RentalExpiries` entries due by block `now`, oldest first, at most
+	/// `MaxExpiriesPerBlock` buckets and entries together; the rest wait for the next block.
+	///
+	/// A late entry is handled as of its own block: a low-funds stop is queued, and rent stops,
+	/// in the block it was due.
 	pub(crate) fn do_process_rental_expiries(now: BlockNumberFor<T>) -> Weight {
-		let ids = RentalExpiries::<T>::take(now);
-		let count = ids.len() as u32;
-		for request_id in ids {
-			Self::check_low_funds(request_id, now);
+		let budget = T::MaxExpiriesPerBlock::get();
+		let mut used = 0u32;
+		let (mut stops, mut removals) = (0u32, 0u32);
+		let mut cursor = ExpiryCursor::<T>::get();
+		while cursor <= now && used < budget {
+			used = used.saturating_add(1);
+			let room = budget.saturating_sub(used) as usize;
+			let ids: alloc::vec::Vec<RequestId> =
+				RentalExpiries::<T>::iter_key_prefix(cursor).take(room.saturating_add(1)).collect();
+			let drained = ids.len() <= room;
+			for request_id in ids.into_iter().take(room) {
+				used = used.saturating_add(1);
+				RentalExpiries::<T>::remove(cursor, request_id);
+				match Self::process_due(request_id, cursor, now) {
+					DueOutcome::Stopped => stops = stops.saturating_add(1),
+					DueOutcome::Removed => removals = removals.saturating_add(1),
+					DueOutcome::Nothing => {},
+				}
+			}
+			if !drained {
+				break
+			}
+			cursor = cursor.saturating_add(One::one());
 		}
-		T::WeightInfo::process_rental_expiries(count)
+		ExpiryCursor::<T>::put(cursor);
+		T::WeightInfo::process_rental_expiries(used)
+			.saturating_add(
+				T::WeightInfo::fulfill_deletion_request().saturating_mul(removals.into()),
+			)
+			.saturating_add(T::WeightInfo::request_compute_stop().saturating_mul(stops.into()))
 	}
 
-	fn check_low_funds(request_id: RequestId, now: BlockNumberFor<T>) {
+	/// Handles request `request_id`'s entry for block `due`, processed in block `now`.
+	fn process_due(
+		request_id: RequestId,
+		due: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) -> DueOutcome {
+		let result = Self::try_process_due(request_id, due, now);
+		match result {
+			Ok(outcome) => outcome,
+			Err(error) => {
+				log::error!(
+					target: crate::LOG_TARGET,
+					"due entry of request {request_id} at {due:?} failed: {error:?}"
+				);
+				DueOutcome::Nothing
+			},
+		}
+	}
+
+	fn try_process_due(
+		request_id: RequestId,
+		due: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) -> Result<DueOutcome, DispatchError> {
 		let Some(mut billing) = RentalPrepayments::<T>::get(request_id) else {
-			log::warn!(target: crate::LOG_TARGET, "expiry of request {request_id} without billing");
-			return
+			return Ok(DueOutcome::Nothing)
 		};
-		if billing.expires_at != Some(now) {
-			return
+		if billing.due != Some(due) {
+			return Ok(DueOutcome::Nothing)
 		}
-		billing.expires_at = None;
-		RentalPrepayments::<T>::insert(request_id, &billing);
-		let Some(owner) = RequestOwners::<T>::get(request_id) else { return };
-		let Some(request) = ComputeRequests::<T>::get(&owner, request_id) else { return };
-		let Some(node_id) = request.miner_id else { return };
-		if request.status != ComputeRequestStatus::Running {
-			return
+		billing.due = None;
+		let owner =
+			RequestOwners::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		let request = ComputeRequests::<T>::get(&owner, request_id)
+			.ok_or(Error::<T>::ComputeRequestNotFound)?;
+		if request.status.is_terminal() {
+			Self::remove_request(&owner, request_id, billing)?;
+			Self::deposit_event(Event::ComputeRequestPruned { request_id, owner });
+			return Ok(DueOutcome::Removed)
 		}
-		let stop_queued = !MinerComputeStopRequests::<T>::contains_key(&node_id, request_id) &&
-			!MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id);
-		if stop_queued {
-			MinerComputeStopRequests::<T>::insert(&node_id, request_id, now);
+		let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
+		let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+		if !billing.rent_per_block.is_zero() {
+			// The prepayment covers only the margin: rent stops and a stop is queued, as of the
+			// block this was due in.
+			Self::settle(request_id, &owner, Some(&node.owner), &mut billing, due)?;
+			billing.rent_per_block = Zero::zero();
+			MinerComputeStopRequests::<T>::insert(&node_id, request_id, due);
+			Self::reschedule(request_id, &mut billing, now);
+			RentalPrepayments::<T>::insert(request_id, billing);
+			Self::deposit_event(Event::ComputeRentalFundsLow {
+				node_id,
+				request_id,
+				owner,
+				at: due,
+			});
+			return Ok(DueOutcome::Stopped)
 		}
-		Self::deposit_event(Event::ComputeRentalFundsLow {
-			node_id,
-			request_id,
-			owner,
-			stop_queued,
-		});
+		let left = billing.held.saturating_sub(Self::charges_until(&billing, now).address);
+		if !billing.address_per_block.is_zero() && left < billing.address_per_block {
+			// The prepayment cannot pay for the address another block: the chain takes it back.
+			let hosted = crate::requests::Hosted { owner, node, request };
+			Self::close_hosted(&node_id, request_id, hosted, billing, CloseReason::FundsExhausted)?;
+			return Ok(DueOutcome::Removed)
+		}
+		Self::reschedule(request_id, &mut billing, now);
+		RentalPrepayments::<T>::insert(request_id, billing);
+		Ok(DueOutcome::Nothing)
 	}
 
 	/// Adds `amount` to a request's prepayment, after settling what is owed so far.
@@ -292,24 +411,11 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_can_hold_liquid(&who, amount)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let miner = Self::hosting_account(&request)?;
-		let slot = if request.status == ComputeRequestStatus::Running {
-			Some(Self::find_expiry_slot(
-				request_id,
-				&Self::settled(&billing, request.status, now, amount),
-				now,
-			)?)
-		} else {
-			None
-		};
 
-		if let Some(miner) = &miner {
-			Self::settle(request_id, &who, miner, request.status, &mut billing, now)?;
-		}
-		Self::hold_rent(&who, amount)?;
+		Self::settle(request_id, &who, miner.as_ref(), &mut billing, now)?;
+		Self::hold(HoldReason::RentalPrepayment, &who, amount)?;
 		billing.held = billing.held.saturating_add(amount);
-		if let Some(slot) = slot {
-			Self::schedule_expiry(request_id, &mut billing, slot)?;
-		}
+		Self::reschedule(request_id, &mut billing, now);
 		RentalPrepayments::<T>::insert(request_id, billing);
 		Self::deposit_event(Event::ComputeRequestToppedUp { request_id, owner: who, amount });
 		Ok(())
@@ -321,23 +427,13 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let owner =
-			RequestOwners::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
-		let node = Self::owned_node(&who, &node_id)?;
-		ensure!(
-			MinerComputeRequests::<T>::contains_key(&node_id, request_id),
-			Error::<T>::RequestNotAssignedToNode
-		);
-		let request = ComputeRequests::<T>::get(&owner, request_id)
-			.ok_or(Error::<T>::ComputeRequestNotFound)?;
+		let crate::requests::Hosted { owner, node, .. } =
+			Self::hosted_request(&who, &node_id, request_id)?;
 		let mut billing =
 			RentalPrepayments::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(
-			!Self::rent_due(&billing, request.status, now).is_zero(),
-			Error::<T>::NothingToClaim
-		);
-		Self::settle(request_id, &owner, &node.owner, request.status, &mut billing, now)?;
+		ensure!(!Self::charges_until(&billing, now).rent.is_zero(), Error::<T>::NothingToClaim);
+		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
 		RentalPrepayments::<T>::insert(request_id, billing);
 		Ok(())
 	}

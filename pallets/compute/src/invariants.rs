@@ -72,10 +72,9 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(Plans::<T>::contains_key(request.plan_id), "request on an unknown plan");
 			let vm_ip = VmIps::<T>::get(vm_name_of(request_id));
-			let live = !request.status.is_terminal();
 			ensure!(
-				RentalPrepayments::<T>::contains_key(request_id) == live,
-				"prepayment record of a live request missing, or of a closed one left"
+				RentalPrepayments::<T>::contains_key(request_id),
+				"stored request without a billing record"
 			);
 			match request.status {
 				ComputeRequestStatus::Running | ComputeRequestStatus::Stopped => {
@@ -188,63 +187,102 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_billing() -> Result<(), TryRuntimeError> {
-		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut rental: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled: BTreeSet<(BlockNumberFor<T>, RequestId)> = BTreeSet::new();
 		for (request_id, billing) in RentalPrepayments::<T>::iter() {
-			let request =
-				Self::compute_request(request_id).ok_or("prepayment of no live request")?;
+			let request = Self::compute_request(request_id).ok_or("billing of no request")?;
 			ensure!(!billing.price_per_block.is_zero(), "zero price");
-			let sum = held.entry(request.owner).or_insert_with(Zero::zero);
+			let sum = rental.entry(request.owner.clone()).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(billing.held);
-			let running = request.status == ComputeRequestStatus::Running;
+			let sum = deposits.entry(request.owner.clone()).or_insert_with(Zero::zero);
+			*sum = sum.saturating_add(billing.deposit);
+			ensure!(billing.deposit == T::RequestDeposit::get(), "request deposit not held");
+			let (rent, address) = Self::expected_rates(request_id, &request, &billing)?;
+			ensure!(billing.rent_per_block == rent, "rent rate disagrees with the request's state");
 			ensure!(
-				billing.expires_at.is_none() || running,
-				"low-funds check scheduled for a VM that is not running"
+				billing.address_per_block == address,
+				"address rate disagrees with the request's address"
 			);
-			// Only the low-funds check itself clears it from a running VM, after queueing a stop
-			// (unless a stop or deletion was queued already).
-			if running && billing.expires_at.is_none() {
-				let node_id = request.miner_id.as_ref().ok_or("running request without miner")?;
-				ensure!(
-					MinerComputeStopRequests::<T>::contains_key(node_id, request_id) ||
-						MinerComputeDeletionRequests::<T>::contains_key(node_id, request_id),
-					"running VM without low-funds check and without a queued stop"
-				);
+			if request.status.is_terminal() {
+				ensure!(billing.held.is_zero(), "terminal request with prepayment on hold");
+				ensure!(billing.due.is_some(), "terminal request not scheduled for pruning");
+			} else if !rent.is_zero() || !address.is_zero() {
+				ensure!(billing.due.is_some(), "charged request without a schedule");
+			} else {
+				ensure!(billing.due.is_none(), "request scheduled without charges");
 			}
-			if let Some(block) = billing.expires_at {
+			if let Some(block) = billing.due {
 				scheduled.insert((block, request_id));
 			}
 		}
+		let cursor = ExpiryCursor::<T>::get();
 		let mut indexed = BTreeSet::new();
-		for (block, ids) in RentalExpiries::<T>::iter() {
-			ensure!(!ids.is_empty(), "empty RentalExpiries bucket stored");
-			for id in ids {
-				ensure!(indexed.insert((block, id)), "request twice in RentalExpiries");
-			}
+		for (block, request_id, ()) in RentalExpiries::<T>::iter() {
+			ensure!(block >= cursor, "RentalExpiries entry behind the cursor");
+			indexed.insert((block, request_id));
 		}
-		ensure!(indexed == scheduled, "RentalExpiries disagrees with the prepayment records");
+		ensure!(indexed == scheduled, "RentalExpiries disagrees with the billing records");
 
-		// Every account with a rental hold has prepayment records summing to it.
-		let reason = Self::rental_reason();
-		for (owner, sum) in &held {
-			ensure!(
-				T::Currency::balance_on_hold(&reason, owner) == *sum,
-				"rental hold differs from the recorded prepayments"
-			);
-		}
-		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut miner_deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (_, node) in MinerNodes::<T>::iter() {
-			let sum = deposits.entry(node.owner).or_insert_with(Zero::zero);
+			let sum = miner_deposits.entry(node.owner).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(node.deposit);
 		}
-		let reason = Self::deposit_reason();
-		for (owner, sum) in &deposits {
-			ensure!(
-				T::Currency::balance_on_hold(&reason, owner) == *sum,
-				"deposit hold differs from the nodes' deposits"
-			);
+		// The running totals track every hold and release, so a hold the records lost shows
+		// here even when its account has no record left.
+		let totals = HoldTotal::<T>::get();
+		let total = |sums: &BTreeMap<T::AccountId, BalanceOf<T>>| {
+			sums.values().fold(BalanceOf::<T>::zero(), |acc, v| acc.saturating_add(*v))
+		};
+		ensure!(totals.rental == total(&rental), "rental hold total differs from the records");
+		ensure!(
+			totals.request_deposits == total(&deposits),
+			"request deposit total differs from the records"
+		);
+		ensure!(
+			totals.miner_deposits == total(&miner_deposits),
+			"miner deposit total differs from the nodes"
+		);
+		for (reason, sums) in [
+			(Self::rental_reason(), &rental),
+			(Self::request_deposit_reason(), &deposits),
+			(Self::deposit_reason(), &miner_deposits),
+		] {
+			for (who, sum) in sums {
+				ensure!(
+					T::Currency::balance_on_hold(&reason, who) == *sum,
+					"an account's hold differs from its records"
+				);
+			}
 		}
 		Ok(())
+	}
+
+	/// The rent and address rates a request's state implies.
+	fn expected_rates(
+		request_id: RequestId,
+		request: &ComputeRequestOf<T>,
+		billing: &RentalBillingOf<T>,
+	) -> Result<(BalanceOf<T>, BalanceOf<T>), TryRuntimeError> {
+		if !request.status.is_on_miner() {
+			return Ok((Zero::zero(), Zero::zero()))
+		}
+		let node_id = request.miner_id.as_ref().ok_or("hosted request without miner")?;
+		let address = if VmIps::<T>::contains_key(vm_name_of(request_id)) {
+			T::AddressPricePerBlock::get()
+		} else {
+			Zero::zero()
+		};
+		let accruing = request.status == ComputeRequestStatus::Running &&
+			!MinerComputeStopRequests::<T>::contains_key(node_id, request_id) &&
+			!MinerComputeDeletionRequests::<T>::contains_key(node_id, request_id);
+		let rent = match (accruing, MinerComputeResizeRequests::<T>::get(node_id, request_id)) {
+			(false, _) => Zero::zero(),
+			(true, Some(resize)) => billing.price_per_block.min(resize.new_price_per_block),
+			(true, None) => billing.price_per_block,
+		};
+		Ok((rent, address))
 	}
 
 	fn check_plans() -> Result<(), TryRuntimeError> {

@@ -3,6 +3,7 @@
 use crate::{pallet::*, request_id_of, ComputeRequestStatus, IpAddress, VmName};
 use alloc::collections::BTreeSet;
 use frame_support::pallet_prelude::*;
+use sp_runtime::traits::Zero;
 
 impl<T: Config> Pallet<T> {
 	/// Fails unless `ip` is new to the pool and `extra` more addresses fit in it.
@@ -121,7 +122,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(FreeIpIndex::<T>::contains_key(ip), Error::<T>::NoAvailableIp);
 		let mut entry = MinerComputeRequests::<T>::get(&node_id, request.request_id)
 			.ok_or(Error::<T>::RequestNotAssignedToNode)?;
+		let mut billing = Self::billing_of(request.request_id)?;
+		let now = frame_system::Pallet::<T>::block_number();
 
+		// Address rent is charged from this block on.
+		Self::settle(request.request_id, &request.owner, None, &mut billing, now)?;
+		billing.address_per_block = T::AddressPricePerBlock::get();
+		Self::reschedule(request.request_id, &mut billing, now);
+		RentalPrepayments::<T>::insert(request.request_id, billing);
 		Self::assign_free_ip(&vm_name, ip);
 		entry.ip_assigned = Some(ip);
 		MinerComputeRequests::<T>::insert(&node_id, request.request_id, entry);
@@ -142,7 +150,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(VmIps::<T>::contains_key(&vm_name), Error::<T>::VmHasNoIp);
 		let mut entry = MinerComputeRequests::<T>::get(&node_id, request.request_id)
 			.ok_or(Error::<T>::RequestNotAssignedToNode)?;
+		let mut billing = Self::billing_of(request.request_id)?;
+		let now = frame_system::Pallet::<T>::block_number();
 
+		Self::settle(request.request_id, &request.owner, None, &mut billing, now)?;
+		billing.address_per_block = Zero::zero();
+		Self::reschedule(request.request_id, &mut billing, now);
+		RentalPrepayments::<T>::insert(request.request_id, billing);
 		let ip = Self::release_vm_ip(&vm_name).ok_or(Error::<T>::VmHasNoIp)?;
 		entry.ip_assigned = None;
 		MinerComputeRequests::<T>::insert(&node_id, request.request_id, entry);

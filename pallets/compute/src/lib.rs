@@ -103,10 +103,6 @@ pub use weights::WeightInfo;
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::compute";
 
-/// How many buckets past (and before) its ideal block a running VM's expiry may be moved to when
-/// that block's `RentalExpiries` bucket is full.
-pub const EXPIRY_PROBE_BLOCKS: u32 = 4;
-
 /// The divisor of `RentalPrepayBlocks` that gives the low-funds margin: a running VM is queued
 /// for stop once its prepayment covers at most `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` blocks.
 pub const LOW_FUNDS_DIVISOR: u32 = 10;
@@ -224,7 +220,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRequestsPerMiner: Get<u32>;
 
-		/// Most running VMs whose low-funds check falls in the same block.
+		/// Most `RentalExpiries` buckets and entries `on_initialize` processes in one block; the
+		/// rest wait for the next block (their money is settled as of their due block anyway).
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
 
@@ -235,6 +232,29 @@ pub mod pallet {
 		/// Deposit held per registered miner node.
 		#[pallet::constant]
 		type MinerDeposit: Get<BalanceOf<Self>>;
+
+		/// Address rent: burned from a request's prepayment for every block in which it holds an
+		/// address from the pool (`InProgress` with an address, `Running`, `Stopped`).
+		#[pallet::constant]
+		type AddressPricePerBlock: Get<BalanceOf<Self>>;
+
+		/// Deposit held for every stored request, returned when its record is removed.
+		#[pallet::constant]
+		type RequestDeposit: Get<BalanceOf<Self>>;
+
+		/// Blocks a miner has, after claiming a request, to fulfil or fail it. Past them the
+		/// owner may cancel the `InProgress` request for a refund of all that is left on hold.
+		#[pallet::constant]
+		type ProvisionTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a miner has to fulfil a queued operation. Past them the owner may close a
+		/// request whose deletion is overdue: it is removed as if the deletion was fulfilled.
+		#[pallet::constant]
+		type OperationTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a `Cancelled` or `Failed` request stays stored before it is pruned.
+		#[pallet::constant]
+		type TerminalRetention: Get<BlockNumberFor<Self>>;
 
 		/// Blocks a node-signed metrics report stays valid after the block it was made at.
 		#[pallet::constant]
@@ -252,6 +272,8 @@ pub mod pallet {
 		RentalPrepayment,
 		/// Deposit of a registered miner node.
 		MinerDeposit,
+		/// Deposit of a stored compute request.
+		RequestDeposit,
 	}
 
 	/// Id of the next compute request.
@@ -390,20 +412,25 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type AssignedIpCount<T> = StorageValue<_, u32, ValueQuery>;
 
-	/// Prepayment and settlement state of each request that still holds funds.
+	/// Holds, charges and settlement state of every stored request.
 	#[pallet::storage]
 	pub type RentalPrepayments<T: Config> =
 		StorageMap<_, Twox64Concat, RequestId, RentalBillingOf<T>>;
 
-	/// Running VMs whose low-funds check is due in a block.
+	/// Requests with something due in a block (see [`RentalBilling::due`]), keyed
+	/// (block, request id). `on_initialize` drains them oldest first, at most
+	/// `MaxExpiriesPerBlock` per block, from [`ExpiryCursor`] on.
 	#[pallet::storage]
-	pub type RentalExpiries<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<RequestId, T::MaxExpiriesPerBlock>,
-		ValueQuery,
-	>;
+	pub type RentalExpiries<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, RequestId, ()>;
+
+	/// The oldest block whose `RentalExpiries` entries may not all be processed yet.
+	#[pallet::storage]
+	pub type ExpiryCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// What this pallet has on hold, per hold reason, over all accounts.
+	#[pallet::storage]
+	pub type HoldTotal<T: Config> = StorageValue<_, HoldTotals<BalanceOf<T>>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -498,14 +525,27 @@ pub mod pallet {
 			miner: T::AccountId,
 			amount: BalanceOf<T>,
 		},
-		/// The prepayment of a running VM covers at most `RentalPrepayBlocks / 10` more
-		/// blocks; a stop was queued unless one (or a deletion) already was.
+		/// The prepayment of a running VM covered at most `RentalPrepayBlocks / 10` more
+		/// blocks: a stop was queued, and rent stopped, in block `at`.
 		ComputeRentalFundsLow {
 			node_id: NodeIdOf<T>,
 			request_id: RequestId,
 			owner: T::AccountId,
-			stop_queued: bool,
+			at: BlockNumberFor<T>,
 		},
+		/// `amount` of address rent was burned from the request's prepayment.
+		ComputeAddressRentBurned { request_id: RequestId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// A request on a miner was removed without the miner's confirmation: its address went
+		/// back to the pool, its capacity was freed and the rest of its funds returned.
+		ComputeRequestClosed {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+			reason: CloseReason,
+		},
+		/// A `Cancelled` or `Failed` request was removed after `TerminalRetention` blocks and
+		/// its deposit returned.
+		ComputeRequestPruned { request_id: RequestId, owner: T::AccountId },
 		/// Addresses were added to the IP pool.
 		IpsAdded { ips: BoundedVec<IpAddress, T::MaxIpsPerCall> },
 		/// A free address was removed from the IP pool.
@@ -560,9 +600,8 @@ pub mod pallet {
 		PrepaymentTooLow,
 		/// No rent is owed for this request now.
 		NothingToClaim,
-		/// Too many running VMs have their low-funds check due around the same block; try again
-		/// in a later block.
-		ExpiryQueueFull,
+		/// The deadline for the miner (`ProvisionTimeout` or `OperationTimeout`) has not passed.
+		DeadlineNotPassed,
 		/// No plan has this id.
 		PlanNotFound,
 		/// The plan is not active.
@@ -585,8 +624,11 @@ pub mod pallet {
 		MinerNodeHasRequests,
 		/// The node lacks the free resources.
 		InsufficientCapacity,
-		/// A node id must not be empty.
+		/// A node id must be an Ed25519 public key: 32 bytes, or a 38-byte libp2p peer id.
 		InvalidNodeId,
+		/// The node id's key has small order or a non-canonical encoding: no signature can
+		/// prove anything for it.
+		WeakNodeKey,
 		/// A stop is already queued.
 		ComputeStopRequestAlreadyExists,
 		/// A boot is already queued.
@@ -627,8 +669,8 @@ pub mod pallet {
 		InvalidVmName,
 		/// Metrics are inconsistent (free above total, uptime above total time).
 		InvalidMetrics,
-		/// A payload is not signed by the key of the node it names (or the node id encodes no
-		/// key).
+		/// A payload (a registration proof or a node-signed report) is not signed by the key of
+		/// the node it names (or the node id encodes no key).
 		InvalidSignature,
 		/// A node-signed report is older than `NodeReportLongevity` blocks, or not newer than the
 		/// node's stored metrics (a replay).
@@ -952,15 +994,21 @@ pub mod pallet {
 			Self::do_fulfill_deletion_request(who, node_id, request_id)
 		}
 
-		/// Cancels a request no miner has taken yet and returns its prepayment. The request stays
-		/// (as `Cancelled`) until its owner deletes it.
+		/// Cancels a request no miner has taken yet, or one its miner has left unfulfilled for
+		/// more than `ProvisionTimeout` blocks since claiming it, and returns all its prepayment
+		/// left on hold (any address goes back to the pool, the capacity is freed). The request
+		/// stays (as `Cancelled`, with its deposit) until its owner deletes it or it is pruned
+		/// after `TerminalRetention` blocks.
 		///
 		/// The dispatch origin must be _Signed_ by the request's owner.
-		/// - `request_id`: a `Pending` request.
+		/// - `request_id`: a `Pending` request, or an `InProgress` one past its deadline
+		///   (else `DeadlineNotPassed`).
 		///
 		/// Emits `ComputeRequestCancelled`.
 		#[pallet::call_index(14)]
-		#[pallet::weight(T::WeightInfo::cancel_compute_request())]
+		// Cancelling a claimed request takes it off its node as a reported failure does.
+		#[pallet::weight(T::WeightInfo::cancel_compute_request()
+			.max(T::WeightInfo::report_compute_request_failure()))]
 		pub fn cancel_compute_request(
 			origin: OriginFor<T>,
 			request_id: RequestId,
@@ -1036,21 +1084,30 @@ pub mod pallet {
 		/// Registers a hypervisor node and holds `MinerDeposit` from the caller.
 		///
 		/// The dispatch origin must be _Signed_: the node's owner, paid for its VMs.
-		/// - `node_id`: a new, non-empty id (e.g. the node's libp2p peer id).
+		/// - `node_id`: a new id that is an Ed25519 public key ([`node_public_key`]: the node's
+		///   libp2p peer id, or a bare key), neither of small order nor non-canonical.
 		/// - `capacity`: resources the node offers.
 		/// - `hypervisor_ip`: the hypervisor's address.
+		/// - `proof`: the node key's signature of [`Pallet::node_registration_message`]
+		///   `(NODE_REGISTRATION_CONTEXT, genesis_hash, caller, node_id)`, which shows the caller
+		///   controls the key.
 		///
-		/// Emits `MinerNodeRegistered`.
+		/// Fails with `InvalidNodeId`, `WeakNodeKey`, `InvalidSignature`,
+		/// `MinerNodeAlreadyRegistered` or `InsufficientBalance`. Emits `MinerNodeRegistered`.
 		#[pallet::call_index(19)]
-		#[pallet::weight(T::WeightInfo::register_miner_node())]
+		// The proof check costs one Ed25519 verification, which the benchmark of a node-signed
+		// report's authorization measures.
+		#[pallet::weight(T::WeightInfo::register_miner_node()
+			.saturating_add(T::WeightInfo::authorize_report_signed_node_metrics()))]
 		pub fn register_miner_node(
 			origin: OriginFor<T>,
 			node_id: NodeIdOf<T>,
 			capacity: PlanSpec,
 			hypervisor_ip: IpAddress,
+			proof: ed25519::Signature,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_register_miner_node(who, node_id, capacity, hypervisor_ip)
+			Self::do_register_miner_node(who, node_id, capacity, hypervisor_ip, proof)
 		}
 
 		/// Deregisters a node that hosts no requests and returns its deposit.
@@ -1155,6 +1212,29 @@ pub mod pallet {
 			Self::do_claim_compute_payment(who, node_id, request_id)
 		}
 
+		/// Closes a request whose queued deletion the miner left unfulfilled for more than
+		/// `OperationTimeout` blocks: it is removed as if the deletion was fulfilled. The miner
+		/// was paid up to the block the deletion was asked in (rent stopped then); the address
+		/// goes back to the pool, the capacity is freed and the rest of the prepayment and the
+		/// deposit are returned.
+		///
+		/// The dispatch origin must be _Signed_ by the request's owner.
+		/// - `request_id`: a request with a deletion queued more than `OperationTimeout` blocks
+		///   ago (`ComputeDeletionRequestNotFound` if none is queued, `DeadlineNotPassed` if it
+		///   is not yet overdue).
+		///
+		/// Emits `ComputeRequestClosed`.
+		#[pallet::call_index(28)]
+		// The same work as the miner's `fulfill_deletion_request`.
+		#[pallet::weight(T::WeightInfo::fulfill_deletion_request())]
+		pub fn close_compute_request(
+			origin: OriginFor<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_close_compute_request(who, request_id)
+		}
+
 		/// Sets whether a node takes new requests; its VMs are not affected.
 		///
 		/// The dispatch origin must be _Signed_ by the node's owner.
@@ -1249,8 +1329,14 @@ pub mod pallet {
 			assert!(T::MaxPlans::get() > 0, "MaxPlans must be positive");
 			assert!(T::MaxRequestsPerUser::get() > 0, "MaxRequestsPerUser must be positive");
 			assert!(T::MaxRequestsPerMiner::get() > 0, "MaxRequestsPerMiner must be positive");
-			assert!(T::MaxExpiriesPerBlock::get() > 0, "MaxExpiriesPerBlock must be positive");
 			assert!(!T::RentalPrepayBlocks::get().is_zero(), "RentalPrepayBlocks must be positive");
+			assert!(!T::ProvisionTimeout::get().is_zero(), "ProvisionTimeout must be positive");
+			assert!(!T::OperationTimeout::get().is_zero(), "OperationTimeout must be positive");
+			assert!(!T::TerminalRetention::get().is_zero(), "TerminalRetention must be positive");
+			assert!(
+				T::MaxExpiriesPerBlock::get() >= 2,
+				"MaxExpiriesPerBlock must cover a bucket and an entry"
+			);
 			// The deposit keeps the miner's account alive, so rent can always be paid into it.
 			assert!(
 				T::MinerDeposit::get() >= T::Currency::minimum_balance(),

@@ -1,6 +1,6 @@
 //! Node metrics: reported by the node's owner, or signed by the node's own key.
 
-use crate::{node_public_key, pallet::*, NODE_REPORT_CONTEXT};
+use crate::{pallet::*, NODE_REPORT_CONTEXT};
 use codec::Encode;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -74,12 +74,14 @@ impl<T: Config> Pallet<T> {
 		if let Some(stored) = NodeMetrics::<T>::get(&report.node_id) {
 			ensure!(report.at > stored.last_updated, Error::<T>::NodeReportTooOld);
 		}
-		let key = node_public_key(&report.node_id).ok_or(Error::<T>::InvalidSignature)?;
+		// Registration refuses ids without a strong key; this also covers nodes registered
+		// before it did.
+		let key = Self::node_key(&report.node_id).map_err(|error| match error {
+			Error::<T>::InvalidNodeId => Error::<T>::InvalidSignature,
+			other => other,
+		})?;
 		let message = Self::node_report_message(report);
-		ensure!(
-			signature.verify(&message[..], &ed25519::Public::from_raw(key)),
-			Error::<T>::InvalidSignature
-		);
+		ensure!(signature.verify(&message[..], &key), Error::<T>::InvalidSignature);
 		Ok(())
 	}
 
@@ -98,7 +100,7 @@ impl<T: Config> Pallet<T> {
 		Self::check_signed_node_report(report, signature).map_err(|error| {
 			let reason = match error {
 				Error::<T>::MinerNodeNotFound => InvalidTransaction::BadSigner,
-				Error::<T>::InvalidSignature => InvalidTransaction::BadProof,
+				Error::<T>::InvalidSignature | Error::<T>::WeakNodeKey => InvalidTransaction::BadProof,
 				Error::<T>::NodeReportTooOld => InvalidTransaction::Stale,
 				Error::<T>::NodeReportFromFuture => InvalidTransaction::Future,
 				_ => InvalidTransaction::Call,

@@ -1,11 +1,15 @@
 //! Miner nodes: registration with a deposit, status, deregistration.
 
-use crate::{pallet::*, IpAddress, MinerNode, MinerNodeStatus, PlanSpec};
-use frame_support::{
-	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision},
+use crate::{
+	is_weak_node_key, node_public_key, pallet::*, IpAddress, MinerNode, MinerNodeStatus, PlanSpec,
+	NODE_REGISTRATION_CONTEXT,
 };
-use sp_runtime::traits::Zero;
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::pallet_prelude::*;
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::ed25519;
+use sp_runtime::traits::{Verify, Zero};
 
 impl<T: Config> Pallet<T> {
 	/// The node `node_id`, if `who` owns it.
@@ -18,20 +22,39 @@ impl<T: Config> Pallet<T> {
 		Ok(node)
 	}
 
+	/// The message a node's key signs to prove that `account` may register it:
+	/// `(NODE_REGISTRATION_CONTEXT, genesis_hash, account, node_id)`, SCALE-encoded.
+	///
+	/// The genesis hash ties the proof to this chain and the account to its registrant, so a
+	/// proof seen on chain cannot register the node for anyone else.
+	pub fn node_registration_message(account: &T::AccountId, node_id: &[u8]) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		(NODE_REGISTRATION_CONTEXT, genesis, account, node_id).encode()
+	}
+
+	/// The Ed25519 key of `node_id`, if it has one that can prove anything: `InvalidNodeId`
+	/// for a node id that encodes no key, `WeakNodeKey` for a small-order or non-canonical one.
+	pub(crate) fn node_key(node_id: &[u8]) -> Result<ed25519::Public, Error<T>> {
+		let key = node_public_key(node_id).ok_or(Error::<T>::InvalidNodeId)?;
+		ensure!(!is_weak_node_key(&key), Error::<T>::WeakNodeKey);
+		Ok(ed25519::Public::from_raw(key))
+	}
+
 	pub(crate) fn do_register_miner_node(
 		who: T::AccountId,
 		node_id: NodeIdOf<T>,
 		capacity: PlanSpec,
 		hypervisor_ip: IpAddress,
+		proof: ed25519::Signature,
 	) -> DispatchResult {
-		ensure!(!node_id.is_empty(), Error::<T>::InvalidNodeId);
+		let key = Self::node_key(&node_id)?;
 		ensure!(!MinerNodes::<T>::contains_key(&node_id), Error::<T>::MinerNodeAlreadyRegistered);
+		let message = Self::node_registration_message(&who, &node_id);
+		ensure!(proof.verify(&message[..], &key), Error::<T>::InvalidSignature);
 		let deposit = T::MinerDeposit::get();
 		Self::ensure_can_hold_liquid(&who, deposit)?;
 
-		if !deposit.is_zero() {
-			T::Currency::hold(&Self::deposit_reason(), &who, deposit)?;
-		}
+		Self::hold(HoldReason::MinerDeposit, &who, deposit)?;
 		MinerNodes::<T>::insert(
 			&node_id,
 			MinerNode {
@@ -55,9 +78,7 @@ impl<T: Config> Pallet<T> {
 		let node = Self::owned_node(&who, &node_id)?;
 		ensure!(MinerRequestCount::<T>::get(&node_id) == 0, Error::<T>::MinerNodeHasRequests);
 
-		if !node.deposit.is_zero() {
-			T::Currency::release(&Self::deposit_reason(), &who, node.deposit, Precision::Exact)?;
-		}
+		Self::release(HoldReason::MinerDeposit, &who, node.deposit)?;
 		MinerNodes::<T>::remove(&node_id);
 		NodeMetrics::<T>::remove(&node_id);
 		Self::deposit_event(Event::MinerNodeDeregistered { node_id, owner: who });

@@ -64,6 +64,16 @@ pub const EXISTENTIAL_DEPOSIT: Balance = 10;
 pub const PREPAY_BLOCKS: u64 = 100;
 /// Deposit per miner node.
 pub const MINER_DEPOSIT: Balance = 500;
+/// Address rent per block.
+pub const ADDRESS_PRICE: Balance = 1;
+/// Deposit per stored request.
+pub const REQUEST_DEPOSIT: Balance = 20;
+/// Blocks a miner has to fulfil or fail a claimed request.
+pub const PROVISION_TIMEOUT: u64 = 10;
+/// Blocks a miner has to fulfil a queued operation.
+pub const OPERATION_TIMEOUT: u64 = 5;
+/// Blocks a cancelled or failed request stays stored.
+pub const TERMINAL_RETENTION: u64 = 50;
 /// Blocks a node-signed report stays valid.
 pub const NODE_REPORT_LONGEVITY: u64 = 5;
 /// Pool priority of feeless node reports.
@@ -90,6 +100,11 @@ impl pallet_compute::Config for Test {
 	type MaxExpiriesPerBlock = ConstU32<2>;
 	type RentalPrepayBlocks = ConstU64<PREPAY_BLOCKS>;
 	type MinerDeposit = MinerDeposit;
+	type AddressPricePerBlock = ConstU64<ADDRESS_PRICE>;
+	type RequestDeposit = ConstU64<REQUEST_DEPOSIT>;
+	type ProvisionTimeout = ConstU64<PROVISION_TIMEOUT>;
+	type OperationTimeout = ConstU64<OPERATION_TIMEOUT>;
+	type TerminalRetention = ConstU64<TERMINAL_RETENTION>;
 	type NodeReportLongevity = ConstU64<NODE_REPORT_LONGEVITY>;
 	type NodeReportPriority = ConstU64<NODE_REPORT_PRIORITY>;
 }
@@ -163,48 +178,57 @@ impl ExtBuilder {
 		ext
 	}
 
-	/// Builds the externalities, runs `test`, then checks the pallet's invariants and that no
-	/// funds were created or destroyed.
+	/// Builds the externalities, runs `test`, then checks the pallet's invariants, every hold,
+	/// and that funds were conserved: the total issuance fell by exactly the address rent
+	/// burned, and balances sum to it.
 	pub fn build_and_execute(self, test: impl FnOnce()) {
 		self.build().execute_with(|| {
 			let issuance = pallet_balances::TotalIssuance::<Test>::get();
 			test();
 			Compute::do_try_state().expect("invariants hold after the test");
 			check_holds();
-			assert_eq!(pallet_balances::TotalIssuance::<Test>::get(), issuance);
+			let burned: Balance = System::events()
+				.into_iter()
+				.filter_map(|record| match record.event {
+					RuntimeEvent::Compute(crate::Event::ComputeAddressRentBurned {
+						amount, ..
+					}) => Some(amount),
+					_ => None,
+				})
+				.sum();
+			assert_eq!(pallet_balances::TotalIssuance::<Test>::get(), issuance - burned);
 			let total: Balance = (0..=POOR)
 				.map(|who| {
 					<Balances as frame_support::traits::fungible::Inspect<_>>::total_balance(&who)
 				})
 				.sum();
-			assert_eq!(total, issuance, "balances sum to the total issuance");
+			assert_eq!(total, issuance - burned, "balances sum to the total issuance");
 		})
 	}
 }
 
-/// Checks, for every test account, that its holds equal what the pallet has recorded.
+/// Checks every hold of every account, read from `pallet_balances` itself, against the
+/// pallet's running totals (which `try_state` compares with its records).
 pub fn check_holds() {
-	use frame_support::traits::fungible::InspectHold;
-	for who in 0..=POOR {
-		let rental: Balance = crate::RentalPrepayments::<Test>::iter()
-			.filter(|(id, _)| Compute::compute_request(*id).map(|r| r.owner) == Some(who))
-			.map(|(_, billing)| billing.held)
-			.sum();
-		assert_eq!(
-			Balances::balance_on_hold(&crate::HoldReason::RentalPrepayment.into(), &who),
-			rental,
-			"rental hold of {who}"
-		);
-		let deposits: Balance = crate::MinerNodes::<Test>::iter()
-			.filter(|(_, node)| node.owner == who)
-			.map(|(_, node)| node.deposit)
-			.sum();
-		assert_eq!(
-			Balances::balance_on_hold(&crate::HoldReason::MinerDeposit.into(), &who),
-			deposits,
-			"deposit hold of {who}"
-		);
+	let totals = crate::HoldTotal::<Test>::get();
+	let (mut rental, mut request_deposits, mut miner_deposits) = (0, 0, 0);
+	for (_, holds) in pallet_balances::Holds::<Test>::iter() {
+		for hold in holds {
+			match hold.id {
+				RuntimeHoldReason::Compute(crate::HoldReason::RentalPrepayment) =>
+					rental += hold.amount,
+				RuntimeHoldReason::Compute(crate::HoldReason::RequestDeposit) =>
+					request_deposits += hold.amount,
+				RuntimeHoldReason::Compute(crate::HoldReason::MinerDeposit) =>
+					miner_deposits += hold.amount,
+			}
+		}
 	}
+	assert_eq!(
+		crate::HoldTotals { rental, request_deposits, miner_deposits },
+		totals,
+		"holds in pallet_balances equal the pallet's running totals"
+	);
 }
 
 /// Runs `Compute::on_initialize` for every block up to `n`.

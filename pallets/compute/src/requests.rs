@@ -2,12 +2,15 @@
 //! miner's confirmations of them, cancel and delete.
 
 use crate::{
-	pallet::*, vm_name_of, ComputeRequest, ComputeRequestStatus, MinerComputeRequest, Operation,
-	PlanId, RentalBilling, RequestId, ResizeRequest,
+	pallet::*, vm_name_of, CloseReason, ComputeRequest, ComputeRequestStatus, MinerComputeRequest,
+	Operation, PlanId, RentalBilling, RequestId, ResizeRequest,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::{traits::Zero, ArithmeticError};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	ArithmeticError,
+};
 
 /// A live request hosted by a node whose owner is the caller.
 pub(crate) struct Hosted<T: Config> {
@@ -62,7 +65,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn billing_of(request_id: RequestId) -> Result<RentalBillingOf<T>, DispatchError> {
+	pub(crate) fn billing_of(request_id: RequestId) -> Result<RentalBillingOf<T>, DispatchError> {
 		RentalPrepayments::<T>::get(request_id)
 			.ok_or_else(|| Error::<T>::ComputeRequestNotFound.into())
 	}
@@ -95,9 +98,12 @@ impl<T: Config> Pallet<T> {
 		let request_id = NextRequestId::<T>::get();
 		let next_id = request_id.checked_add(1).ok_or(Error::<T>::RequestIdOverflow)?;
 		let prepayment = Self::prepayment_for(plan.price_per_block)?;
-		Self::ensure_can_hold_liquid(&who, prepayment)?;
+		let deposit = T::RequestDeposit::get();
+		let total = prepayment.checked_add(&deposit).ok_or(ArithmeticError::Overflow)?;
+		Self::ensure_can_hold_liquid(&who, total)?;
 
-		Self::hold_rent(&who, prepayment)?;
+		Self::hold(HoldReason::RentalPrepayment, &who, prepayment)?;
+		Self::hold(HoldReason::RequestDeposit, &who, deposit)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		NextRequestId::<T>::put(next_id);
 		ComputeRequests::<T>::insert(
@@ -122,9 +128,12 @@ impl<T: Config> Pallet<T> {
 			request_id,
 			RentalBilling {
 				held: prepayment,
+				deposit,
 				price_per_block: plan.price_per_block,
+				rent_per_block: Zero::zero(),
+				address_per_block: Zero::zero(),
 				charged_from: now,
-				expires_at: None,
+				due: None,
 			},
 		);
 		Self::deposit_event(Event::ComputeRequestCreated { request_id, plan_id, owner: who });
@@ -201,10 +210,15 @@ impl<T: Config> Pallet<T> {
 		hypervisor_ip: Option<crate::IpAddress>,
 		vnc_port: Option<u16>,
 	) -> DispatchResult {
-		let Hosted { owner, mut request, .. } = Self::hosted_request(&who, &node_id, request_id)?;
+		let Hosted { owner, node, mut request } = Self::hosted_request(&who, &node_id, request_id)?;
 		ensure!(
 			request.status == ComputeRequestStatus::InProgress,
 			Error::<T>::InvalidRequestStatus
+		);
+		// The owner asked to delete the VM before it was created: the miner deletes it instead.
+		ensure!(
+			!MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id),
+			Error::<T>::ComputeDeletionRequestAlreadyExists
 		);
 		let mut entry = MinerComputeRequests::<T>::get(&node_id, request_id)
 			.ok_or(Error::<T>::RequestNotAssignedToNode)?;
@@ -216,13 +230,14 @@ impl<T: Config> Pallet<T> {
 		};
 		let now = frame_system::Pallet::<T>::block_number();
 		let mut billing = Self::billing_of(request_id)?;
-		billing.charged_from = now;
-		let slot = Self::find_expiry_slot(request_id, &billing, now)?;
 
+		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
 		if assigned.is_none() {
 			Self::assign_free_ip(&vm_name, ip);
 		}
-		Self::schedule_expiry(request_id, &mut billing, slot)?;
+		billing.rent_per_block = billing.price_per_block;
+		billing.address_per_block = T::AddressPricePerBlock::get();
+		Self::reschedule(request_id, &mut billing, now);
 		RentalPrepayments::<T>::insert(request_id, billing);
 		entry.fulfilled = true;
 		entry.job_id = job_id;
@@ -236,22 +251,24 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Takes a hosted request off its node: settles rent, drops its low-funds check, returns its
-	/// address, frees its capacity and drops everything queued for it. Returns the prepayment
-	/// left, which the caller releases.
+	/// Takes a hosted request off its node: settles its charges up to `now`, drops its
+	/// schedule, returns its address, frees its capacity and drops everything queued for it.
+	/// What is left on hold stays in `billing`, for the caller to return.
 	fn detach_from_miner(
 		node_id: &NodeIdOf<T>,
 		request_id: RequestId,
 		hosted: Hosted<T>,
+		billing: &mut RentalBillingOf<T>,
 		now: BlockNumberFor<T>,
-	) -> Result<RentalBillingOf<T>, DispatchError> {
+	) -> DispatchResult {
 		let Hosted { owner, mut node, request } = hosted;
-		let mut billing = Self::billing_of(request_id)?;
 		let reserved = Self::reserved_spec(node_id, request_id, &request);
 		node.used = node.used.checked_sub(&reserved).ok_or(ArithmeticError::Underflow)?;
 
-		Self::settle(request_id, &owner, &node.owner, request.status, &mut billing, now)?;
-		Self::unschedule_expiry(request_id, &mut billing);
+		Self::settle(request_id, &owner, Some(&node.owner), billing, now)?;
+		billing.rent_per_block = Zero::zero();
+		billing.address_per_block = Zero::zero();
+		Self::set_due(request_id, billing, None);
 		Self::release_vm_ip(&vm_name_of(request_id));
 		MinerNodes::<T>::insert(node_id, node);
 		MinerComputeStopRequests::<T>::remove(node_id, request_id);
@@ -263,27 +280,80 @@ impl<T: Config> Pallet<T> {
 		MinerRequestCount::<T>::mutate_exists(node_id, |count| {
 			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
 		});
-		Ok(billing)
+		Ok(())
 	}
 
-	/// Returns what is left of a request's prepayment to its owner and drops the record.
-	fn refund_rest(
+	/// Returns all that is left of a request's prepayment to its owner.
+	fn refund_rest(owner: &T::AccountId, billing: &mut RentalBillingOf<T>) -> DispatchResult {
+		Self::release(HoldReason::RentalPrepayment, owner, billing.held)?;
+		billing.held = Zero::zero();
+		Ok(())
+	}
+
+	/// Removes a request and its billing record, returning what is left on hold and its
+	/// deposit to its owner.
+	pub(crate) fn remove_request(
 		owner: &T::AccountId,
 		request_id: RequestId,
-		billing: RentalBillingOf<T>,
-	) -> Result<BalanceOf<T>, DispatchError> {
-		Self::release_rent(owner, billing.held)?;
+		mut billing: RentalBillingOf<T>,
+	) -> DispatchResult {
+		Self::refund_rest(owner, &mut billing)?;
+		Self::release(HoldReason::RequestDeposit, owner, billing.deposit)?;
+		Self::set_due(request_id, &mut billing, None);
 		RentalPrepayments::<T>::remove(request_id);
-		Ok(billing.held)
-	}
-
-	/// Removes a request from its owner's records.
-	fn remove_request(owner: &T::AccountId, request_id: RequestId) {
 		ComputeRequests::<T>::remove(owner, request_id);
 		RequestOwners::<T>::remove(request_id);
 		UserRequestCount::<T>::mutate_exists(owner, |count| {
 			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
 		});
+		Ok(())
+	}
+
+	/// Ends a request without a VM in `status` (`Cancelled` or `Failed`): returns what is left
+	/// of its prepayment and schedules its record for pruning. Returns the amount returned.
+	fn make_terminal(
+		owner: &T::AccountId,
+		mut request: ComputeRequestOf<T>,
+		mut billing: RentalBillingOf<T>,
+		status: ComputeRequestStatus,
+		now: BlockNumberFor<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let refunded = billing.held;
+		Self::refund_rest(owner, &mut billing)?;
+		billing.rent_per_block = Zero::zero();
+		billing.address_per_block = Zero::zero();
+		billing.charged_from = now;
+		let request_id = request.request_id;
+		Self::set_due(
+			request_id,
+			&mut billing,
+			Some(now.saturating_add(T::TerminalRetention::get())),
+		);
+		RentalPrepayments::<T>::insert(request_id, billing);
+		request.status = status;
+		ComputeRequests::<T>::insert(owner, request_id, request);
+		Ok(refunded)
+	}
+
+	/// Removes a hosted request as if its deletion was fulfilled, for `reason`.
+	pub(crate) fn close_hosted(
+		node_id: &NodeIdOf<T>,
+		request_id: RequestId,
+		hosted: Hosted<T>,
+		mut billing: RentalBillingOf<T>,
+		reason: CloseReason,
+	) -> DispatchResult {
+		let owner = hosted.owner.clone();
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::detach_from_miner(node_id, request_id, hosted, &mut billing, now)?;
+		Self::remove_request(&owner, request_id, billing)?;
+		Self::deposit_event(Event::ComputeRequestClosed {
+			node_id: node_id.clone(),
+			request_id,
+			owner,
+			reason,
+		});
+		Ok(())
 	}
 
 	pub(crate) fn do_report_compute_request_failure(
@@ -294,12 +364,11 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let hosted = Self::hosted_request(&who, &node_id, request_id)?;
 		let owner = hosted.owner.clone();
-		let mut request = hosted.request.clone();
+		let request = hosted.request.clone();
 		let now = frame_system::Pallet::<T>::block_number();
-		let billing = Self::detach_from_miner(&node_id, request_id, hosted, now)?;
-		Self::refund_rest(&owner, request_id, billing)?;
-		request.status = ComputeRequestStatus::Failed;
-		ComputeRequests::<T>::insert(&owner, request_id, request);
+		let mut billing = Self::billing_of(request_id)?;
+		Self::detach_from_miner(&node_id, request_id, hosted, &mut billing, now)?;
+		Self::make_terminal(&owner, request, billing, ComputeRequestStatus::Failed, now)?;
 		Self::deposit_event(Event::ComputeRequestFailed {
 			node_id,
 			request_id,
@@ -310,6 +379,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Queues `op` for the miner hosting the request.
+	///
+	/// A stop ends the rent at once; a resize lowers it to the cheaper plan's price until it is
+	/// fulfilled; a boot or reboot changes no charge until the miner acts.
 	pub(crate) fn do_request_operation(
 		who: T::AccountId,
 		request_id: RequestId,
@@ -330,6 +402,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let mut node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
 		let mut billing = Self::billing_of(request_id)?;
+		let now = frame_system::Pallet::<T>::block_number();
 		let mut resize = None;
 		match op {
 			Operation::Stop => ensure!(
@@ -341,8 +414,10 @@ impl<T: Config> Pallet<T> {
 					!MinerComputeBootRequests::<T>::contains_key(&node_id, request_id),
 					Error::<T>::ComputeBootRequestAlreadyExists
 				);
+				let charges = Self::charges_until(&billing, now);
+				let left = billing.held.saturating_sub(charges.rent).saturating_sub(charges.address);
 				ensure!(
-					billing.held > Self::low_funds_amount(billing.price_per_block),
+					left > Self::low_funds_amount(billing.price_per_block),
 					Error::<T>::PrepaymentTooLow
 				);
 			},
@@ -369,16 +444,17 @@ impl<T: Config> Pallet<T> {
 					new_plan_id,
 					new_spec: plan.spec,
 					new_price_per_block: plan.price_per_block,
-					requested_at: frame_system::Pallet::<T>::block_number(),
+					requested_at: now,
 				});
 			},
 		}
 
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::settle(request_id, &who, &node.owner, request.status, &mut billing, now)?;
-		RentalPrepayments::<T>::insert(request_id, billing);
 		let event = match op {
 			Operation::Stop => {
+				Self::settle(request_id, &who, Some(&node.owner), &mut billing, now)?;
+				billing.rent_per_block = Zero::zero();
+				Self::reschedule(request_id, &mut billing, now);
+				RentalPrepayments::<T>::insert(request_id, billing);
 				MinerComputeStopRequests::<T>::insert(&node_id, request_id, now);
 				Event::ComputeStopRequested { node_id, request_id, owner: who }
 			},
@@ -392,6 +468,13 @@ impl<T: Config> Pallet<T> {
 			},
 			Operation::Resize(new_plan_id) => {
 				if let Some(resize) = resize {
+					if !billing.rent_per_block.is_zero() {
+						Self::settle(request_id, &who, Some(&node.owner), &mut billing, now)?;
+						billing.rent_per_block =
+							billing.rent_per_block.min(resize.new_price_per_block);
+						Self::reschedule(request_id, &mut billing, now);
+						RentalPrepayments::<T>::insert(request_id, billing);
+					}
 					MinerComputeResizeRequests::<T>::insert(&node_id, request_id, resize);
 				}
 				MinerNodes::<T>::insert(&node_id, node);
@@ -407,6 +490,7 @@ impl<T: Config> Pallet<T> {
 		request_id: RequestId,
 	) -> DispatchResult {
 		let request = Self::owned_request(&who, request_id)?;
+		let mut billing = Self::billing_of(request_id)?;
 		if request.status.is_on_miner() {
 			let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
 			ensure!(
@@ -414,9 +498,11 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::ComputeDeletionRequestAlreadyExists
 			);
 			let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
-			let mut billing = Self::billing_of(request_id)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			Self::settle(request_id, &who, &node.owner, request.status, &mut billing, now)?;
+			// Rent stops now; the address is paid for until it goes back to the pool.
+			Self::settle(request_id, &who, Some(&node.owner), &mut billing, now)?;
+			billing.rent_per_block = Zero::zero();
+			Self::reschedule(request_id, &mut billing, now);
 			RentalPrepayments::<T>::insert(request_id, billing);
 			MinerComputeDeletionRequests::<T>::insert(&node_id, request_id, now);
 			Self::deposit_event(Event::ComputeDeletionRequested {
@@ -425,10 +511,7 @@ impl<T: Config> Pallet<T> {
 				owner: who,
 			});
 		} else {
-			if let Some(billing) = RentalPrepayments::<T>::get(request_id) {
-				Self::refund_rest(&who, request_id, billing)?;
-			}
-			Self::remove_request(&who, request_id);
+			Self::remove_request(&who, request_id, billing)?;
 			Self::deposit_event(Event::ComputeRequestRemoved { request_id, owner: who });
 		}
 		Ok(())
@@ -448,8 +531,7 @@ impl<T: Config> Pallet<T> {
 		let mut billing = Self::billing_of(request_id)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::settle(request_id, &owner, &node.owner, request.status, &mut billing, now)?;
-		Self::unschedule_expiry(request_id, &mut billing);
+		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
 		RentalPrepayments::<T>::insert(request_id, billing);
 		MinerComputeStopRequests::<T>::remove(&node_id, request_id);
 		MinerComputeRebootRequests::<T>::remove(&node_id, request_id);
@@ -464,7 +546,7 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let Hosted { owner, mut request, .. } = Self::hosted_request(&who, &node_id, request_id)?;
+		let Hosted { owner, node, mut request } = Self::hosted_request(&who, &node_id, request_id)?;
 		ensure!(
 			MinerComputeBootRequests::<T>::contains_key(&node_id, request_id),
 			Error::<T>::ComputeBootRequestNotFound
@@ -472,10 +554,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(request.status == ComputeRequestStatus::Stopped, Error::<T>::InvalidRequestStatus);
 		let mut billing = Self::billing_of(request_id)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		billing.charged_from = now;
-		let slot = Self::find_expiry_slot(request_id, &billing, now)?;
 
-		Self::schedule_expiry(request_id, &mut billing, slot)?;
+		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
+		// Rent starts again now, at the cheaper plan's price while a resize is queued.
+		billing.rent_per_block = match MinerComputeResizeRequests::<T>::get(&node_id, request_id) {
+			Some(resize) => billing.price_per_block.min(resize.new_price_per_block),
+			None => billing.price_per_block,
+		};
+		Self::reschedule(request_id, &mut billing, now);
 		RentalPrepayments::<T>::insert(request_id, billing);
 		MinerComputeBootRequests::<T>::remove(&node_id, request_id);
 		request.status = ComputeRequestStatus::Running;
@@ -489,16 +575,11 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let Hosted { owner, node, request } = Self::hosted_request(&who, &node_id, request_id)?;
+		let Hosted { owner, .. } = Self::hosted_request(&who, &node_id, request_id)?;
 		ensure!(
 			MinerComputeRebootRequests::<T>::contains_key(&node_id, request_id),
 			Error::<T>::ComputeRebootRequestNotFound
 		);
-		let mut billing = Self::billing_of(request_id)?;
-
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::settle(request_id, &owner, &node.owner, request.status, &mut billing, now)?;
-		RentalPrepayments::<T>::insert(request_id, billing);
 		MinerComputeRebootRequests::<T>::remove(&node_id, request_id);
 		Self::deposit_event(Event::ComputeRebootRequestFulfilled { node_id, request_id, owner });
 		Ok(())
@@ -523,19 +604,13 @@ impl<T: Config> Pallet<T> {
 			.ok_or(ArithmeticError::Underflow)?;
 		let mut billing = Self::billing_of(request_id)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let slot = if request.status == ComputeRequestStatus::Running {
-			let mut after = Self::settled(&billing, request.status, now, Zero::zero());
-			after.price_per_block = resize.new_price_per_block;
-			Some(Self::find_expiry_slot(request_id, &after, now)?)
-		} else {
-			None
-		};
 
-		Self::settle(request_id, &owner, &node.owner, request.status, &mut billing, now)?;
+		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
 		billing.price_per_block = resize.new_price_per_block;
-		if let Some(slot) = slot {
-			Self::schedule_expiry(request_id, &mut billing, slot)?;
+		if !billing.rent_per_block.is_zero() {
+			billing.rent_per_block = resize.new_price_per_block;
 		}
+		Self::reschedule(request_id, &mut billing, now);
 		RentalPrepayments::<T>::insert(request_id, billing);
 		MinerNodes::<T>::insert(&node_id, node);
 		MinerComputeResizeRequests::<T>::remove(&node_id, request_id);
@@ -565,24 +640,58 @@ impl<T: Config> Pallet<T> {
 		);
 		let owner = hosted.owner.clone();
 		let now = frame_system::Pallet::<T>::block_number();
-		let billing = Self::detach_from_miner(&node_id, request_id, hosted, now)?;
-		Self::refund_rest(&owner, request_id, billing)?;
-		Self::remove_request(&owner, request_id);
+		let mut billing = Self::billing_of(request_id)?;
+		Self::detach_from_miner(&node_id, request_id, hosted, &mut billing, now)?;
+		Self::remove_request(&owner, request_id, billing)?;
 		Self::deposit_event(Event::ComputeDeletionRequestRemoved { node_id, request_id, owner });
 		Ok(())
+	}
+
+	pub(crate) fn do_close_compute_request(
+		who: T::AccountId,
+		request_id: RequestId,
+	) -> DispatchResult {
+		let request = Self::owned_request(&who, request_id)?;
+		ensure!(request.status.is_on_miner(), Error::<T>::InvalidRequestStatus);
+		let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
+		let asked = MinerComputeDeletionRequests::<T>::get(&node_id, request_id)
+			.ok_or(Error::<T>::ComputeDeletionRequestNotFound)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now > asked.saturating_add(T::OperationTimeout::get()),
+			Error::<T>::DeadlineNotPassed
+		);
+		let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+		let billing = Self::billing_of(request_id)?;
+		let hosted = Hosted { owner: who, node, request };
+		Self::close_hosted(&node_id, request_id, hosted, billing, CloseReason::DeletionOverdue)
 	}
 
 	pub(crate) fn do_cancel_compute_request(
 		who: T::AccountId,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let mut request = Self::owned_request(&who, request_id)?;
-		ensure!(request.status == ComputeRequestStatus::Pending, Error::<T>::InvalidRequestStatus);
-		let billing = Self::billing_of(request_id)?;
-
-		let refunded = Self::refund_rest(&who, request_id, billing)?;
-		request.status = ComputeRequestStatus::Cancelled;
-		ComputeRequests::<T>::insert(&who, request_id, request);
+		let request = Self::owned_request(&who, request_id)?;
+		let mut billing = Self::billing_of(request_id)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		match request.status {
+			ComputeRequestStatus::Pending => {},
+			ComputeRequestStatus::InProgress => {
+				let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
+				let entry = MinerComputeRequests::<T>::get(&node_id, request_id)
+					.ok_or(Error::<T>::RequestNotAssignedToNode)?;
+				ensure!(
+					now > entry.created_at.saturating_add(T::ProvisionTimeout::get()),
+					Error::<T>::DeadlineNotPassed
+				);
+				let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+				let hosted = Hosted { owner: who.clone(), node, request: request.clone() };
+				Self::detach_from_miner(&node_id, request_id, hosted, &mut billing, now)?;
+			},
+			_ => return Err(Error::<T>::InvalidRequestStatus.into()),
+		}
+		let refunded =
+			Self::make_terminal(&who, request, billing, ComputeRequestStatus::Cancelled, now)?;
 		Self::deposit_event(Event::ComputeRequestCancelled { request_id, owner: who, refunded });
 		Ok(())
 	}

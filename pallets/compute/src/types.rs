@@ -382,22 +382,77 @@ pub struct ResizeRequest<Balance, BlockNumber> {
 	pub requested_at: BlockNumber,
 }
 
-/// Prepayment held for one request, and how far it has been settled.
+/// What one stored request has on hold, what it is charged per block now, and how far it has
+/// been settled. Every stored request has one.
 ///
 /// The sum of `held` over a user's requests is exactly what the user has on hold for
-/// `HoldReason::RentalPrepayment`.
+/// `HoldReason::RentalPrepayment`; the sum of `deposit` is what the user has on hold for
+/// `HoldReason::RequestDeposit`.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
 pub struct RentalBilling<Balance, BlockNumber> {
-	/// Funds still on hold for this request (prepaid, not yet paid to the miner).
+	/// Rent prepayment still on hold (not yet paid to the miner or burned as address rent).
 	pub held: Balance,
-	/// Current price per block.
+	/// The request deposit on hold, returned when the record is removed.
+	pub deposit: Balance,
+	/// Price per block of the request's current plan.
 	pub price_per_block: Balance,
-	/// While running: the first block not yet paid for.
+	/// Rent the miner earns per block now: the plan's price (the cheaper of both plans while a
+	/// resize is queued) while the VM is `Running` with no stop or deletion queued, else zero.
+	/// It accrues until `due`, the block of the automatic low-funds stop.
+	pub rent_per_block: Balance,
+	/// Address rent burned per block now: `AddressPricePerBlock` while the request holds an
+	/// address, else zero.
+	pub address_per_block: Balance,
+	/// The first block not yet settled.
 	pub charged_from: BlockNumber,
-	/// Block whose `RentalExpiries` bucket holds this request (running VMs only).
-	pub expires_at: Option<BlockNumber>,
+	/// Block of the request's entry in `RentalExpiries`, if any: the low-funds stop while rent
+	/// accrues, else the block the prepayment can no longer pay for the address, or (for a
+	/// `Cancelled` or `Failed` request) the block its record is pruned.
+	pub due: Option<BlockNumber>,
+}
+
+/// Running totals of what this pallet has on hold, per hold reason, over all accounts.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct HoldTotals<Balance> {
+	/// `HoldReason::RentalPrepayment`.
+	pub rental: Balance,
+	/// `HoldReason::RequestDeposit`.
+	pub request_deposits: Balance,
+	/// `HoldReason::MinerDeposit`.
+	pub miner_deposits: Balance,
+}
+
+/// Why a request on a miner was removed without the miner's `fulfill_deletion_request`.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum CloseReason {
+	/// The owner closed it: the miner left its deletion unfulfilled past `OperationTimeout`.
+	DeletionOverdue,
+	/// Its prepayment could no longer pay for its address.
+	FundsExhausted,
 }
 
 /// Whether a miner node takes new work.
@@ -547,6 +602,51 @@ pub fn node_public_key(node_id: &[u8]) -> Option<[u8; 32]> {
 		_ => return None,
 	};
 	key.try_into().ok()
+}
+
+/// Domain separator of a node's registration proof: the first field of the signed message
+/// `(NODE_REGISTRATION_CONTEXT, genesis_hash, account, node_id)`.
+pub const NODE_REGISTRATION_CONTEXT: [u8; 25] = *b"compute/node-registration";
+
+/// The `y` coordinates (little-endian, sign bit cleared) of the eight Ed25519 points of small
+/// order: 0, 1, -1 and the two of the points of order eight.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+	[0; 32],
+	{
+		let mut y = [0; 32];
+		y[0] = 1;
+		y
+	},
+	{
+		let mut y = [0xff; 32];
+		y[0] = 0xec;
+		y[31] = 0x7f;
+		y
+	},
+	[
+		0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+		0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+		0x03, 0x7a,
+	],
+	[
+		0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+		0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+		0xfc, 0x05,
+	],
+];
+
+/// Whether `key` is an Ed25519 public key no signature proves anything for: a point of small
+/// order (for which one signature verifies every message under the runtime's ZIP-215 rules) or
+/// a non-canonical encoding (`y` at or above the field prime 2^255 - 19).
+///
+/// Both are decided on the bytes alone: `y` is the key with its top (sign) bit cleared; every
+/// encoding of a small-order point has one of five `y` values, whatever its sign bit.
+pub fn is_weak_node_key(key: &[u8; 32]) -> bool {
+	let mut y = *key;
+	y[31] &= 0x7f;
+	// y >= p = 2^255 - 19: bytes 1..=30 all 0xff, byte 31 0x7f, byte 0 at least 0xed.
+	let non_canonical = y[0] >= 0xed && y[1..31].iter().all(|b| *b == 0xff) && y[31] == 0x7f;
+	non_canonical || SMALL_ORDER_Y.contains(&y)
 }
 
 /// The binary libp2p peer id of the Ed25519 key `public`: a node id [`node_public_key`] maps

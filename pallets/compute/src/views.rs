@@ -145,11 +145,12 @@ impl<T: Config> Pallet<T> {
 		Page { total, items }
 	}
 
-	/// The rent prepayment left for a request, and what it owes its miner right now.
+	/// The rent prepayment on hold for a request, and what it owes right now (rent to its
+	/// miner plus address rent, not yet settled).
 	pub fn rental_balance(request_id: RequestId) -> Option<(BalanceOf<T>, BalanceOf<T>)> {
 		let billing = RentalPrepayments::<T>::get(request_id)?;
-		let request = Self::compute_request(request_id)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		Some((billing.held, Self::rent_due(&billing, request.status, now)))
+		let owed = Self::charges_until(&billing, now);
+		Some((billing.held, sp_runtime::Saturating::saturating_add(owed.rent, owed.address)))
 	}
 }

@@ -1,4 +1,6 @@
-//! Rent: exact amounts for every billing path.
+//! Money: exact amounts on every billing path. Rent (2 per block for [`SMALL`], 5 for
+//! [`LARGE`]) goes to the miner while the VM runs and no stop or deletion is queued; address
+//! rent ([`ADDRESS_PRICE`] per block) is burned while the request holds an address.
 
 use super::*;
 use frame_support::{assert_noop, assert_ok};
@@ -11,17 +13,27 @@ fn settled(request_id: RequestId, owner: AccountId, amount: Balance) -> Event<Te
 	Event::ComputePaymentSettled { request_id, owner, miner: MINER_1, amount }
 }
 
+fn burned(request_id: RequestId, owner: AccountId, amount: Balance) -> Event<Test> {
+	Event::ComputeAddressRentBurned { request_id, owner, amount }
+}
+
+fn billing(request_id: RequestId) -> RentalBillingOf<Test> {
+	RentalPrepayments::<Test>::get(request_id).unwrap()
+}
+
 #[test]
-fn running_vm_pays_its_miner_per_block() {
+fn a_running_vm_pays_rent_to_its_miner_and_burns_address_rent() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
+		assert_eq!(SMALL_PREPAY, 300);
 		run_to_block(11);
-		assert_eq!(Compute::rental_balance(id), Some((SMALL_PREPAY, 20)));
+		assert_eq!(Compute::rental_balance(id), Some((SMALL_PREPAY, 30)));
 		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
-		assert_last(settled(id, ALICE, 20));
+		assert_has(settled(id, ALICE, 20));
+		assert_last(burned(id, ALICE, 10));
 		assert_eq!(miner_income(), 20);
-		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 20);
-		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY);
+		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 30);
+		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY - REQUEST_DEPOSIT);
 		assert_noop!(
 			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
 			Error::<Test>::NothingToClaim
@@ -29,6 +41,7 @@ fn running_vm_pays_its_miner_per_block() {
 		run_to_block(12);
 		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1, id));
 		assert_eq!(miner_income(), 22);
+		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 33);
 	});
 }
 
@@ -59,85 +72,217 @@ fn claim_errors() {
 	});
 }
 
+/// Attack: a miner who never fulfils the owner's stop keeps collecting rent. Rent stops in the
+/// block the stop is asked; only the address is paid for until the VM boots again.
 #[test]
-fn stopped_vm_is_not_charged_and_boot_restarts_billing() {
+fn rent_stops_when_the_owner_asks_to_stop() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
 		run_to_block(11);
 		assert_ok!(Compute::request_compute_stop(signed(ALICE), id));
 		assert_has(settled(id, ALICE, 20));
-		run_to_block(15);
-		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1.clone(), id));
-		assert_has(settled(id, ALICE, 8));
-		assert_eq!(miner_income(), 28);
-		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().expires_at, None);
-
-		run_to_block(40);
+		assert_has(burned(id, ALICE, 10));
+		run_to_block(30);
 		assert_noop!(
 			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
 			Error::<Test>::NothingToClaim
 		);
+		assert_eq!(Compute::rental_balance(id), Some((270, 19)));
+		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1.clone(), id));
+		assert_last(Event::ComputeStopRequestFulfilled {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+		});
+		assert_eq!(miner_income(), 20);
+		assert_eq!(rent_held(ALICE), 251);
+
+		run_to_block(40);
 		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
 		run_to_block(42);
+		// Still not charged: rent starts when the miner boots the VM.
+		assert_eq!(Compute::rental_balance(id), Some((251, 12)));
 		assert_ok!(Compute::fulfill_boot_request(signed(MINER_1), n1.clone(), id));
-		// 172 left covers 86 blocks from block 42: the check is due at 42 + 86 - 10.
-		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().expires_at, Some(118));
+		// 239 left at 3 per block covers 79 blocks from block 42: due at 42 + 79 - 10.
+		assert_eq!(billing(id).due, Some(111));
+		assert!(RentalExpiries::<Test>::contains_key(111, id));
 		run_to_block(52);
 		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1, id));
-		assert_last(settled(id, ALICE, 20));
-		assert_eq!(miner_income(), 48);
-		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 48);
+		assert_has(settled(id, ALICE, 20));
+		assert_eq!(miner_income(), 40);
+		assert_eq!(rent_held(ALICE), 209);
 	});
 }
 
+/// Attack: a miner who never fulfils a deletion keeps the owner's funds held. Rent stops when
+/// the deletion is asked; past `OperationTimeout` the owner closes the request and gets back
+/// all that is left and the deposit.
 #[test]
-fn resize_changes_the_price_from_fulfilment() {
-	ExtBuilder::default().build_and_execute(|| {
-		let (n1, id) = running(ALICE, SMALL);
-		run_to_block(5);
-		assert_ok!(Compute::request_compute_resize(signed(ALICE), id, LARGE));
-		assert_has(settled(id, ALICE, 8));
-		run_to_block(10);
-		assert_ok!(Compute::fulfill_resize_request(signed(MINER_1), n1.clone(), id));
-		// Blocks 5..10 still at the old price.
-		assert_has(settled(id, ALICE, 10));
-		// 182 left at 5 per block covers 36 blocks from block 10.
-		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().expires_at, Some(36));
-		run_to_block(20);
-		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1, id));
-		assert_last(settled(id, ALICE, 50));
-		assert_eq!(miner_income(), 68);
-		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 68);
-	});
-}
-
-#[test]
-fn delete_settles_and_refunds_the_rest() {
+fn an_overdue_deletion_is_closed_by_the_owner() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
 		run_to_block(11);
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
 		assert_has(settled(id, ALICE, 20));
-		run_to_block(21);
+		run_to_block(11 + OPERATION_TIMEOUT);
+		assert_noop!(
+			Compute::close_compute_request(signed(ALICE), id),
+			Error::<Test>::DeadlineNotPassed
+		);
+		assert_noop!(
+			Compute::close_compute_request(signed(BOB), id),
+			Error::<Test>::NotRequestOwner
+		);
+		run_to_block(12 + OPERATION_TIMEOUT);
+		assert_noop!(
+			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
+			Error::<Test>::NothingToClaim
+		);
+		assert_ok!(Compute::close_compute_request(signed(ALICE), id));
+		assert_has(burned(id, ALICE, 1 + OPERATION_TIMEOUT));
+		assert_last(Event::ComputeRequestClosed {
+			node_id: n1.clone(),
+			request_id: id,
+			owner: ALICE,
+			reason: CloseReason::DeletionOverdue,
+		});
+		assert_eq!(miner_income(), 20);
+		// Paid 20 of rent and 10 + 6 of address rent; the rest and the deposit are back.
+		assert_eq!(free(ALICE), ENDOWMENT - 20 - 16);
+		assert_eq!((rent_held(ALICE), request_deposit_held(ALICE)), (0, 0));
+		assert_eq!(Compute::compute_request(id), None);
+		assert_eq!(FreeIpCount::<Test>::get(), 4);
+		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, PlanSpec::default());
+	});
+}
+
+#[test]
+fn close_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (_, id) = running(ALICE, SMALL);
+		let pending = create(ALICE, SMALL);
+		run_to_block(20);
+		assert_noop!(
+			Compute::close_compute_request(signed(ALICE), id),
+			Error::<Test>::ComputeDeletionRequestNotFound
+		);
+		assert_noop!(
+			Compute::close_compute_request(signed(ALICE), pending),
+			Error::<Test>::InvalidRequestStatus
+		);
+		assert_noop!(
+			Compute::close_compute_request(signed(ALICE), 42),
+			Error::<Test>::ComputeRequestNotFound
+		);
+	});
+}
+
+/// Attack: a miner claims a request and never acts on it, locking the owner's prepayment.
+/// Past `ProvisionTimeout` the owner cancels it and gets back all that is left on hold.
+#[test]
+fn a_claimed_request_left_unfulfilled_is_cancelled_after_the_provision_timeout() {
+	ExtBuilder::default().build_and_execute(|| {
+		let n1 = register(MINER_1, "n1");
+		let id = create(ALICE, SMALL);
+		assign(MINER_1, &n1, id);
+		run_to_block(2);
+		// The miner takes an address for the VM: it is paid for from this block.
+		assert_ok!(Compute::assign_ip_to_vm(signed(MINER_1), vm_name_of(id), ip4(1)));
+		assert_eq!(billing(id).address_per_block, ADDRESS_PRICE);
+		run_to_block(1 + PROVISION_TIMEOUT);
+		assert_noop!(
+			Compute::cancel_compute_request(signed(ALICE), id),
+			Error::<Test>::DeadlineNotPassed
+		);
+		run_to_block(2 + PROVISION_TIMEOUT);
+		assert_ok!(Compute::cancel_compute_request(signed(ALICE), id));
+		assert_has(burned(id, ALICE, PROVISION_TIMEOUT));
+		assert_last(Event::ComputeRequestCancelled {
+			request_id: id,
+			owner: ALICE,
+			refunded: SMALL_PREPAY - PROVISION_TIMEOUT,
+		});
+		assert_eq!(status(id), ComputeRequestStatus::Cancelled);
+		assert_eq!(free(ALICE), ENDOWMENT - PROVISION_TIMEOUT - REQUEST_DEPOSIT);
+		assert_eq!(miner_income(), 0);
+		assert_eq!(FreeIpCount::<Test>::get(), 4);
+		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, PlanSpec::default());
+		assert_eq!(MinerRequestCount::<Test>::get(&n1), 0);
+
+		// The record and its deposit stay for `TerminalRetention` blocks, then go.
+		let pruned_at = 2 + PROVISION_TIMEOUT + TERMINAL_RETENTION;
+		run_to_block(pruned_at - 1);
+		assert_eq!(request_deposit_held(ALICE), REQUEST_DEPOSIT);
+		run_to_block(pruned_at);
+		assert_last(Event::ComputeRequestPruned { request_id: id, owner: ALICE });
+		assert_eq!(Compute::compute_request(id), None);
+		assert_eq!(free(ALICE), ENDOWMENT - PROVISION_TIMEOUT);
+	});
+}
+
+/// Attack: a queued resize to a cheaper plan kept the old price until the miner acted. While a
+/// resize is queued the owner pays the cheaper of both plans.
+#[test]
+fn a_queued_resize_charges_the_cheaper_plan() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, big) = running(ALICE, LARGE);
+		run_to_block(5);
+		assert_ok!(Compute::request_compute_resize(signed(ALICE), big, SMALL));
+		assert_has(settled(big, ALICE, 20));
+		run_to_block(15);
+		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), big));
+		assert_has(settled(big, ALICE, 2 * 10));
+
+		let small = create(BOB, SMALL);
+		assign(MINER_1, &n1, small);
+		fulfil(MINER_1, &n1, small);
+		run_to_block(20);
+		assert_ok!(Compute::request_compute_resize(signed(BOB), small, LARGE));
+		run_to_block(30);
+		assert_ok!(Compute::fulfill_resize_request(signed(MINER_1), n1.clone(), small));
+		// Blocks 20..30 at the old, cheaper price.
+		assert_has(settled(small, BOB, 2 * 10));
+		assert_eq!(billing(small).rent_per_block, LARGE_PRICE);
+		run_to_block(40);
+		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1, small));
+		assert_last(burned(small, BOB, 10));
+		assert_has(settled(small, BOB, 50));
+		assert_eq!(miner_income(), 20 + 20 + 30 + 50);
+		assert_eq!(rent_held(BOB), SMALL_PREPAY - 80 - 25);
+	});
+}
+
+#[test]
+fn deletion_settles_and_refunds_the_rest_and_the_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, id) = running(ALICE, SMALL);
+		run_to_block(11);
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
+		run_to_block(13);
 		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1, id));
-		assert_has(settled(id, ALICE, 20));
-		assert_eq!(miner_income(), 40);
-		assert_eq!(free(ALICE), ENDOWMENT - 40);
-		assert_eq!(rent_held(ALICE), 0);
+		assert_has(burned(id, ALICE, 2));
+		assert_eq!(miner_income(), 20);
+		assert_eq!(free(ALICE), ENDOWMENT - 32);
+		assert_eq!((rent_held(ALICE), request_deposit_held(ALICE)), (0, 0));
 		assert_eq!(RentalPrepayments::<Test>::get(id), None);
 	});
 }
 
 #[test]
-fn failure_settles_and_refunds_the_rest() {
+fn failure_settles_refunds_and_keeps_the_record_until_pruned() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
 		run_to_block(11);
 		assert_ok!(Compute::report_compute_request_failure(signed(MINER_1), n1, id, text("crash")));
 		assert_has(settled(id, ALICE, 20));
 		assert_eq!(miner_income(), 20);
-		assert_eq!(free(ALICE), ENDOWMENT - 20);
+		assert_eq!(free(ALICE), ENDOWMENT - 30 - REQUEST_DEPOSIT);
 		assert_eq!(rent_held(ALICE), 0);
+		assert_eq!(billing(id).due, Some(11 + TERMINAL_RETENTION));
+		// The owner may remove it at once.
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
+		assert_eq!(free(ALICE), ENDOWMENT - 30);
+		assert!(!RentalExpiries::<Test>::contains_key(11 + TERMINAL_RETENTION, id));
 	});
 }
 
@@ -145,20 +290,23 @@ fn failure_settles_and_refunds_the_rest() {
 fn cancel_refunds_in_full() {
 	ExtBuilder::default().build_and_execute(|| {
 		let id = create(ALICE, LARGE);
-		assert_eq!(free(ALICE), ENDOWMENT - LARGE_PREPAY);
+		assert_eq!(free(ALICE), ENDOWMENT - LARGE_PREPAY - REQUEST_DEPOSIT);
 		run_to_block(30);
 		assert_ok!(Compute::cancel_compute_request(signed(ALICE), id));
-		assert_eq!(free(ALICE), ENDOWMENT);
+		assert_eq!(free(ALICE), ENDOWMENT - REQUEST_DEPOSIT);
 		assert_eq!(rent_held(ALICE), 0);
 	});
 }
 
+/// The low-funds stop falls due when the prepayment covers only the margin; then rent stops
+/// and the address drains the rest; once it cannot pay for the address another block, the
+/// chain takes the address back and closes the request.
 #[test]
-fn low_prepayment_queues_a_stop_and_the_miner_is_paid_at_most_the_hold() {
+fn low_funds_stop_then_exhaustion_closes_the_request() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
-		// 200 covers blocks 1..101; the check is due 10 blocks before the end.
-		assert_eq!(RentalExpiries::<Test>::get(91).to_vec(), vec![id]);
+		// 300 at 3 per block covers blocks 1..101; the stop is due 10 blocks before the end.
+		assert_eq!(billing(id).due, Some(91));
 		run_to_block(90);
 		assert!(!MinerComputeStopRequests::<Test>::contains_key(&n1, id));
 		run_to_block(91);
@@ -166,96 +314,114 @@ fn low_prepayment_queues_a_stop_and_the_miner_is_paid_at_most_the_hold() {
 			node_id: n1.clone(),
 			request_id: id,
 			owner: ALICE,
-			stop_queued: true,
+			at: 91,
 		});
-		assert!(MinerComputeStopRequests::<Test>::contains_key(&n1, id));
-		assert!(!RentalExpiries::<Test>::contains_key(91));
-		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().expires_at, None);
+		assert_eq!(MinerComputeStopRequests::<Test>::get(&n1, id), Some(91));
+		assert_eq!(miner_income(), 180);
+		// 30 left pays the address for 30 more blocks.
+		assert_eq!(billing(id).due, Some(121));
 
-		// The miner keeps the VM running past the end of the prepayment: paid 200, not more.
-		run_to_block(150);
-		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
-		assert_last(settled(id, ALICE, SMALL_PREPAY));
-		assert_eq!(miner_income(), SMALL_PREPAY);
-		assert_eq!(rent_held(ALICE), 0);
-		run_to_block(160);
+		// The miner keeps the VM running: no more rent.
+		run_to_block(100);
 		assert_noop!(
 			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
 			Error::<Test>::NothingToClaim
 		);
+		// Booting needs more than the margin (10 blocks at 3): 21 left is not enough.
 		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1.clone(), id));
-		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY);
-
-		// Booting needs more than 10 blocks of rent: top up first.
 		assert_noop!(
 			Compute::request_compute_boot(signed(ALICE), id),
 			Error::<Test>::PrepaymentTooLow
 		);
-		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 20));
-		assert_noop!(
-			Compute::request_compute_boot(signed(ALICE), id),
-			Error::<Test>::PrepaymentTooLow
-		);
-		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 2));
-		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
-	});
-}
-
-#[test]
-fn low_prepayment_with_a_stop_already_queued() {
-	ExtBuilder::default().build_and_execute(|| {
-		let (n1, id) = running(ALICE, SMALL);
-		run_to_block(80);
-		assert_ok!(Compute::request_compute_stop(signed(ALICE), id));
-		run_to_block(91);
-		assert_last(Event::ComputeRentalFundsLow {
+		run_to_block(120);
+		assert_eq!(status(id), ComputeRequestStatus::Stopped);
+		run_to_block(121);
+		assert_last(Event::ComputeRequestClosed {
 			node_id: n1.clone(),
 			request_id: id,
 			owner: ALICE,
-			stop_queued: false,
+			reason: CloseReason::FundsExhausted,
 		});
-		run_to_block(95);
-		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1, id));
-		assert_eq!(miner_income(), 188);
-		assert_eq!(rent_held(ALICE), 12);
+		assert_eq!(Compute::compute_request(id), None);
+		assert_eq!(miner_income(), 180);
+		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY);
+		assert_eq!(FreeIpCount::<Test>::get(), 4);
 	});
 }
 
 #[test]
-fn settlement_never_reaps_the_owner() {
+fn boot_needs_a_prepayment_above_the_margin() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(Balances::transfer_allow_death(
-			signed(BOB),
-			POOR,
-			SMALL_PREPAY + EXISTENTIAL_DEPOSIT
-		));
-		register(MINER_1, "n1");
-		let (n1, id) = running(POOR, SMALL);
-		run_to_block(200);
-		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
-		assert_eq!(free(POOR), EXISTENTIAL_DEPOSIT);
-		assert!(System::account_exists(&POOR));
-		assert_ok!(Compute::request_compute_delete(signed(POOR), id));
-		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1, id));
-		assert_eq!(free(POOR), EXISTENTIAL_DEPOSIT);
+		let (n1, id) = running(ALICE, SMALL);
+		run_to_block(91);
+		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1, id));
+		// 30 left; the margin costs 30.
+		assert_noop!(
+			Compute::request_compute_boot(signed(ALICE), id),
+			Error::<Test>::PrepaymentTooLow
+		);
+		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 1));
+		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
+		assert_eq!(rent_held(ALICE), 31);
+	});
+}
+
+/// Attack: fulfil many VMs in one block so their low-funds checks overflow one bucket. Any
+/// number may start; the queue drains `MaxExpiriesPerBlock` (2 here: a bucket and one entry)
+/// per block, and each stop still takes effect, and ends the rent, in its own block.
+#[test]
+fn low_funds_stops_in_a_backlog_are_late_but_exact() {
+	ExtBuilder::default().build_and_execute(|| {
+		let n1 = register(MINER_1, "n1");
+		let ids: Vec<RequestId> = [ALICE, BOB, CHARLIE].map(|owner| create(owner, SMALL)).into();
+		for id in &ids {
+			assign(MINER_1, &n1, *id);
+			fulfil(MINER_1, &n1, *id);
+			assert_eq!(billing(*id).due, Some(91));
+		}
+		// A top-up after the stop fell due, before it was processed, does not restart rent.
+		run_to_block(92);
+		assert_ok!(Compute::top_up_compute_request(signed(CHARLIE), ids[2], 100));
+		run_to_block(93);
+		let stops: Vec<_> = events()
+			.into_iter()
+			.filter_map(|event| match event {
+				Event::ComputeRentalFundsLow { request_id, at, .. } => Some((request_id, at)),
+				_ => None,
+			})
+			.collect();
+		// One per block from block 91 on: at most two blocks late, each as of block 91.
+		assert_eq!(stops.len(), 3);
+		assert!(stops.iter().all(|(_, at)| *at == 91));
+		for id in &ids {
+			assert_eq!(MinerComputeStopRequests::<Test>::get(&n1, id), Some(91));
+		}
+		assert_eq!(miner_income(), 3 * 180);
+		assert_eq!(ExpiryCursor::<Test>::get(), 92);
+		// Two empty buckets a block: the cursor catches up one block per block.
+		run_to_block(94);
+		assert_eq!(ExpiryCursor::<Test>::get(), 94);
+		run_to_block(95);
+		assert_eq!(ExpiryCursor::<Test>::get(), 96);
+		assert_eq!(billing(ids[2]).due, Some(91 + 30 + 100));
 	});
 }
 
 #[test]
-fn top_up_settles_and_moves_the_low_funds_check() {
+fn top_up_settles_and_moves_the_low_funds_stop() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (_, id) = running(ALICE, SMALL);
 		run_to_block(51);
-		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 100));
-		assert_last(Event::ComputeRequestToppedUp { request_id: id, owner: ALICE, amount: 100 });
+		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 150));
+		assert_last(Event::ComputeRequestToppedUp { request_id: id, owner: ALICE, amount: 150 });
 		assert_has(settled(id, ALICE, 100));
-		assert_eq!(prepayment(id), 200);
-		assert_eq!(rent_held(ALICE), 200);
-		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY - 100);
-		// 200 covers 100 blocks from block 51.
-		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().expires_at, Some(141));
-		assert!(!RentalExpiries::<Test>::contains_key(91));
-		assert_eq!(RentalExpiries::<Test>::get(141).to_vec(), vec![id]);
+		assert_has(burned(id, ALICE, 50));
+		assert_eq!(prepayment(id), 300);
+		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY - 150 - REQUEST_DEPOSIT);
+		// 300 covers 100 blocks from block 51.
+		assert_eq!(billing(id).due, Some(141));
+		assert!(!RentalExpiries::<Test>::contains_key(91, id));
+		assert!(RentalExpiries::<Test>::contains_key(141, id));
 	});
 }
 
@@ -283,37 +449,108 @@ fn top_up_pending_request_and_errors() {
 			Error::<Test>::ComputeRequestNotFound
 		);
 		assert_ok!(Compute::cancel_compute_request(signed(ALICE), id));
-		assert_eq!(free(ALICE), ENDOWMENT);
+		assert_noop!(
+			Compute::top_up_compute_request(signed(ALICE), id, 5),
+			Error::<Test>::InvalidRequestStatus
+		);
+		assert_eq!(free(ALICE), ENDOWMENT - REQUEST_DEPOSIT);
 	});
 }
 
 #[test]
-fn full_low_funds_buckets_move_the_check_then_fail() {
+fn settlement_never_reaps_the_owner() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Balances::transfer_allow_death(
+			signed(BOB),
+			POOR,
+			SMALL_PREPAY + REQUEST_DEPOSIT + EXISTENTIAL_DEPOSIT
+		));
+		register(MINER_1, "n1");
+		let (n1, id) = running(POOR, SMALL);
+		run_to_block(90);
+		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
+		assert_eq!(free(POOR), EXISTENTIAL_DEPOSIT);
+		assert!(System::account_exists(&POOR));
+		assert_ok!(Compute::request_compute_delete(signed(POOR), id));
+		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1, id));
+		// 178 rent, 89 address rent; 33 and the deposit back.
+		assert_eq!(free(POOR), EXISTENTIAL_DEPOSIT + 33 + REQUEST_DEPOSIT);
+	});
+}
+
+/// Attack: one party, as user and miner at once, takes addresses from the pool for free (the
+/// rent it pays goes back to itself). Address rent is burned, so holding an address costs
+/// `AddressPricePerBlock` whoever the parties are.
+#[test]
+fn self_dealing_still_pays_for_the_address() {
+	ExtBuilder::default().build_and_execute(|| {
+		let n1 = register(ALICE, "self");
+		let id = create(ALICE, SMALL);
+		assign(ALICE, &n1, id);
+		fulfil(ALICE, &n1, id);
+		run_to_block(51);
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
+		assert_ok!(Compute::fulfill_deletion_request(signed(ALICE), n1.clone(), id));
+		assert_eq!(free(ALICE), ENDOWMENT - MINER_DEPOSIT - 50 * ADDRESS_PRICE);
+		assert_eq!(pallet_balances::TotalIssuance::<Test>::get(), ENDOWMENT * 5 - 50);
+	});
+}
+
+/// Attack: a deletion asked before the VM was created, then the miner fulfils anyway and starts
+/// the rent. The fulfilment fails and changes nothing; the miner can only delete.
+#[test]
+fn fulfil_respects_a_queued_deletion() {
 	ExtBuilder::default().build_and_execute(|| {
 		let n1 = register(MINER_1, "n1");
-		let first = create(ALICE, SMALL);
-		let second = create(BOB, SMALL);
-		assign(MINER_1, &n1, first);
-		assign(MINER_1, &n1, second);
-		// Ideal bucket 91 is full: the check moves one block earlier.
-		let dummy = |n: u64| BoundedVec::truncate_from(vec![u64::MAX - n, u64::MAX - n - 1000]);
-		RentalExpiries::<Test>::insert(91, dummy(0));
-		fulfil(MINER_1, &n1, first);
-		assert_eq!(RentalPrepayments::<Test>::get(first).unwrap().expires_at, Some(90));
-		// Fill every bucket the search looks at: 87..=95.
-		for block in 87..=95u64 {
-			RentalExpiries::<Test>::insert(block, dummy(block));
-		}
+		let id = create(ALICE, SMALL);
+		assign(MINER_1, &n1, id);
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
 		assert_noop!(
-			Compute::fulfill_compute_request(signed(MINER_1), n1.clone(), second, None, None, None),
-			Error::<Test>::ExpiryQueueFull
+			Compute::fulfill_compute_request(signed(MINER_1), n1.clone(), id, None, None, None),
+			Error::<Test>::ComputeDeletionRequestAlreadyExists
 		);
-		// Clean up the dummies, keeping `first` where it is.
-		for block in 87..=95u64 {
-			RentalExpiries::<Test>::remove(block);
+		run_to_block(5);
+		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1, id));
+		assert_eq!(free(ALICE), ENDOWMENT);
+		assert_eq!(miner_income(), 0);
+	});
+}
+
+/// Attack: fill storage with cancelled requests that cost nothing. Every record holds a
+/// deposit until it is removed; terminal ones still count against `MaxRequestsPerUser` and
+/// are pruned after `TerminalRetention` blocks.
+#[test]
+fn every_stored_request_holds_a_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ids: Vec<RequestId> = (0..3).map(|_| create(ALICE, SMALL)).collect();
+		assert_eq!(request_deposit_held(ALICE), 3 * REQUEST_DEPOSIT);
+		for id in &ids {
+			assert_ok!(Compute::cancel_compute_request(signed(ALICE), *id));
 		}
-		RentalExpiries::<Test>::insert(90, BoundedVec::truncate_from(vec![first]));
-		fulfil(MINER_1, &n1, second);
-		assert_eq!(RentalPrepayments::<Test>::get(second).unwrap().expires_at, Some(91));
+		assert_eq!(free(ALICE), ENDOWMENT - 3 * REQUEST_DEPOSIT);
+		assert_noop!(
+			Compute::create_compute_request(signed(ALICE), SMALL, image(), None, None),
+			Error::<Test>::TooManyRequests
+		);
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), ids[0]));
+		assert_last(Event::ComputeRequestRemoved { request_id: ids[0], owner: ALICE });
+		assert_eq!(free(ALICE), ENDOWMENT - 2 * REQUEST_DEPOSIT);
+		// Both fall due in block 51; the queue takes one entry a block here.
+		run_to_block(1 + TERMINAL_RETENTION);
+		assert_eq!(free(ALICE), ENDOWMENT - REQUEST_DEPOSIT);
+		run_to_block(2 + TERMINAL_RETENTION);
+		assert_eq!(free(ALICE), ENDOWMENT);
+		assert_eq!(UserRequestCount::<Test>::get(ALICE), 0);
+		assert_eq!(RentalExpiries::<Test>::iter().count(), 0);
+		// A user who cannot pay the deposit as well as the prepayment cannot create.
+		assert_ok!(Balances::transfer_allow_death(
+			signed(BOB),
+			POOR,
+			SMALL_PREPAY + EXISTENTIAL_DEPOSIT
+		));
+		assert_noop!(
+			Compute::create_compute_request(signed(POOR), SMALL, image(), None, None),
+			Error::<Test>::InsufficientBalance
+		);
 	});
 }

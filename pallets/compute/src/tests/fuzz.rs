@@ -35,7 +35,7 @@ impl Rng {
 
 const USERS: [AccountId; 4] = [ALICE, BOB, CHARLIE, POOR];
 const MINERS: [AccountId; 2] = [MINER_1, MINER_2];
-const NODES: [&str; 4] = ["n1", "n2", "n3", ""];
+const NODES: [&str; 4] = ["n1", "n2", "n3", "n4"];
 const STEPS: u32 = 500;
 const SEEDS: u64 = 12;
 
@@ -244,15 +244,15 @@ fn random_call(rng: &mut Rng) -> (&'static str, Result<(), DispatchError>) {
 			let caller = if rng.chance(50) { None } else { Some(miner) };
 			("release ip", Compute::do_release_ip_from_vm(caller, vm_name_of(request_id)))
 		},
-		19 => (
-			"register",
-			Compute::do_register_miner_node(
-				rng.pick(&[MINER_1, MINER_2, POOR]),
-				node(rng.pick(&NODES)),
-				any_capacity(rng),
-				ip4(250),
-			),
-		),
+		19 => {
+			let miner = rng.pick(&[MINER_1, MINER_2, POOR]);
+			let node_id = node(rng.pick(&NODES));
+			let proof = proof(miner, &node_id);
+			(
+				"register",
+				Compute::do_register_miner_node(miner, node_id, any_capacity(rng), ip4(250), proof),
+			)
+		},
 		20 => {
 			let (miner, node_id) = any_node(rng);
 			("deregister", Compute::do_deregister_miner_node(miner, node_id))

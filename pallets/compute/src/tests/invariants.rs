@@ -53,7 +53,38 @@ fn detects_a_hold_that_disagrees_with_the_records() {
 
 #[test]
 fn detects_a_missing_low_funds_check() {
-	broken(|| RentalExpiries::<Test>::remove(91));
+	broken(|| RentalExpiries::<Test>::remove(91, 0));
+}
+
+#[test]
+fn detects_an_entry_behind_the_cursor() {
+	broken(|| {
+		RentalExpiries::<Test>::remove(91, 0);
+		RentalExpiries::<Test>::insert(0, 0, ());
+		RentalPrepayments::<Test>::mutate(0, |b| b.as_mut().unwrap().due = Some(0));
+		ExpiryCursor::<Test>::put(1);
+	});
+}
+
+/// A hold on an account with no records at all (the records lost it) breaks the totals.
+#[test]
+fn detects_a_leaked_hold_on_an_account_without_records() {
+	broken(|| {
+		assert_eq!(UserRequestCount::<Test>::get(CHARLIE), 0);
+		Compute::hold(HoldReason::RentalPrepayment, &CHARLIE, 5).unwrap();
+	});
+	broken(|| Compute::hold(HoldReason::RequestDeposit, &CHARLIE, 5).unwrap());
+	broken(|| Compute::hold(HoldReason::MinerDeposit, &CHARLIE, 5).unwrap());
+}
+
+#[test]
+fn detects_a_record_whose_funds_were_released() {
+	broken(|| Compute::release(HoldReason::RequestDeposit, &ALICE, REQUEST_DEPOSIT).unwrap());
+}
+
+#[test]
+fn detects_a_wrong_rent_rate() {
+	broken(|| RentalPrepayments::<Test>::mutate(0, |b| b.as_mut().unwrap().rent_per_block = 5));
 }
 
 #[cfg(feature = "try-runtime")]

@@ -10,12 +10,14 @@ mod invariants;
 mod ip_pool;
 mod metrics;
 mod miners;
+mod node_keys;
 mod node_reports;
 mod plans;
 mod requests;
 mod views;
 
 use crate::{mock::*, *};
+pub use node_keys::weak_keys;
 use frame_support::{
 	assert_ok,
 	traits::{fungible::InspectHold, GetStorageVersion},
@@ -30,10 +32,10 @@ pub const LARGE: PlanId = 1;
 pub const SMALL_PRICE: Balance = 2;
 /// Price per block of [`LARGE`].
 pub const LARGE_PRICE: Balance = 5;
-/// Prepayment of a [`SMALL`] request.
-pub const SMALL_PREPAY: Balance = SMALL_PRICE * PREPAY_BLOCKS;
+/// Prepayment of a [`SMALL`] request: rent and address rent for `PREPAY_BLOCKS`.
+pub const SMALL_PREPAY: Balance = (SMALL_PRICE + ADDRESS_PRICE) * PREPAY_BLOCKS;
 /// Prepayment of a [`LARGE`] request.
-pub const LARGE_PREPAY: Balance = LARGE_PRICE * PREPAY_BLOCKS;
+pub const LARGE_PREPAY: Balance = (LARGE_PRICE + ADDRESS_PRICE) * PREPAY_BLOCKS;
 
 pub fn signed(who: AccountId) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
@@ -43,8 +45,29 @@ pub fn root() -> RuntimeOrigin {
 	RuntimeOrigin::root()
 }
 
+/// Key type under which the test keystore keeps node keys.
+pub const NODE_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"node");
+
+/// The Ed25519 key of node `name` (derived from `//name`), put in the test keystore.
+pub fn node_key(name: &str) -> sp_core::ed25519::Public {
+	sp_io::crypto::ed25519_generate(NODE_KEY, Some(format!("//{name}").into_bytes()))
+}
+
+/// The peer-id node id of `key`.
+pub fn peer_id(key: &sp_core::ed25519::Public) -> NodeIdOf<Test> {
+	BoundedVec::truncate_from(ed25519_peer_id(&key.0).to_vec())
+}
+
+/// The node id of node `name`: the peer id of its key.
 pub fn node(name: &str) -> NodeIdOf<Test> {
-	BoundedVec::truncate_from(name.as_bytes().to_vec())
+	peer_id(&node_key(name))
+}
+
+/// The proof that `who` may register `node_id`, signed by its key from the test keystore.
+pub fn proof(who: AccountId, node_id: &NodeIdOf<Test>) -> sp_core::ed25519::Signature {
+	let key = sp_core::ed25519::Public::from_raw(node_public_key(node_id).unwrap());
+	let message = Compute::node_registration_message(&who, node_id);
+	sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).unwrap()
 }
 
 pub fn text(s: &str) -> BoundedStringOf<Test> {
@@ -75,7 +98,13 @@ pub fn plan_spec(plan_id: PlanId) -> PlanSpec {
 /// Registers node `name` of `miner` with [`capacity`].
 pub fn register(miner: AccountId, name: &str) -> NodeIdOf<Test> {
 	let node_id = node(name);
-	assert_ok!(Compute::register_miner_node(signed(miner), node_id.clone(), capacity(), ip4(250)));
+	assert_ok!(Compute::register_miner_node(
+			signed(miner),
+			node_id.clone(),
+			capacity(),
+			ip4(250),
+			proof(miner, &node_id)
+		));
 	node_id
 }
 
@@ -138,6 +167,10 @@ pub fn free(who: AccountId) -> Balance {
 
 pub fn rent_held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::RentalPrepayment.into(), &who)
+}
+
+pub fn request_deposit_held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::RequestDeposit.into(), &who)
 }
 
 pub fn deposit_held(who: AccountId) -> Balance {

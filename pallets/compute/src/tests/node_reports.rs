@@ -10,27 +10,21 @@ use frame_support::{
 	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	traits::Authorize,
 };
-use sp_core::{crypto::KeyTypeId, ed25519};
+use sp_core::ed25519;
 use sp_runtime::{traits::BadOrigin, transaction_validity::ValidTransaction};
 
-/// Key type under which the test keystore keeps node keys.
-const NODE_KEY: KeyTypeId = KeyTypeId(*b"node");
-
-/// A fresh node key in the test keystore.
-fn node_key(seed: &str) -> ed25519::Public {
-	sp_io::crypto::ed25519_generate(NODE_KEY, Some(format!("//{seed}").into_bytes()))
-}
-
-/// The peer-id node id of `key`.
-fn peer_id(key: &ed25519::Public) -> NodeIdOf<Test> {
-	BoundedVec::truncate_from(ed25519_peer_id(&key.0).to_vec())
-}
 
 /// Registers the node of `key` (as its peer id) for `miner` in the current block, then moves
 /// to the next block: the first in which the node may make a report.
 fn register_keyed(miner: AccountId, key: &ed25519::Public) -> NodeIdOf<Test> {
 	let node_id = peer_id(key);
-	assert_ok!(Compute::register_miner_node(signed(miner), node_id.clone(), capacity(), ip4(250)));
+	assert_ok!(Compute::register_miner_node(
+			signed(miner),
+			node_id.clone(),
+			capacity(),
+			ip4(250),
+			proof(miner, &node_id)
+		));
 	run_to_block(System::block_number() + 1);
 	node_id
 }
@@ -149,7 +143,13 @@ fn a_bare_public_key_is_a_node_id_too() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = node_key("node-1");
 		let n1: NodeIdOf<Test> = BoundedVec::truncate_from(key.0.to_vec());
-		assert_ok!(Compute::register_miner_node(signed(MINER_1), n1.clone(), capacity(), ip4(250)));
+		assert_ok!(Compute::register_miner_node(
+			signed(MINER_1),
+			n1.clone(),
+			capacity(),
+			ip4(250),
+			proof(MINER_1, &n1)
+		));
 		run_to_block(2);
 		let report = report(&n1, 2);
 		let signature = sign(&key, &report);
@@ -304,7 +304,13 @@ fn reports_from_before_the_registration_are_refused() {
 		let key = node_key("node-1");
 		let n1 = peer_id(&key);
 		run_to_block(3);
-		assert_ok!(Compute::register_miner_node(signed(MINER_1), n1.clone(), capacity(), ip4(250)));
+		assert_ok!(Compute::register_miner_node(
+			signed(MINER_1),
+			n1.clone(),
+			capacity(),
+			ip4(250),
+			proof(MINER_1, &n1)
+		));
 		// Made in the block of the registration: refused.
 		let early = report(&n1, 3);
 		let signature = sign(&key, &early);
@@ -326,7 +332,13 @@ fn reports_from_before_the_registration_are_refused() {
 		));
 		run_to_block(5);
 		assert_ok!(Compute::deregister_miner_node(signed(MINER_1), n1.clone()));
-		assert_ok!(Compute::register_miner_node(signed(MINER_2), n1.clone(), capacity(), ip4(251)));
+		assert_ok!(Compute::register_miner_node(
+			signed(MINER_2),
+			n1.clone(),
+			capacity(),
+			ip4(251),
+			proof(MINER_2, &n1)
+		));
 		assert_eq!(Compute::node_metrics(n1.clone()), None);
 		run_to_block(6);
 		assert_both_refuse(

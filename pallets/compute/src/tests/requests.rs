@@ -23,7 +23,8 @@ fn create_compute_request_holds_prepayment() {
 		assert_eq!(request.miner_id, Some(node("n1")));
 		assert!(!request.is_assigned);
 		assert_eq!(rent_held(ALICE), SMALL_PREPAY);
-		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY);
+		assert_eq!(request_deposit_held(ALICE), REQUEST_DEPOSIT);
+		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY - REQUEST_DEPOSIT);
 		assert_eq!(UserRequestCount::<Test>::get(ALICE), 1);
 		assert_eq!(NextRequestId::<Test>::get(), 1);
 	});
@@ -64,8 +65,9 @@ fn create_compute_request_errors() {
 #[test]
 fn prepayment_must_leave_the_existential_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
-		// Exactly the prepayment is not enough: the account must keep its existential deposit.
-		assert_ok!(Balances::transfer_allow_death(signed(BOB), POOR, SMALL_PREPAY));
+		// Exactly the prepayment and the deposit are not enough: the account must keep its
+		// existential deposit.
+		assert_ok!(Balances::transfer_allow_death(signed(BOB), POOR, SMALL_PREPAY + REQUEST_DEPOSIT));
 		assert_noop!(
 			Compute::create_compute_request(signed(POOR), SMALL, image(), None, None),
 			Error::<Test>::InsufficientBalance
@@ -74,7 +76,7 @@ fn prepayment_must_leave_the_existential_deposit() {
 		assert_ok!(Compute::create_compute_request(signed(POOR), SMALL, image(), None, None));
 		assert_eq!(free(POOR), EXISTENTIAL_DEPOSIT);
 		assert_ok!(Compute::request_compute_delete(signed(POOR), 0));
-		assert_eq!(free(POOR), SMALL_PREPAY + EXISTENTIAL_DEPOSIT);
+		assert_eq!(free(POOR), SMALL_PREPAY + REQUEST_DEPOSIT + EXISTENTIAL_DEPOSIT);
 	});
 }
 
@@ -225,7 +227,7 @@ fn fulfill_compute_request_takes_an_ip_and_runs() {
 		let billing = RentalPrepayments::<Test>::get(id).unwrap();
 		assert_eq!(billing.charged_from, 1);
 		// 200 held covers 100 blocks from block 1; the check is 10 blocks before that.
-		assert_eq!(billing.expires_at, Some(91));
+		assert_eq!(billing.due, Some(91));
 	});
 }
 
@@ -383,8 +385,15 @@ fn full_lifecycle() {
 				_ => None,
 			})
 			.sum();
+		let burned: Balance = events()
+			.iter()
+			.filter_map(|event| match event {
+				Event::ComputeAddressRentBurned { amount, .. } => Some(*amount),
+				_ => None,
+			})
+			.sum();
 		assert_eq!(free(MINER_1), ENDOWMENT - MINER_DEPOSIT + paid);
-		assert_eq!(free(ALICE), ENDOWMENT - paid);
+		assert_eq!(free(ALICE), ENDOWMENT - paid - burned);
 		// Request ids are never reused.
 		assert_eq!(create(ALICE, SMALL), id + 1);
 	});
@@ -412,7 +421,9 @@ fn resize_of_a_stopped_vm() {
 		assert_ok!(Compute::fulfill_resize_request(signed(MINER_1), n1.clone(), id));
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, plan_spec(SMALL));
 		assert_eq!(status(id), ComputeRequestStatus::Stopped);
-		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().expires_at, None);
+		// A stopped VM pays only for its address: 600 lasts until block 601.
+		let billing = RentalPrepayments::<Test>::get(id).unwrap();
+		assert_eq!((billing.rent_per_block, billing.due), (0, Some(601)));
 	});
 }
 
@@ -611,7 +622,8 @@ fn report_failure_before_fulfilment() {
 			text("no image")
 		));
 		assert_eq!(status(id), ComputeRequestStatus::Failed);
-		assert_eq!(free(ALICE), ENDOWMENT);
+		// All of the prepayment is back; the deposit stays with the record.
+		assert_eq!(free(ALICE), ENDOWMENT - REQUEST_DEPOSIT);
 		assert_eq!(MinerRequestCount::<Test>::get(&n1), 0);
 	});
 }
@@ -627,7 +639,7 @@ fn cancel_pending_request() {
 			refunded: SMALL_PREPAY,
 		});
 		assert_eq!(status(id), ComputeRequestStatus::Cancelled);
-		assert_eq!(free(ALICE), ENDOWMENT);
+		assert_eq!(free(ALICE), ENDOWMENT - REQUEST_DEPOSIT);
 		assert_noop!(
 			Compute::cancel_compute_request(signed(ALICE), id),
 			Error::<Test>::InvalidRequestStatus
