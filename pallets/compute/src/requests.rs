@@ -556,11 +556,17 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 
 		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
-		// Rent starts again now, at the cheaper plan's price while a resize is queued.
-		billing.rent_per_block = match MinerComputeResizeRequests::<T>::get(&node_id, request_id) {
-			Some(resize) => billing.price_per_block.min(resize.new_price_per_block),
-			None => billing.price_per_block,
-		};
+		// Rent starts again now (unless the owner asked for a deletion meanwhile), at the
+		// cheaper plan's price while a resize is queued.
+		billing.rent_per_block =
+			if MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id) {
+				Zero::zero()
+			} else {
+				match MinerComputeResizeRequests::<T>::get(&node_id, request_id) {
+					Some(resize) => billing.price_per_block.min(resize.new_price_per_block),
+					None => billing.price_per_block,
+				}
+			};
 		Self::reschedule(request_id, &mut billing, now);
 		RentalPrepayments::<T>::insert(request_id, billing);
 		MinerComputeBootRequests::<T>::remove(&node_id, request_id);

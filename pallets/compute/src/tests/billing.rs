@@ -554,3 +554,25 @@ fn every_stored_request_holds_a_deposit() {
 		);
 	});
 }
+
+/// Found by the randomized test: a boot fulfilled after the owner asked for a deletion must
+/// not start the rent again.
+#[test]
+fn a_boot_fulfilled_with_a_deletion_queued_charges_no_rent() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, id) = running(ALICE, SMALL);
+		stop(ALICE, &n1, id);
+		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
+		assert_ok!(Compute::fulfill_boot_request(signed(MINER_1), n1.clone(), id));
+		assert_eq!(status(id), ComputeRequestStatus::Running);
+		assert_eq!(billing(id).rent_per_block, 0);
+		run_to_block(11);
+		assert_noop!(
+			Compute::claim_compute_payment(signed(MINER_1), n1, id),
+			Error::<Test>::NothingToClaim
+		);
+		assert_eq!(miner_income(), 0);
+		assert_eq!(Compute::rental_balance(id), Some((SMALL_PREPAY, 10)));
+	});
+}

@@ -100,7 +100,7 @@ fn node_ids_cannot_be_squatted() {
 		// A proof for the same account and node, made for another chain (another genesis hash).
 		let key = sp_core::ed25519::Public::from_raw(node_public_key(&victim).unwrap());
 		let foreign = (NODE_REGISTRATION_CONTEXT, [9u8; 32], MINER_2, &victim[..]).encode();
-		let foreign = sp_io::crypto::ed25519_sign(NODE_KEY, &key, &foreign).unwrap();
+		let foreign = sign_as(&key, &foreign);
 		assert_noop!(
 			Compute::register_miner_node(signed(MINER_2), victim.clone(), capacity(), ip4(250), foreign),
 			Error::<Test>::InvalidSignature

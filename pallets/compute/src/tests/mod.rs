@@ -45,12 +45,25 @@ pub fn root() -> RuntimeOrigin {
 	RuntimeOrigin::root()
 }
 
-/// Key type under which the test keystore keeps node keys.
-pub const NODE_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"node");
+std::thread_local! {
+	/// Node key pairs by public key, so tests sign without a keystore.
+	static NODE_PAIRS: std::cell::RefCell<std::collections::BTreeMap<[u8; 32], sp_core::ed25519::Pair>> =
+		Default::default();
+}
 
-/// The Ed25519 key of node `name` (derived from `//name`), put in the test keystore.
+/// The Ed25519 key of node `name` (seeded from the name's hash: cheap to derive).
 pub fn node_key(name: &str) -> sp_core::ed25519::Public {
-	sp_io::crypto::ed25519_generate(NODE_KEY, Some(format!("//{name}").into_bytes()))
+	use sp_core::Pair;
+	let pair = sp_core::ed25519::Pair::from_seed(&sp_io::hashing::blake2_256(name.as_bytes()));
+	let public = pair.public();
+	NODE_PAIRS.with(|pairs| pairs.borrow_mut().insert(public.0, pair));
+	public
+}
+
+/// `message` signed by the node key `key` (made by [`node_key`]).
+pub fn sign_as(key: &sp_core::ed25519::Public, message: &[u8]) -> sp_core::ed25519::Signature {
+	use sp_core::Pair;
+	NODE_PAIRS.with(|pairs| pairs.borrow()[&key.0].sign(message))
 }
 
 /// The peer-id node id of `key`.
@@ -67,7 +80,7 @@ pub fn node(name: &str) -> NodeIdOf<Test> {
 pub fn proof(who: AccountId, node_id: &NodeIdOf<Test>) -> sp_core::ed25519::Signature {
 	let key = sp_core::ed25519::Public::from_raw(node_public_key(node_id).unwrap());
 	let message = Compute::node_registration_message(&who, node_id);
-	sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).unwrap()
+	sign_as(&key, &message)
 }
 
 pub fn text(s: &str) -> BoundedStringOf<Test> {

@@ -41,7 +41,7 @@ fn report(node_id: &NodeIdOf<Test>, at: u64) -> NodeMetricsReportOf<Test> {
 /// `report` signed by `key`.
 fn sign(key: &ed25519::Public, report: &NodeMetricsReportOf<Test>) -> ed25519::Signature {
 	let message = Compute::node_report_message(report);
-	sp_io::crypto::ed25519_sign(NODE_KEY, key, &message).unwrap()
+	sign_as(&key, &message)
 }
 
 fn authorize(
@@ -217,7 +217,7 @@ fn a_signature_for_another_chain_is_refused() {
 		let report = report_now(&n1);
 		let foreign_genesis = [1u8; 32];
 		let message = (NODE_REPORT_CONTEXT, foreign_genesis, &report).encode();
-		let signature = sp_io::crypto::ed25519_sign(NODE_KEY, &key, &message).unwrap();
+		let signature = sign_as(&key, &message);
 		assert_both_refuse(
 			&report,
 			signature,
