@@ -8,7 +8,7 @@ use sc_cli::RunCmd;
 pub enum Subcommand {
 	/// Key management tools.
 	#[command(subcommand)]
-	Key(sc_cli::KeySubcommand),
+	Key(KeyCmd),
 
 	/// Build a chain specification. Deprecated: use `export-chain-spec`.
 	BuildSpec(sc_cli::BuildSpecCmd),
@@ -41,6 +41,18 @@ pub enum Subcommand {
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+}
+
+/// `compute-node key`: Substrate's key tools and the miner's registration proof.
+#[derive(Debug, clap::Subcommand)]
+pub enum KeyCmd {
+	/// The standard key tools (`generate-node-key`, `inspect-node-key`, `insert`, ...).
+	#[command(flatten)]
+	Standard(sc_cli::KeySubcommand),
+
+	/// Sign the proof that an account may register a miner node: the node key's signature
+	/// that `register_miner_node` carries.
+	SignNodeRegistration(crate::registration::SignNodeRegistrationCmd),
 }
 
 /// The command line of `compute-node`.

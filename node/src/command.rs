@@ -6,7 +6,7 @@ use sc_service::PartialComponents;
 
 use crate::{
 	chain_spec,
-	cli::{Cli, Subcommand},
+	cli::{Cli, KeyCmd, Subcommand},
 	service,
 };
 
@@ -49,7 +49,8 @@ pub fn run() -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
 
 	match &cli.subcommand {
-		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
+		Some(Subcommand::Key(KeyCmd::Standard(cmd))) => cmd.run(&cli),
+		Some(Subcommand::Key(KeyCmd::SignNodeRegistration(cmd))) => cmd.run(),
 		Some(Subcommand::BuildSpec(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))

@@ -4,6 +4,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod key_check;
+mod registration;
 mod rpc;
 mod service;
 

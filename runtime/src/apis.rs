@@ -157,7 +157,7 @@ impl_runtime_apis! {
 	impl pallet_compute_runtime_api::ComputeApi<Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>
 		for Runtime
 	{
-		fn node_metrics(node_id: Vec<u8>) -> Option<pallet_compute::NodeMetricsOf<Runtime>> {
+		fn get_node_metrics(node_id: Vec<u8>) -> Option<pallet_compute::NodeMetricsOf<Runtime>> {
 			// An id longer than any stored one cannot match.
 			node_id.try_into().ok().and_then(Compute::node_metrics)
 		}

@@ -13,6 +13,9 @@ pub type ClientAt = OnlineClientAtBlock<SubstrateConfig>;
 /// Domain separator the runtime puts first in every signed node report.
 pub const NODE_REPORT_CONTEXT: &[u8; 20] = b"compute/node-metrics";
 
+/// Domain separator the runtime puts first in a node's registration proof.
+pub const NODE_REGISTRATION_CONTEXT: &[u8; 25] = b"compute/node-registration";
+
 /// Prefix of the binary libp2p peer id of an Ed25519 key: identity multihash of the protobuf
 /// `PublicKey { type: Ed25519, data }`.
 const ED25519_PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
@@ -50,6 +53,14 @@ impl NodeKey {
 		let mut id = ED25519_PEER_ID_PREFIX.to_vec();
 		id.extend_from_slice(&self.0.public().0);
 		id
+	}
+
+	/// The proof that `account` may register this node on the chain with genesis hash
+	/// `genesis`: the last argument of `Compute::register_miner_node`, this key's signature of
+	/// `(NODE_REGISTRATION_CONTEXT, genesis, account, node_id)`, SCALE-encoded.
+	pub fn registration_proof(&self, genesis: [u8; 32], account: [u8; 32]) -> [u8; 64] {
+		let message = (*NODE_REGISTRATION_CONTEXT, genesis, account, self.node_id()).encode();
+		self.0.sign(&message).0
 	}
 
 	/// The peer id as libp2p prints it (base58), e.g. to compare with `system_localPeerId`.

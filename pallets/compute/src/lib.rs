@@ -30,27 +30,52 @@
 //!  InProgress / Running / Stopped ──request_compute_delete──► queued
 //!       ──fulfill_deletion_request (miner)──► removed: IP back to the pool, capacity freed,
 //!                                             rent settled, the rest of the prepayment returned
+//!
+//!  InProgress past ProvisionTimeout ──cancel_compute_request──► Cancelled (full refund of the rest)
+//!  deletion queued past OperationTimeout ──close_compute_request──► removed as if fulfilled
+//!  prepayment unable to pay for the address ──on_initialize──► removed (address back to the pool)
+//!  Cancelled / Failed, TerminalRetention blocks later ──on_initialize──► removed (pruned)
 //! ```
 //!
 //! Owner operations (`request_compute_*`) queue an entry keyed `(node_id, request_id)` in the
 //! matching `MinerCompute*Requests` map; the hosting miner drains it with the matching
 //! `fulfill_*` call. A queued deletion blocks any further operation on the request.
 //!
-//! ## Billing
+//! ## Billing and market rules
 //!
-//! Creating a request holds `price_per_block × RentalPrepayBlocks` from the owner
-//! ([`HoldReason::RentalPrepayment`]); `top_up_compute_request` adds to it. While the VM is
-//! `Running` its owner owes the hosting miner the plan's price every block. The debt is settled
-//! (moved from the owner's hold to the miner's free balance) by every call that touches the
-//! request and by the miner's `claim_compute_payment`. `Pending`, `InProgress` and `Stopped`
-//! requests are not charged. A resize changes the price from the block it is fulfilled in.
-//! When a running VM's prepayment covers only `RentalPrepayBlocks / 10` more blocks or fewer, a
-//! stop is queued for it automatically (`ComputeRentalFundsLow`). Cancelling, deleting or
-//! failing a request returns whatever is left on hold. Nothing here creates or destroys funds.
+//! Creating a request holds its prepayment, `(price_per_block + AddressPricePerBlock) ×
+//! RentalPrepayBlocks` ([`HoldReason::RentalPrepayment`]; `top_up_compute_request` adds to it),
+//! and [`Config::RequestDeposit`] ([`HoldReason::RequestDeposit`]) until the record is removed.
+//! Each request's [`RentalBilling`] keeps two rates, charged per block from `charged_from`:
+//!
+//! - **rent**, paid to the hosting miner, while the VM is `Running` with no stop or deletion
+//!   queued: it stops in the block the owner asks for a stop or a deletion (not when the miner
+//!   acts), and while a resize is queued it is the cheaper of both plans;
+//! - **address rent** ([`Config::AddressPricePerBlock`]), burned, while the request holds an
+//!   address (`InProgress` with one, `Running`, `Stopped`), so holding addresses costs even a
+//!   party that is its own miner.
+//!
+//! Any call that changes a rate settles first, so each rate applies exactly to its blocks.
+//! Charges never exceed what is held.
+//!
+//! What falls due later is keyed by block in [`RentalExpiries`] and processed by
+//! `on_initialize`, oldest first, a bounded number per block ([`Config::MaxExpiriesPerBlock`]):
+//! the low-funds stop (when the prepayment covers only `RentalPrepayBlocks / 10` blocks: rent
+//! stops and a stop is queued, as of the block it was due even if processed later), the close
+//! of a request whose prepayment can no longer pay for its address, and the pruning of
+//! `Cancelled` and `Failed` records after [`Config::TerminalRetention`].
+//!
+//! Deadlines: past [`Config::ProvisionTimeout`] after a claim the owner may cancel the
+//! `InProgress` request (all that is left comes back); past [`Config::OperationTimeout`] after a
+//! deletion was asked the owner may `close_compute_request`, removing it as if fulfilled.
 //!
 //! Miners hold [`Config::MinerDeposit`] per registered node ([`HoldReason::MinerDeposit`]),
-//! returned on deregistration, which needs the node to host no requests.
+//! returned on deregistration, which needs the node to host no requests. A node id is an
+//! Ed25519 key ([`node_public_key`]); registering it takes the key's signature of
+//! [`node_registration_message`], and weak keys ([`is_weak_node_key`]) are refused.
 //!
+//! Total issuance changes only by burned address rent; [`HoldTotal`] tracks every hold.
+
 //! ## Node metrics
 //!
 //! The owner of a node reports its metrics with `report_node_metrics`. A node whose id encodes
@@ -70,8 +95,9 @@
 //! - Every queued operation refers to a live request hosted by that node, in a state that allows
 //!   it.
 //! - Every counter equals the size of the map it counts.
-//! - Each user's rental hold equals the sum of the prepayments recorded for the user's requests;
-//!   each miner's deposit hold equals the deposits of the user's nodes.
+//! - Each account's holds equal its records (prepayments, request deposits, node deposits), the
+//!   running totals in [`HoldTotal`] equal the sums of the records, and each record's rates
+//!   match its request's state.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 

@@ -2,10 +2,8 @@
 
 use crate::{
 	is_weak_node_key, node_public_key, pallet::*, IpAddress, MinerNode, MinerNodeStatus, PlanSpec,
-	NODE_REGISTRATION_CONTEXT,
 };
 use alloc::vec::Vec;
-use codec::Encode;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::ed25519;
@@ -29,7 +27,7 @@ impl<T: Config> Pallet<T> {
 	/// proof seen on chain cannot register the node for anyone else.
 	pub fn node_registration_message(account: &T::AccountId, node_id: &[u8]) -> Vec<u8> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		(NODE_REGISTRATION_CONTEXT, genesis, account, node_id).encode()
+		crate::node_registration_message(&genesis, account, node_id)
 	}
 
 	/// The Ed25519 key of `node_id`, if it has one that can prove anything: `InvalidNodeId`

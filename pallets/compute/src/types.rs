@@ -608,6 +608,17 @@ pub fn node_public_key(node_id: &[u8]) -> Option<[u8; 32]> {
 /// `(NODE_REGISTRATION_CONTEXT, genesis_hash, account, node_id)`.
 pub const NODE_REGISTRATION_CONTEXT: [u8; 25] = *b"compute/node-registration";
 
+/// The message a node's key signs to prove that `account` may register `node_id` on the chain
+/// with genesis hash `genesis`: `(NODE_REGISTRATION_CONTEXT, genesis, account, node_id)`,
+/// SCALE-encoded. The runtime and `compute-node key sign-node-registration` both build it here.
+pub fn node_registration_message<Hash: Encode, AccountId: Encode>(
+	genesis: &Hash,
+	account: &AccountId,
+	node_id: &[u8],
+) -> Vec<u8> {
+	(NODE_REGISTRATION_CONTEXT, genesis, account, node_id).encode()
+}
+
 /// The `y` coordinates (little-endian, sign bit cleared) of the eight Ed25519 points of small
 /// order: 0, 1, -1 and the two of the points of order eight.
 const SMALL_ORDER_Y: [[u8; 32]; 5] = [

@@ -4,13 +4,28 @@ use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
 use sp_runtime::transaction_validity::TransactionPriority;
 
-use crate::{AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, HOURS, UNIT};
+use crate::{
+	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, DAYS, HOURS, MILLI_UNIT,
+	MINUTES, UNIT,
+};
 
 parameter_types! {
 	/// Blocks of rent held up front when a request is created: one hour.
 	pub const RentalPrepayBlocks: BlockNumber = HOURS;
 	/// Held from a miner for each registered node, returned on deregistration.
 	pub const MinerDeposit: Balance = 100 * UNIT;
+	/// Address rent, burned: 0.1 mCMP a block (0.06 CMP an hour, a tenth of the smallest plan's
+	/// rent), so holding the dev pool's 241 addresses for a day burns about 347 CMP.
+	pub const AddressPricePerBlock: Balance = MILLI_UNIT / 10;
+	/// Held for every stored request (about 600 bytes of state), returned when it is removed.
+	pub const RequestDeposit: Balance = 100 * MILLI_UNIT;
+	/// A miner has 30 minutes after claiming a request to boot its VM (image download included)
+	/// or report a failure.
+	pub const ProvisionTimeout: BlockNumber = 30 * MINUTES;
+	/// A miner has 10 minutes to carry out a queued stop, boot, reboot, resize or deletion.
+	pub const OperationTimeout: BlockNumber = 10 * MINUTES;
+	/// A cancelled or failed request stays readable for a day, then it is pruned.
+	pub const TerminalRetention: BlockNumber = DAYS;
 	/// A node-signed metrics report is valid for ten blocks (one minute) after it is made.
 	pub const NodeReportLongevity: BlockNumber = 10;
 	/// Pool priority of feeless node-signed reports: the lowest, below every paid transaction
@@ -38,6 +53,11 @@ impl pallet_compute::Config for Runtime {
 	type MaxExpiriesPerBlock = ConstU32<128>;
 	type RentalPrepayBlocks = RentalPrepayBlocks;
 	type MinerDeposit = MinerDeposit;
+	type AddressPricePerBlock = AddressPricePerBlock;
+	type RequestDeposit = RequestDeposit;
+	type ProvisionTimeout = ProvisionTimeout;
+	type OperationTimeout = OperationTimeout;
+	type TerminalRetention = TerminalRetention;
 	type NodeReportLongevity = NodeReportLongevity;
 	type NodeReportPriority = NodeReportPriority;
 }

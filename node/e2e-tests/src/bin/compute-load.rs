@@ -120,9 +120,13 @@ async fn tx_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize
 	// The miner mix: each sender registers a node, claims its own request, fulfils it.
 	let miners = senders.len().min(n).min(free_ips(rpc).await? as usize);
 	let tag = unique_tag();
-	let node_id = move |i: usize| Value::from_bytes(format!("load-{tag}-{i}"));
+	let genesis = client.genesis_hash().0;
+	let keys: Vec<NodeKey> = (0..miners).map(|i| node_key(tag, 1, i)).collect();
+	let node_id = |i: usize| Value::from_bytes(keys[i].node_id());
 	let register = |i: usize| {
-		("Compute", "register_miner_node", vec![node_id(i), capacity(), ipv4([10, 1, (i / 256) as u8, (i % 256) as u8])])
+		let proof = keys[i].registration_proof(genesis, senders[i % senders.len()].public_key().0);
+		let ip = ipv4([10, 1, (i / 256) as u8, (i % 256) as u8]);
+		("Compute", "register_miner_node", vec![node_id(i), capacity(), ip, Value::from_bytes(proof)])
 	};
 	let r = run(client, rpc, &senders[..miners], miners, &register).await?;
 	report("compute.register_miner_node", &r);
@@ -244,23 +248,27 @@ async fn submit_all(rpc: &RpcClient, lanes: Vec<Vec<Vec<u8>>>) -> Result<Through
 	})
 }
 
+/// A fresh node key, distinct per run `tag`, mode and index.
+fn node_key(tag: u64, mode: u8, i: usize) -> NodeKey {
+	let mut seed = [0u8; 32];
+	seed[..8].copy_from_slice(&tag.to_le_bytes());
+	seed[8..16].copy_from_slice(&(i as u64).to_le_bytes());
+	seed[16] = mode;
+	NodeKey::from_seed(seed)
+}
+
 /// Node-signed metric reports, feeless, against transfers in the same run: registers `n` nodes
 /// under the peer ids of fresh keys (round-robin over the senders), then each node sends one
 /// report as a general transaction, then `n` transfers run as the baseline.
 async fn reports_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), Error> {
 	let tag = unique_tag();
-	let keys: Vec<NodeKey> = (0..n)
-		.map(|i| {
-			let mut seed = [0u8; 32];
-			seed[..8].copy_from_slice(&tag.to_le_bytes());
-			seed[8..16].copy_from_slice(&(i as u64).to_le_bytes());
-			NodeKey::from_seed(seed)
-		})
-		.collect();
+	let keys: Vec<NodeKey> = (0..n).map(|i| node_key(tag, 2, i)).collect();
+	let genesis = client.genesis_hash().0;
 	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks");
 	let register = |i: usize| {
 		let ip = ipv4([10, 2, (i / 256) as u8, (i % 256) as u8]);
-		("Compute", "register_miner_node", vec![Value::from_bytes(keys[i].node_id()), capacity(), ip])
+		let proof = keys[i].registration_proof(genesis, senders[i % senders.len()].public_key().0);
+		("Compute", "register_miner_node", vec![Value::from_bytes(keys[i].node_id()), capacity(), ip, Value::from_bytes(proof)])
 	};
 	let r = run(client, rpc, senders, n, &register).await?;
 	report("compute.register_miner_node", &r);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use compute_e2e_tests::{
 	connect, dev, hex, metrics_value, submit_finalized, within, At, Client, FinalizedTx, Node,
-	TxError, Value,
+	NodeKey, TxError, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -18,13 +18,18 @@ const READY: Duration = Duration::from_secs(60);
 const TX: Duration = Duration::from_secs(90);
 /// The whole test (about 5 minutes here); every wait inside is bounded too.
 const WHOLE_TEST: Duration = Duration::from_secs(1200);
-/// The miner's node id.
-const NODE_ID: &[u8] = b"miner-node-1";
+/// The miner node's Ed25519 key (its libp2p key's secret seed).
+const NODE_SEED: [u8; 32] = [7; 32];
 /// The seeded plans of the dev preset: 0 small, 1 medium.
 const SMALL: u32 = 0;
 const MEDIUM: u32 = 1;
 /// JSON-RPC "invalid params".
 const INVALID_PARAMS: i64 = -32602;
+
+/// The miner node's id: the peer id of its key.
+fn node_id() -> Vec<u8> {
+	NodeKey::from_seed(NODE_SEED).node_id()
+}
 
 fn ipv4(octets: [u8; 4]) -> Value {
 	Value::unnamed_variant("V4", [Value::from_bytes(octets)])
@@ -68,7 +73,7 @@ async fn request(node: &Node, request_id: u64) -> Json {
 
 /// The one request the miner hosts, as `compute_getMinerRequests` shows it.
 async fn miner_request(node: &Node) -> Json {
-	let list = node.rpc("compute_getMinerRequests", json!([hex(NODE_ID)])).await;
+	let list = node.rpc("compute_getMinerRequests", json!([hex(&node_id())])).await;
 	assert_eq!(list.as_array().map(Vec::len), Some(1), "miner requests: {list}");
 	list[0].clone()
 }
@@ -93,10 +98,13 @@ async fn lifecycle(node: &mut Node) {
 	let user_ss58 = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
 
 	// Unknown ids answer null / empty; malformed parameters name themselves.
-	assert_eq!(node.rpc("compute_getNodeMetrics", json!([hex(NODE_ID)])).await, Json::Null);
+	assert_eq!(node.rpc("compute_getNodeMetrics", json!([hex(&node_id())])).await, Json::Null);
 	assert_eq!(node.rpc("compute_getComputeRequest", json!([u64::MAX])).await, Json::Null);
 	assert_eq!(node.rpc("compute_getUserRequests", json!([user_ss58])).await, json!([]));
 	assert_invalid_params(node, "compute_getNodeMetrics", json!(["zz"]), "nodeId").await;
+	// An id longer than the chain's bound is refused before any runtime call.
+	assert_invalid_params(node, "compute_getNodeMetrics", json!([hex(&[1; 65])]), "nodeId").await;
+	assert_invalid_params(node, "compute_getVmIp", json!(["vm-".repeat(10)]), "vmName").await;
 	assert_invalid_params(node, "compute_getUserRequests", json!(["not-ss58"]), "owner").await;
 	assert_invalid_params(node, "compute_getComputeRequest", json!(["one"]), "requestId").await;
 	assert_invalid_params(node, "compute_getIpPool", json!([10, "300.0.0.1"]), "startAfter").await;
@@ -118,12 +126,14 @@ async fn lifecycle(node: &mut Node) {
 		("name", Value::from_bytes("ubuntu-24.04")),
 		("image_url", Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi")),
 	]);
+	// The node key's signature proves the miner may register it.
+	let proof = NodeKey::from_seed(NODE_SEED).registration_proof(client.genesis_hash().0, miner.public_key().0);
 	let (registered, tx) = tokio::join!(
 		compute(
 			&client,
 			&miner,
 			"register_miner_node",
-			vec![Value::from_bytes(NODE_ID), capacity, ipv4([10, 0, 0, 1])],
+			vec![Value::from_bytes(node_id()), capacity, ipv4([10, 0, 0, 1]), Value::from_bytes(proof)],
 		),
 		compute(&client, &user, "create_compute_request", vec![u(SMALL.into()), image, none(), none()]),
 	);
@@ -143,7 +153,7 @@ async fn lifecycle(node: &mut Node) {
 		&miner,
 		"submit_compute_request_assignment",
 		vec![
-			Value::from_bytes(NODE_ID),
+			Value::from_bytes(node_id()),
 			u(SMALL.into()),
 			u(request_id.into()),
 			Value::from_bytes(user.public_key().0),
@@ -158,7 +168,7 @@ async fn lifecycle(node: &mut Node) {
 		&miner,
 		"fulfill_compute_request",
 		vec![
-			Value::from_bytes(NODE_ID),
+			Value::from_bytes(node_id()),
 			u(request_id.into()),
 			some(Value::from_bytes("job-1")),
 			some(ipv4([10, 0, 0, 1])),
@@ -170,7 +180,7 @@ async fn lifecycle(node: &mut Node) {
 	let running_from = tx.block_number;
 	let req = request(node, request_id).await;
 	assert_eq!(req["status"], "Running");
-	assert_eq!(req["minerId"], hex(NODE_ID));
+	assert_eq!(req["minerId"], hex(&node_id()));
 	let ip = node.rpc("compute_getVmIp", json!([vm_name])).await;
 	let ip = ip.as_str().expect("the running VM has an address").to_string();
 	let pool = node.rpc("compute_getIpPool", json!([500])).await;
@@ -187,43 +197,46 @@ async fn lifecycle(node: &mut Node) {
 	// the request), and the owner's stop is queued for the miner.
 	let metrics = metrics_value("AMD EPYC 9654", 1);
 	let (reported_tx, stranger_stop, stop) = tokio::join!(
-		compute(&client, &miner, "report_node_metrics", vec![Value::from_bytes(NODE_ID), metrics]),
+		compute(&client, &miner, "report_node_metrics", vec![Value::from_bytes(node_id()), metrics]),
 		submit_finalized(&client, &stranger, "Compute", "request_compute_stop", vec![u(request_id.into())], TX),
 		compute(&client, &user, "request_compute_stop", vec![u(request_id.into())]),
 	);
 	event(&reported_tx, "NodeMetricsReported");
-	let reported = node.rpc("compute_getNodeMetrics", json!([hex(NODE_ID)])).await;
+	let reported = node.rpc("compute_getNodeMetrics", json!([hex(&node_id())])).await;
 	assert_eq!(reported["cpuModel"], "AMD EPYC 9654");
 	assert_eq!(reported["geolocation"], "DE-Frankfurt");
 	assert_eq!(reported["vmCount"], 1);
 	assert_eq!(reported["lastUpdated"].as_u64(), Some(reported_tx.block_number));
+	// The product specification's name of the same read.
+	assert_eq!(node.rpc("get_node_metrics", json!([hex(&node_id())])).await, reported);
 	let err = stranger_stop.expect_err("a stranger's stop must fail");
 	assert!(matches!(&err, TxError::Dispatch(e) if e == "Compute::NotRequestOwner"), "{err}");
 
-	// The stop, then its fulfilment. Each call settles what the VM owes, so the miner was paid
-	// for exactly the blocks it ran (within one block).
+	// The stop, then its fulfilment. Rent stops in the block the owner asks, so the miner is
+	// paid for exactly the blocks from fulfilment to the stop request, and nothing after.
 	event(&stop, "ComputeStopRequested");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], true);
-	let tx = compute(&client, &miner, "fulfill_stop_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+	let tx = compute(&client, &miner, "fulfill_stop_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeStopRequestFulfilled");
-	let paid: u128 = [&stop, &tx]
-		.iter()
-		.flat_map(|t| t.events.iter())
-		.filter(|e| e.pallet == "Compute" && e.name == "ComputePaymentSettled")
-		.map(|e| number(&e.fields, "amount"))
-		.sum();
-	let running_blocks = u128::from(tx.block_number - running_from);
-	assert!(
-		paid.abs_diff(small_price * running_blocks) <= small_price,
-		"paid {paid} for ~{running_blocks} blocks at {small_price}"
-	);
+	let paid_in = |t: &FinalizedTx| -> u128 {
+		t.events
+			.iter()
+			.filter(|e| e.pallet == "Compute" && e.name == "ComputePaymentSettled")
+			.map(|e| number(&e.fields, "amount"))
+			.sum()
+	};
+	let running_blocks = u128::from(stop.block_number - running_from);
+	assert_eq!(paid_in(&stop), small_price * running_blocks, "rent for {running_blocks} blocks");
+	assert_eq!(paid_in(&tx), 0, "no rent after the stop request");
+	// The address is paid for (burned) while the VM holds it, stopped or not.
+	event(&tx, "ComputeAddressRentBurned");
 	assert_eq!(request(node, request_id).await["status"], "Stopped");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], false);
 
 	// Boot.
 	compute(&client, &user, "request_compute_boot", vec![u(request_id.into())]).await;
-	let tx = compute(&client, &miner, "fulfill_boot_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+	let tx = compute(&client, &miner, "fulfill_boot_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeBootRequestRemoved");
 	assert_eq!(request(node, request_id).await["status"], "Running");
@@ -231,7 +244,7 @@ async fn lifecycle(node: &mut Node) {
 	// Reboot.
 	compute(&client, &user, "request_compute_reboot", vec![u(request_id.into())]).await;
 	assert_eq!(miner_request(node).await["pendingOperations"]["reboot"], true);
-	let tx = compute(&client, &miner, "fulfill_reboot_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+	let tx = compute(&client, &miner, "fulfill_reboot_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeRebootRequestFulfilled");
 	assert_eq!(request(node, request_id).await["status"], "Running");
@@ -239,7 +252,7 @@ async fn lifecycle(node: &mut Node) {
 	// Resize to the medium plan.
 	compute(&client, &user, "request_compute_resize", vec![u(request_id.into()), u(MEDIUM.into())]).await;
 	assert_eq!(miner_request(node).await["pendingOperations"]["resize"], MEDIUM);
-	let tx = compute(&client, &miner, "fulfill_resize_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+	let tx = compute(&client, &miner, "fulfill_resize_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeResizeRequestFulfilled");
 	assert_eq!(request(node, request_id).await["planId"], MEDIUM);
@@ -252,7 +265,7 @@ async fn lifecycle(node: &mut Node) {
 			&miner,
 			"Compute",
 			"fulfill_resize_request",
-			vec![Value::from_bytes(NODE_ID), u(request_id.into())],
+			vec![Value::from_bytes(node_id()), u(request_id.into())],
 			TX,
 		),
 		compute(&client, &user, "request_compute_delete", vec![u(request_id.into())]),
@@ -262,12 +275,12 @@ async fn lifecycle(node: &mut Node) {
 
 	// Delete: the address returns to the pool and the request is gone.
 	assert_eq!(miner_request(node).await["pendingOperations"]["delete"], true);
-	let tx = compute(&client, &miner, "fulfill_deletion_request", vec![Value::from_bytes(NODE_ID), u(request_id.into())])
+	let tx = compute(&client, &miner, "fulfill_deletion_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeDeletionRequestRemoved");
 	assert_eq!(request(node, request_id).await, Json::Null);
 	assert_eq!(node.rpc("compute_getVmIp", json!([vm_name])).await, Json::Null);
-	assert_eq!(node.rpc("compute_getMinerRequests", json!([hex(NODE_ID)])).await, json!([]));
+	assert_eq!(node.rpc("compute_getMinerRequests", json!([hex(&node_id())])).await, json!([]));
 	let pool = node.rpc("compute_getIpPool", json!([500])).await;
 	assert_eq!(pool["freeCount"].as_u64(), Some(free_before));
 	assert_eq!(pool["assignedCount"].as_u64(), Some(0));

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, finalized_at_least, general_transaction, hex, metrics_value,
+	connect, dev, finalized_at_least, general_transaction, hex, metrics_value, node_bin,
 	submit_bytes_finalized, submit_finalized, within, At, Client, ClientAt, FinalizedTx, Node,
-	NodeKey, TxError, Value,
+	NodeKey, TestDir, TxError, Value,
 };
 use serde_json::json;
 use subxt::transactions::{TransactionInvalid, ValidationResult};
@@ -50,6 +50,36 @@ fn fee_paid(tx: &FinalizedTx) -> Option<(Vec<u8>, u128)> {
 	Some((who, fee.fields.at("actual_fee").and_then(Value::as_u128)?))
 }
 
+/// Runs `compute-node key sign-node-registration` on a key file holding [`NODE_KEY`], checks
+/// the node id it prints and returns the proof.
+fn sign_registration_with_the_cli(account: &str, genesis: [u8; 32]) -> [u8; 64] {
+	let dir = TestDir::new("node-registration");
+	let key_file = dir.path().join("node-key");
+	std::fs::write(&key_file, NODE_KEY).expect("write the node key file");
+	let output = std::process::Command::new(node_bin())
+		.args(["key", "sign-node-registration", "--account", account, "--genesis-hash"])
+		.arg(hex(&genesis))
+		.arg("--node-key-file")
+		.arg(&key_file)
+		.output()
+		.expect("run compute-node key sign-node-registration");
+	let stdout = String::from_utf8_lossy(&output.stdout);
+	assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+	let field = |label: &str| {
+		stdout
+			.lines()
+			.find_map(|line| line.strip_prefix(label))
+			.map(str::trim)
+			.unwrap_or_else(|| panic!("no `{label}` in {stdout}"))
+			.to_string()
+	};
+	let key = NodeKey::from_node_key_hex(NODE_KEY);
+	assert_eq!(field("node id (peer id):"), key.peer_id());
+	assert_eq!(field("node id (hex):"), hex(&key.node_id()));
+	let proof = sp_core::bytes::from_hex(&field("proof:")).expect("hex proof");
+	proof.try_into().expect("a 64-byte signature")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_reports_metrics_signed_with_its_network_key() {
 	let mut node = Node::start("node-reports", &["--dev", "--node-key", NODE_KEY]);
@@ -73,12 +103,18 @@ async fn node_reports(node: &mut Node) {
 		("gpus", Value::u128(0)),
 	]);
 	let ip = Value::unnamed_variant("V4", [Value::from_bytes([10, 0, 0, 9])]);
+	// The operator signs the registration proof with `compute-node key sign-node-registration`
+	// from the node's key file; the library's own signature must be the same.
+	let genesis = client.genesis_hash().0;
+	let proof = sign_registration_with_the_cli(&miner.public_key().to_account_id().to_string(), genesis);
+	assert_eq!(proof, key.registration_proof(genesis, miner.public_key().0));
+	let proof = Value::from_bytes(proof);
 	let registered = submit_finalized(
 		&client,
 		&miner,
 		"Compute",
 		"register_miner_node",
-		vec![Value::from_bytes(key.node_id()), capacity, ip],
+		vec![Value::from_bytes(key.node_id()), capacity, ip, proof],
 		TX,
 	)
 	.await

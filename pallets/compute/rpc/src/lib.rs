@@ -24,11 +24,16 @@ use sp_core::crypto::Ss58Codec;
 use sp_runtime::traits::{Block as BlockT, Get, Member};
 
 /// The `compute` JSON-RPC namespace. Parameters are taken as raw JSON and checked one by one,
-/// so a malformed one is answered with -32602 and a message naming it.
+/// so a malformed one (also a node id or VM name longer than the runtime allows) is answered
+/// with -32602 and a message naming it, before any runtime call.
+///
+/// Every method is `blocking`: it runs the runtime on a blocking thread, off the server's async
+/// workers.
 #[rpc(client, server, namespace = "compute")]
 pub trait ComputeApi {
-	/// Latest metrics reported by miner node `nodeId` (0x-hex), or `null`.
-	#[method(name = "getNodeMetrics")]
+	/// Latest metrics reported by miner node `nodeId` (0x-hex), or `null`. Also served as
+	/// `get_node_metrics`, the product specification's name.
+	#[method(name = "getNodeMetrics", aliases = ["get_node_metrics"], blocking)]
 	fn get_node_metrics(
 		&self,
 		#[argument(rename = "nodeId")] node_id: Value,
@@ -37,7 +42,7 @@ pub trait ComputeApi {
 
 	/// Counts of free and assigned addresses and one page of each list; `startAfter` is an
 	/// address.
-	#[method(name = "getIpPool")]
+	#[method(name = "getIpPool", blocking)]
 	fn get_ip_pool(
 		&self,
 		limit: Option<Value>,
@@ -46,7 +51,7 @@ pub trait ComputeApi {
 	) -> RpcResult<json::IpPool>;
 
 	/// The address of VM `vmName` (`vm-<requestId>`), or `null`.
-	#[method(name = "getVmIp")]
+	#[method(name = "getVmIp", blocking)]
 	fn get_vm_ip(
 		&self,
 		#[argument(rename = "vmName")] vm_name: Value,
@@ -54,7 +59,7 @@ pub trait ComputeApi {
 	) -> RpcResult<Option<String>>;
 
 	/// Request `requestId`, or `null`.
-	#[method(name = "getComputeRequest")]
+	#[method(name = "getComputeRequest", blocking)]
 	fn get_compute_request(
 		&self,
 		#[argument(rename = "requestId")] request_id: Value,
@@ -62,7 +67,7 @@ pub trait ComputeApi {
 	) -> RpcResult<Option<json::Request>>;
 
 	/// One page of the live requests of `owner` (SS58).
-	#[method(name = "getUserRequests")]
+	#[method(name = "getUserRequests", blocking)]
 	fn get_user_requests(
 		&self,
 		owner: Value,
@@ -72,7 +77,7 @@ pub trait ComputeApi {
 	) -> RpcResult<Vec<json::Request>>;
 
 	/// One page of the requests hosted by node `nodeId` (0x-hex), with queued operations.
-	#[method(name = "getMinerRequests")]
+	#[method(name = "getMinerRequests", blocking)]
 	fn get_miner_requests(
 		&self,
 		#[argument(rename = "nodeId")] node_id: Value,
@@ -82,7 +87,7 @@ pub trait ComputeApi {
 	) -> RpcResult<Vec<json::MinerRequest>>;
 
 	/// One page of the plans, in id order.
-	#[method(name = "getPlans")]
+	#[method(name = "getPlans", blocking)]
 	fn get_plans(
 		&self,
 		limit: Option<Value>,
@@ -136,10 +141,13 @@ where
 		node_id: Value,
 		at: Option<Value>,
 	) -> RpcResult<Option<json::NodeMetrics>> {
-		let node_id = params::hex_bytes("nodeId", node_id)?;
+		let node_id = params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
 		let at = self.at(at)?;
-		let metrics =
-			self.client.runtime_api().node_metrics(at, node_id).map_err(error::runtime_error)?;
+		let metrics = self
+			.client
+			.runtime_api()
+			.get_node_metrics(at, node_id)
+			.map_err(error::runtime_error)?;
 		Ok(metrics.map(Into::into))
 	}
 
@@ -162,11 +170,13 @@ where
 
 	fn get_vm_ip(&self, vm_name: Value, at: Option<Value>) -> RpcResult<Option<String>> {
 		let vm_name: String = params::required("vmName", vm_name)?;
+		let vm_name =
+			params::bounded(vm_name.into_bytes(), "vmName", pallet_compute::MAX_VM_NAME_LEN)?;
 		let at = self.at(at)?;
 		let ip = self
 			.client
 			.runtime_api()
-			.vm_ip(at, vm_name.into_bytes())
+			.vm_ip(at, vm_name)
 			.map_err(error::runtime_error)?;
 		Ok(ip.map(|ip| ip.to_string()))
 	}
@@ -212,7 +222,7 @@ where
 		start_after: Option<Value>,
 		at: Option<Value>,
 	) -> RpcResult<Vec<json::MinerRequest>> {
-		let node_id = params::hex_bytes("nodeId", node_id)?;
+		let node_id = params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
 		let limit = params::optional::<u32>("limit", limit)?;
 		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
 		let at = self.at(at)?;

@@ -17,6 +17,16 @@ fn hex_node_ids_parse_and_bad_ones_name_the_parameter() {
 }
 
 #[test]
+fn over_long_ids_are_refused_naming_the_parameter() {
+	assert_eq!(params::bounded(vec![1; 64], "nodeId", 64).unwrap(), vec![1; 64]);
+	let err = params::bounded(vec![1; 65], "nodeId", 64).unwrap_err();
+	assert_eq!(err.code(), INVALID_PARAMS_CODE);
+	assert!(err.message().contains("`nodeId`"), "{}", err.message());
+	let err = params::bounded(b"vm-123456789012345678901".to_vec(), "vmName", 23).unwrap_err();
+	assert!(err.message().contains("`vmName`"), "{}", err.message());
+}
+
+#[test]
 fn accounts_are_ss58() {
 	let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 	let account: AccountId32 = params::account("owner", json!(alice)).unwrap();

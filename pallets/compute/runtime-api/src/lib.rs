@@ -30,8 +30,9 @@ sp_api::decl_runtime_apis! {
 		StringLen: Get<u32>,
 		NodeIdLen: Get<u32>,
 	{
-		/// Latest metrics reported by miner node `node_id`.
-		fn node_metrics(node_id: Vec<u8>) -> Option<NodeMetricsData<BlockNumber, StringLen>>;
+		/// Latest metrics reported by miner node `node_id` (named as in the product's original
+		/// specification).
+		fn get_node_metrics(node_id: Vec<u8>) -> Option<NodeMetricsData<BlockNumber, StringLen>>;
 
 		/// Free and assigned counts of the IP pool, and one page of each list.
 		fn ip_pool(start_after: Option<IpAddress>, limit: Option<u32>) -> IpPoolView;
