@@ -33,7 +33,10 @@ installed_targets="$(rustup target list --installed)"
 for target in "${WASM_TARGETS[@]}"; do
 	grep -qx "$target" <<<"$installed_targets" || rustup target add "$target"
 done
-rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+installed_components="$(rustup component list --installed)"
+grep -q '^rust-src' <<<"$installed_components" || rustup component add rust-src
+# Every build lints the workspace's crates through clippy-driver (see scripts/env.sh).
+grep -q '^clippy' <<<"$installed_components" || rustup component add clippy
 # scripts/test.sh runs the tests with cargo-nextest (one process per test, side by side).
 if ! cargo nextest --version >/dev/null 2>&1; then
 	echo "setup: installing cargo-nextest"

@@ -1,5 +1,10 @@
 //! `compute-node`: the full node of the compute chain.
 
+#![allow(
+	clippy::result_large_err,
+	reason = "the node returns the SDK's own `sc_cli::Error` and `sc_service::Error`"
+)]
+
 mod chain_spec;
 mod cli;
 mod command;

@@ -69,7 +69,7 @@ fn testnet_genesis(
 			..Default::default()
 		},
 		sudo: SudoConfig { key: Some(root) },
-		compute: ComputeConfig { ips: seed_ips(), plans: seed_plans(), ..Default::default() },
+		compute: ComputeConfig { ips: seed_ips(), plans: seed_plans() },
 		..Default::default()
 	};
 

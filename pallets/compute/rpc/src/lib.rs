@@ -100,8 +100,12 @@ pub trait ComputeApi {
 /// given `AccountId`, `Balance`, `BlockNumber`, `MaxStringLen` and `MaxNodeIdLen`.
 pub struct Compute<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen> {
 	client: Arc<C>,
-	_marker: PhantomData<fn() -> (Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen)>,
+	_marker: PhantomData<RuntimeTypes<Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>>,
 }
+
+/// The runtime types [`Compute`] serves, as a marker (owning none of them).
+type RuntimeTypes<Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen> =
+	fn() -> (Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen);
 
 impl<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
 	Compute<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>

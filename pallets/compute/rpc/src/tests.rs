@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
+
 use jsonrpsee::types::error::INVALID_PARAMS_CODE;
 use pallet_compute::{IpAddress, IpPoolView, PendingOperations};
 use serde_json::json;

@@ -41,7 +41,7 @@ fn report(node_id: &NodeIdOf<Test>, at: u64) -> NodeMetricsReportOf<Test> {
 /// `report` signed by `key`.
 fn sign(key: &ed25519::Public, report: &NodeMetricsReportOf<Test>) -> ed25519::Signature {
 	let message = Compute::node_report_message(report);
-	sign_as(&key, &message)
+	sign_as(key, &message)
 }
 
 fn authorize(
