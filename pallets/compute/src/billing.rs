@@ -320,7 +320,7 @@ impl<T: Config> Pallet<T> {
 		ExpiryCursor::<T>::put(cursor);
 		T::WeightInfo::process_rental_expiries(used)
 			.saturating_add(
-				T::WeightInfo::fulfill_deletion_request().saturating_mul(removals.into()),
+				T::WeightInfo::close_compute_request().saturating_mul(removals.into()),
 			)
 			.saturating_add(T::WeightInfo::request_compute_stop().saturating_mul(stops.into()))
 	}

@@ -1121,10 +1121,7 @@ pub mod pallet {
 		/// Fails with `InvalidNodeId`, `WeakNodeKey`, `InvalidSignature`,
 		/// `MinerNodeAlreadyRegistered` or `InsufficientBalance`. Emits `MinerNodeRegistered`.
 		#[pallet::call_index(19)]
-		// The proof check costs one Ed25519 verification, which the benchmark of a node-signed
-		// report's authorization measures.
-		#[pallet::weight(T::WeightInfo::register_miner_node()
-			.saturating_add(T::WeightInfo::authorize_report_signed_node_metrics()))]
+		#[pallet::weight(T::WeightInfo::register_miner_node())]
 		pub fn register_miner_node(
 			origin: OriginFor<T>,
 			node_id: NodeIdOf<T>,
@@ -1251,8 +1248,7 @@ pub mod pallet {
 		///
 		/// Emits `ComputeRequestClosed`.
 		#[pallet::call_index(28)]
-		// The same work as the miner's `fulfill_deletion_request`.
-		#[pallet::weight(T::WeightInfo::fulfill_deletion_request())]
+		#[pallet::weight(T::WeightInfo::close_compute_request())]
 		pub fn close_compute_request(
 			origin: OriginFor<T>,
 			request_id: RequestId,

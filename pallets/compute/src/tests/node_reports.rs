@@ -386,3 +386,38 @@ fn a_node_report_needs_a_signed_or_authorized_origin() {
 		assert_noop!(Compute::report_signed_node_metrics(root(), report, signature), BadOrigin);
 	});
 }
+
+/// Attack: a node id whose key has small order, registered before the weak-key rule (put in
+/// storage here), where one fixed signature verifies every report. Both paths refuse it.
+#[test]
+fn reports_for_a_weak_key_are_refused_even_with_a_verifying_signature() {
+	ExtBuilder::default().build_and_execute(|| {
+		use sp_runtime::traits::Verify;
+		let weak: NodeIdOf<Test> = BoundedVec::truncate_from(vec![0u8; 32]);
+		MinerNodes::<Test>::insert(
+			&weak,
+			MinerNode {
+				owner: MINER_1,
+				capacity: capacity(),
+				used: PlanSpec::default(),
+				hypervisor_ip: ip4(250),
+				status: MinerNodeStatus::Active,
+				registered_at: 1,
+				deposit: 0,
+			},
+		);
+		run_to_block(2);
+		let report = report(&weak, 2);
+		let forged = ed25519::Signature::from_raw({
+			let mut raw = [0u8; 64];
+			raw[0] = 1;
+			raw
+		});
+		// The forgery does verify under the runtime's signature rules.
+		let message = Compute::node_report_message(&report);
+		assert!(forged.verify(&message[..], &ed25519::Public::from_raw([0; 32])));
+		assert_both_refuse(&report, forged, Error::WeakNodeKey, InvalidTransaction::BadProof);
+		assert_eq!(Compute::node_metrics(weak), None);
+		assert_eq!(free(BOB), ENDOWMENT);
+	});
+}
