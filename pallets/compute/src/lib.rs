@@ -193,8 +193,10 @@ pub mod pallet {
 	/// [`RentalBilling`] of this runtime.
 	pub type RentalBillingOf<T> = RentalBilling<BalanceOf<T>, BlockNumberFor<T>>;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. 2: every stored request has a billing record with its
+	/// deposit and charge rates, and `RentalExpiries` is keyed (block, request id). No network
+	/// ran version 1, so there is no migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -222,7 +222,7 @@ fn genesis_builds_pool_and_plans() {
 		assert_eq!(NextPlanId::<Test>::get(), 2);
 		assert_eq!(Plans::<Test>::get(SMALL).unwrap().price_per_block, SMALL_PRICE);
 		assert!(Plans::<Test>::get(LARGE).unwrap().active);
-		assert_eq!(Compute::on_chain_storage_version(), 1);
+		assert_eq!(Compute::on_chain_storage_version(), 2);
 	});
 }
 
