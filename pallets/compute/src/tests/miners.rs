@@ -107,13 +107,7 @@ fn node_ids_cannot_be_squatted() {
 		);
 		assert_eq!((free(MINER_2), deposit_held(MINER_2)), (ENDOWMENT, 0));
 		// The key's owner registers it.
-		assert_ok!(Compute::register_miner_node(
-			signed(MINER_1),
-			victim.clone(),
-			capacity(),
-			ip4(250),
-			proof(MINER_1, &victim)
-		));
+		register_id(MINER_1, &victim);
 		assert_eq!((free(MINER_1), deposit_held(MINER_1)), (ENDOWMENT - MINER_DEPOSIT, MINER_DEPOSIT));
 	});
 }

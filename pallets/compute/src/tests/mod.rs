@@ -111,14 +111,19 @@ pub fn plan_spec(plan_id: PlanId) -> PlanSpec {
 /// Registers node `name` of `miner` with [`capacity`].
 pub fn register(miner: AccountId, name: &str) -> NodeIdOf<Test> {
 	let node_id = node(name);
-	assert_ok!(Compute::register_miner_node(
-			signed(miner),
-			node_id.clone(),
-			capacity(),
-			ip4(250),
-			proof(miner, &node_id)
-		));
+	register_id(miner, &node_id);
 	node_id
+}
+
+/// Registers `node_id` (whose key is one of [`node_key`]'s) for `miner`, with its proof.
+pub fn register_id(miner: AccountId, node_id: &NodeIdOf<Test>) {
+	assert_ok!(Compute::register_miner_node(
+		signed(miner),
+		node_id.clone(),
+		capacity(),
+		ip4(250),
+		proof(miner, node_id)
+	));
 }
 
 /// Creates a request of `owner` on `plan_id`; returns its id.

@@ -18,13 +18,7 @@ use sp_runtime::{traits::BadOrigin, transaction_validity::ValidTransaction};
 /// to the next block: the first in which the node may make a report.
 fn register_keyed(miner: AccountId, key: &ed25519::Public) -> NodeIdOf<Test> {
 	let node_id = peer_id(key);
-	assert_ok!(Compute::register_miner_node(
-			signed(miner),
-			node_id.clone(),
-			capacity(),
-			ip4(250),
-			proof(miner, &node_id)
-		));
+	register_id(miner, &node_id);
 	run_to_block(System::block_number() + 1);
 	node_id
 }
@@ -143,13 +137,7 @@ fn a_bare_public_key_is_a_node_id_too() {
 	ExtBuilder::default().build_and_execute(|| {
 		let key = node_key("node-1");
 		let n1: NodeIdOf<Test> = BoundedVec::truncate_from(key.0.to_vec());
-		assert_ok!(Compute::register_miner_node(
-			signed(MINER_1),
-			n1.clone(),
-			capacity(),
-			ip4(250),
-			proof(MINER_1, &n1)
-		));
+		register_id(MINER_1, &n1);
 		run_to_block(2);
 		let report = report(&n1, 2);
 		let signature = sign(&key, &report);
@@ -304,13 +292,7 @@ fn reports_from_before_the_registration_are_refused() {
 		let key = node_key("node-1");
 		let n1 = peer_id(&key);
 		run_to_block(3);
-		assert_ok!(Compute::register_miner_node(
-			signed(MINER_1),
-			n1.clone(),
-			capacity(),
-			ip4(250),
-			proof(MINER_1, &n1)
-		));
+		register_id(MINER_1, &n1);
 		// Made in the block of the registration: refused.
 		let early = report(&n1, 3);
 		let signature = sign(&key, &early);
