@@ -506,14 +506,22 @@ mod benchmarks {
 		);
 	}
 
+	/// The worst case: a claimed request with an address, past `ProvisionTimeout`, taken off
+	/// its node (address rent settled and burned, address and capacity freed).
 	#[benchmark]
 	fn cancel_compute_request() {
-		let (owner, request_id) = pending::<T>(plan::<T>(1), 0);
+		let (miner, node) = miner::<T>(0);
+		let (owner, request_id) = in_progress::<T>(plan::<T>(1), 0, &miner, &node);
+		ensure_free_ip::<T>();
+		let ip = Compute::<T>::last_free_ip().expect("a free address");
+		Compute::<T>::do_assign_ip_to_vm(None, vm_name_of(request_id), ip).expect("free address");
+		advance::<T>(T::ProvisionTimeout::get().saturated_into::<u32>().saturating_add(1));
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), request_id);
 
 		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Cancelled);
+		assert!(FreeIpIndex::<T>::contains_key(ip));
 		assert_eq!(
 			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &owner),
 			0u32.into()

@@ -1034,9 +1034,7 @@ pub mod pallet {
 		///
 		/// Emits `ComputeRequestCancelled`.
 		#[pallet::call_index(14)]
-		// Cancelling a claimed request takes it off its node as a reported failure does.
-		#[pallet::weight(T::WeightInfo::cancel_compute_request()
-			.max(T::WeightInfo::report_compute_request_failure()))]
+		#[pallet::weight(T::WeightInfo::cancel_compute_request())]
 		pub fn cancel_compute_request(
 			origin: OriginFor<T>,
 			request_id: RequestId,

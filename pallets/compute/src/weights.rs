@@ -97,8 +97,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `662`
 		//  Estimated: `3593`
-		// Minimum execution time: 164_699_000 picoseconds.
-		Weight::from_parts(346_455_000, 3593)
+		// Minimum execution time: 261_264_000 picoseconds.
+		Weight::from_parts(388_807_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -116,8 +116,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1477`
 		//  Estimated: `4441`
-		// Minimum execution time: 133_865_000 picoseconds.
-		Weight::from_parts(162_314_000, 4441)
+		// Minimum execution time: 79_535_000 picoseconds.
+		Weight::from_parts(157_994_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -151,8 +151,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3511`
 		//  Estimated: `4441`
-		// Minimum execution time: 216_242_000 picoseconds.
-		Weight::from_parts(300_952_000, 4441)
+		// Minimum execution time: 274_968_000 picoseconds.
+		Weight::from_parts(318_276_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -202,8 +202,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2825`
 		//  Estimated: `6196`
-		// Minimum execution time: 465_259_000 picoseconds.
-		Weight::from_parts(567_106_000, 6196)
+		// Minimum execution time: 414_380_000 picoseconds.
+		Weight::from_parts(634_603_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 	}
@@ -231,8 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2678`
 		//  Estimated: `6196`
-		// Minimum execution time: 219_546_000 picoseconds.
-		Weight::from_parts(398_207_000, 6196)
+		// Minimum execution time: 241_206_000 picoseconds.
+		Weight::from_parts(423_025_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -252,8 +252,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1834`
 		//  Estimated: `4441`
-		// Minimum execution time: 75_170_000 picoseconds.
-		Weight::from_parts(146_972_000, 4441)
+		// Minimum execution time: 115_976_000 picoseconds.
+		Weight::from_parts(175_562_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -273,8 +273,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1820`
 		//  Estimated: `4441`
-		// Minimum execution time: 61_745_000 picoseconds.
-		Weight::from_parts(102_414_000, 4441)
+		// Minimum execution time: 106_891_000 picoseconds.
+		Weight::from_parts(156_187_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -302,8 +302,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2733`
 		//  Estimated: `6196`
-		// Minimum execution time: 208_155_000 picoseconds.
-		Weight::from_parts(360_163_000, 6196)
+		// Minimum execution time: 216_000_000 picoseconds.
+		Weight::from_parts(424_431_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -329,8 +329,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2678`
 		//  Estimated: `6196`
-		// Minimum execution time: 183_393_000 picoseconds.
-		Weight::from_parts(264_389_000, 6196)
+		// Minimum execution time: 203_540_000 picoseconds.
+		Weight::from_parts(391_554_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -356,8 +356,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2385`
 		//  Estimated: `4441`
-		// Minimum execution time: 132_657_000 picoseconds.
-		Weight::from_parts(249_608_000, 4441)
+		// Minimum execution time: 144_588_000 picoseconds.
+		Weight::from_parts(274_939_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -387,8 +387,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2449`
 		//  Estimated: `4441`
-		// Minimum execution time: 165_032_000 picoseconds.
-		Weight::from_parts(295_198_000, 4441)
+		// Minimum execution time: 139_699_000 picoseconds.
+		Weight::from_parts(238_534_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -404,8 +404,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1663`
 		//  Estimated: `4441`
-		// Minimum execution time: 61_360_000 picoseconds.
-		Weight::from_parts(112_431_000, 4441)
+		// Minimum execution time: 54_133_000 picoseconds.
+		Weight::from_parts(123_362_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -433,8 +433,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3240`
 		//  Estimated: `6196`
-		// Minimum execution time: 248_307_000 picoseconds.
-		Weight::from_parts(421_115_000, 6196)
+		// Minimum execution time: 214_105_000 picoseconds.
+		Weight::from_parts(365_208_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -486,8 +486,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
-		// Minimum execution time: 304_218_000 picoseconds.
-		Weight::from_parts(467_655_000, 4441)
+		// Minimum execution time: 290_602_000 picoseconds.
+		Weight::from_parts(503_831_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 	}
@@ -539,8 +539,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
-		// Minimum execution time: 334_329_000 picoseconds.
-		Weight::from_parts(581_728_000, 4441)
+		// Minimum execution time: 306_785_000 picoseconds.
+		Weight::from_parts(531_803_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 	}
@@ -550,22 +550,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
 	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Storage: `Compute::VmIps` (r:1 w:1)
+	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
+	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
+	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
+	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
+	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpVms` (r:0 w:1)
+	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1856`
+		//  Measured:  `2544`
 		//  Estimated: `4441`
-		// Minimum execution time: 162_394_000 picoseconds.
-		Weight::from_parts(216_085_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 244_050_000 picoseconds.
+		Weight::from_parts(364_808_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(21_u64))
 	}
 	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
 	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -582,10 +610,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4838 + n * (6 ±0)`
 		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 68_905_000 picoseconds.
-		Weight::from_parts(139_227_778, 1489)
-			// Standard Error: 43_226
-			.saturating_add(Weight::from_parts(28_528_579, 0).saturating_mul(n.into()))
+		// Minimum execution time: 42_767_000 picoseconds.
+		Weight::from_parts(224_251_484, 1489)
+			// Standard Error: 229_192
+			.saturating_add(Weight::from_parts(18_026_332, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -604,8 +632,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1777`
 		//  Estimated: `3522`
-		// Minimum execution time: 85_044_000 picoseconds.
-		Weight::from_parts(109_783_000, 3522)
+		// Minimum execution time: 53_871_000 picoseconds.
+		Weight::from_parts(100_807_000, 3522)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -637,8 +665,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3465`
 		//  Estimated: `4441`
-		// Minimum execution time: 225_615_000 picoseconds.
-		Weight::from_parts(272_250_000, 4441)
+		// Minimum execution time: 126_599_000 picoseconds.
+		Weight::from_parts(253_311_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -676,8 +704,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2497`
 		//  Estimated: `4441`
-		// Minimum execution time: 168_660_000 picoseconds.
-		Weight::from_parts(301_732_000, 4441)
+		// Minimum execution time: 169_357_000 picoseconds.
+		Weight::from_parts(299_270_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -695,8 +723,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `536`
 		//  Estimated: `3657`
-		// Minimum execution time: 233_605_000 picoseconds.
-		Weight::from_parts(430_012_000, 3657)
+		// Minimum execution time: 199_663_000 picoseconds.
+		Weight::from_parts(398_099_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -716,8 +744,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `833`
 		//  Estimated: `3657`
-		// Minimum execution time: 110_159_000 picoseconds.
-		Weight::from_parts(234_431_000, 3657)
+		// Minimum execution time: 103_477_000 picoseconds.
+		Weight::from_parts(179_354_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -729,8 +757,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `369`
 		//  Estimated: `3657`
-		// Minimum execution time: 60_470_000 picoseconds.
-		Weight::from_parts(96_342_000, 3657)
+		// Minimum execution time: 31_322_000 picoseconds.
+		Weight::from_parts(80_280_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -742,8 +770,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 20_293_000 picoseconds.
-		Weight::from_parts(38_575_000, 1489)
+		// Minimum execution time: 19_702_000 picoseconds.
+		Weight::from_parts(40_375_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -753,8 +781,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `290`
 		//  Estimated: `3514`
-		// Minimum execution time: 23_521_000 picoseconds.
-		Weight::from_parts(41_488_000, 3514)
+		// Minimum execution time: 20_886_000 picoseconds.
+		Weight::from_parts(45_988_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -778,8 +806,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2590`
 		//  Estimated: `6196`
-		// Minimum execution time: 305_505_000 picoseconds.
-		Weight::from_parts(500_390_000, 6196)
+		// Minimum execution time: 251_671_000 picoseconds.
+		Weight::from_parts(477_691_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -801,8 +829,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2590`
 		//  Estimated: `6196`
-		// Minimum execution time: 305_031_000 picoseconds.
-		Weight::from_parts(364_778_000, 6196)
+		// Minimum execution time: 178_418_000 picoseconds.
+		Weight::from_parts(301_541_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -812,8 +840,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `369`
 		//  Estimated: `3657`
-		// Minimum execution time: 52_202_000 picoseconds.
-		Weight::from_parts(90_126_000, 3657)
+		// Minimum execution time: 26_648_000 picoseconds.
+		Weight::from_parts(77_985_000, 3657)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -842,10 +870,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `5667 + n * (1273 ±0)`
 		//  Estimated: `3657 + n * (3451 ±0)`
-		// Minimum execution time: 366_527_000 picoseconds.
-		Weight::from_parts(376_284_000, 3657)
-			// Standard Error: 818_053
-			.saturating_add(Weight::from_parts(270_566_505, 0).saturating_mul(n.into()))
+		// Minimum execution time: 181_193_000 picoseconds.
+		Weight::from_parts(185_355_000, 3657)
+			// Standard Error: 3_844_693
+			.saturating_add(Weight::from_parts(228_189_109, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -862,8 +890,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1107`
 		//  Estimated: `4151`
-		// Minimum execution time: 163_585_000 picoseconds.
-		Weight::from_parts(192_092_000, 4151)
+		// Minimum execution time: 139_555_000 picoseconds.
+		Weight::from_parts(212_077_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -877,8 +905,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1107`
 		//  Estimated: `4151`
-		// Minimum execution time: 138_682_000 picoseconds.
-		Weight::from_parts(176_556_000, 4151)
+		// Minimum execution time: 96_817_000 picoseconds.
+		Weight::from_parts(174_890_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
@@ -907,8 +935,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `662`
 		//  Estimated: `3593`
-		// Minimum execution time: 164_699_000 picoseconds.
-		Weight::from_parts(346_455_000, 3593)
+		// Minimum execution time: 261_264_000 picoseconds.
+		Weight::from_parts(388_807_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -926,8 +954,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1477`
 		//  Estimated: `4441`
-		// Minimum execution time: 133_865_000 picoseconds.
-		Weight::from_parts(162_314_000, 4441)
+		// Minimum execution time: 79_535_000 picoseconds.
+		Weight::from_parts(157_994_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -961,8 +989,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3511`
 		//  Estimated: `4441`
-		// Minimum execution time: 216_242_000 picoseconds.
-		Weight::from_parts(300_952_000, 4441)
+		// Minimum execution time: 274_968_000 picoseconds.
+		Weight::from_parts(318_276_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
@@ -1012,8 +1040,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2825`
 		//  Estimated: `6196`
-		// Minimum execution time: 465_259_000 picoseconds.
-		Weight::from_parts(567_106_000, 6196)
+		// Minimum execution time: 414_380_000 picoseconds.
+		Weight::from_parts(634_603_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(13_u64))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
@@ -1041,8 +1069,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2678`
 		//  Estimated: `6196`
-		// Minimum execution time: 219_546_000 picoseconds.
-		Weight::from_parts(398_207_000, 6196)
+		// Minimum execution time: 241_206_000 picoseconds.
+		Weight::from_parts(423_025_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -1062,8 +1090,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1834`
 		//  Estimated: `4441`
-		// Minimum execution time: 75_170_000 picoseconds.
-		Weight::from_parts(146_972_000, 4441)
+		// Minimum execution time: 115_976_000 picoseconds.
+		Weight::from_parts(175_562_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1083,8 +1111,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1820`
 		//  Estimated: `4441`
-		// Minimum execution time: 61_745_000 picoseconds.
-		Weight::from_parts(102_414_000, 4441)
+		// Minimum execution time: 106_891_000 picoseconds.
+		Weight::from_parts(156_187_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1112,8 +1140,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2733`
 		//  Estimated: `6196`
-		// Minimum execution time: 208_155_000 picoseconds.
-		Weight::from_parts(360_163_000, 6196)
+		// Minimum execution time: 216_000_000 picoseconds.
+		Weight::from_parts(424_431_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1139,8 +1167,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2678`
 		//  Estimated: `6196`
-		// Minimum execution time: 183_393_000 picoseconds.
-		Weight::from_parts(264_389_000, 6196)
+		// Minimum execution time: 203_540_000 picoseconds.
+		Weight::from_parts(391_554_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -1166,8 +1194,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2385`
 		//  Estimated: `4441`
-		// Minimum execution time: 132_657_000 picoseconds.
-		Weight::from_parts(249_608_000, 4441)
+		// Minimum execution time: 144_588_000 picoseconds.
+		Weight::from_parts(274_939_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1197,8 +1225,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2449`
 		//  Estimated: `4441`
-		// Minimum execution time: 165_032_000 picoseconds.
-		Weight::from_parts(295_198_000, 4441)
+		// Minimum execution time: 139_699_000 picoseconds.
+		Weight::from_parts(238_534_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -1214,8 +1242,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1663`
 		//  Estimated: `4441`
-		// Minimum execution time: 61_360_000 picoseconds.
-		Weight::from_parts(112_431_000, 4441)
+		// Minimum execution time: 54_133_000 picoseconds.
+		Weight::from_parts(123_362_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1243,8 +1271,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3240`
 		//  Estimated: `6196`
-		// Minimum execution time: 248_307_000 picoseconds.
-		Weight::from_parts(421_115_000, 6196)
+		// Minimum execution time: 214_105_000 picoseconds.
+		Weight::from_parts(365_208_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
@@ -1296,8 +1324,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
-		// Minimum execution time: 304_218_000 picoseconds.
-		Weight::from_parts(467_655_000, 4441)
+		// Minimum execution time: 290_602_000 picoseconds.
+		Weight::from_parts(503_831_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
@@ -1349,8 +1377,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
-		// Minimum execution time: 334_329_000 picoseconds.
-		Weight::from_parts(581_728_000, 4441)
+		// Minimum execution time: 306_785_000 picoseconds.
+		Weight::from_parts(531_803_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
 	}
@@ -1360,22 +1388,50 @@ impl WeightInfo for () {
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
 	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Storage: `Compute::VmIps` (r:1 w:1)
+	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
+	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
+	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
+	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
+	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpVms` (r:0 w:1)
+	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1856`
+		//  Measured:  `2544`
 		//  Estimated: `4441`
-		// Minimum execution time: 162_394_000 picoseconds.
-		Weight::from_parts(216_085_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		// Minimum execution time: 244_050_000 picoseconds.
+		Weight::from_parts(364_808_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(21_u64))
 	}
 	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
 	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -1392,10 +1448,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4838 + n * (6 ±0)`
 		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 68_905_000 picoseconds.
-		Weight::from_parts(139_227_778, 1489)
-			// Standard Error: 43_226
-			.saturating_add(Weight::from_parts(28_528_579, 0).saturating_mul(n.into()))
+		// Minimum execution time: 42_767_000 picoseconds.
+		Weight::from_parts(224_251_484, 1489)
+			// Standard Error: 229_192
+			.saturating_add(Weight::from_parts(18_026_332, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1414,8 +1470,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1777`
 		//  Estimated: `3522`
-		// Minimum execution time: 85_044_000 picoseconds.
-		Weight::from_parts(109_783_000, 3522)
+		// Minimum execution time: 53_871_000 picoseconds.
+		Weight::from_parts(100_807_000, 3522)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1447,8 +1503,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3465`
 		//  Estimated: `4441`
-		// Minimum execution time: 225_615_000 picoseconds.
-		Weight::from_parts(272_250_000, 4441)
+		// Minimum execution time: 126_599_000 picoseconds.
+		Weight::from_parts(253_311_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
@@ -1486,8 +1542,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2497`
 		//  Estimated: `4441`
-		// Minimum execution time: 168_660_000 picoseconds.
-		Weight::from_parts(301_732_000, 4441)
+		// Minimum execution time: 169_357_000 picoseconds.
+		Weight::from_parts(299_270_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
@@ -1505,8 +1561,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `536`
 		//  Estimated: `3657`
-		// Minimum execution time: 233_605_000 picoseconds.
-		Weight::from_parts(430_012_000, 3657)
+		// Minimum execution time: 199_663_000 picoseconds.
+		Weight::from_parts(398_099_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -1526,8 +1582,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `833`
 		//  Estimated: `3657`
-		// Minimum execution time: 110_159_000 picoseconds.
-		Weight::from_parts(234_431_000, 3657)
+		// Minimum execution time: 103_477_000 picoseconds.
+		Weight::from_parts(179_354_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1539,8 +1595,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `369`
 		//  Estimated: `3657`
-		// Minimum execution time: 60_470_000 picoseconds.
-		Weight::from_parts(96_342_000, 3657)
+		// Minimum execution time: 31_322_000 picoseconds.
+		Weight::from_parts(80_280_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1552,8 +1608,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `157`
 		//  Estimated: `1489`
-		// Minimum execution time: 20_293_000 picoseconds.
-		Weight::from_parts(38_575_000, 1489)
+		// Minimum execution time: 19_702_000 picoseconds.
+		Weight::from_parts(40_375_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -1563,8 +1619,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `290`
 		//  Estimated: `3514`
-		// Minimum execution time: 23_521_000 picoseconds.
-		Weight::from_parts(41_488_000, 3514)
+		// Minimum execution time: 20_886_000 picoseconds.
+		Weight::from_parts(45_988_000, 3514)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1588,8 +1644,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2590`
 		//  Estimated: `6196`
-		// Minimum execution time: 305_505_000 picoseconds.
-		Weight::from_parts(500_390_000, 6196)
+		// Minimum execution time: 251_671_000 picoseconds.
+		Weight::from_parts(477_691_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1611,8 +1667,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2590`
 		//  Estimated: `6196`
-		// Minimum execution time: 305_031_000 picoseconds.
-		Weight::from_parts(364_778_000, 6196)
+		// Minimum execution time: 178_418_000 picoseconds.
+		Weight::from_parts(301_541_000, 6196)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1622,8 +1678,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `369`
 		//  Estimated: `3657`
-		// Minimum execution time: 52_202_000 picoseconds.
-		Weight::from_parts(90_126_000, 3657)
+		// Minimum execution time: 26_648_000 picoseconds.
+		Weight::from_parts(77_985_000, 3657)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1652,10 +1708,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `5667 + n * (1273 ±0)`
 		//  Estimated: `3657 + n * (3451 ±0)`
-		// Minimum execution time: 366_527_000 picoseconds.
-		Weight::from_parts(376_284_000, 3657)
-			// Standard Error: 818_053
-			.saturating_add(Weight::from_parts(270_566_505, 0).saturating_mul(n.into()))
+		// Minimum execution time: 181_193_000 picoseconds.
+		Weight::from_parts(185_355_000, 3657)
+			// Standard Error: 3_844_693
+			.saturating_add(Weight::from_parts(228_189_109, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -1672,8 +1728,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1107`
 		//  Estimated: `4151`
-		// Minimum execution time: 163_585_000 picoseconds.
-		Weight::from_parts(192_092_000, 4151)
+		// Minimum execution time: 139_555_000 picoseconds.
+		Weight::from_parts(212_077_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1687,8 +1743,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1107`
 		//  Estimated: `4151`
-		// Minimum execution time: 138_682_000 picoseconds.
-		Weight::from_parts(176_556_000, 4151)
+		// Minimum execution time: 96_817_000 picoseconds.
+		Weight::from_parts(174_890_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 }
