@@ -104,14 +104,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Adds `delta` to (or, with `add == false`, takes it from) one running hold total.
-	fn track(
-		field: impl FnOnce(&mut crate::HoldTotals<BalanceOf<T>>) -> &mut BalanceOf<T>,
-		delta: BalanceOf<T>,
-		add: bool,
-	) {
+	/// Adds `delta` to (or, with `add == false`, takes it from) the running total of `reason`.
+	fn track(reason: HoldReason, delta: BalanceOf<T>, add: bool) {
 		HoldTotal::<T>::mutate(|totals| {
-			let total = field(totals);
+			let total = match reason {
+				HoldReason::RentalPrepayment => &mut totals.rental,
+				HoldReason::RequestDeposit => &mut totals.request_deposits,
+				HoldReason::MinerDeposit => &mut totals.miner_deposits,
+			};
 			*total = if add { total.saturating_add(delta) } else { total.saturating_sub(delta) };
 		});
 	}
@@ -127,7 +127,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(())
 		}
 		T::Currency::hold(&reason.into(), who, amount)?;
-		Self::track(Self::total_of(reason), amount, true);
+		Self::track(reason, amount, true);
 		Ok(())
 	}
 
@@ -142,18 +142,8 @@ impl<T: Config> Pallet<T> {
 			return Ok(())
 		}
 		T::Currency::release(&reason.into(), who, amount, Precision::Exact)?;
-		Self::track(Self::total_of(reason), amount, false);
+		Self::track(reason, amount, false);
 		Ok(())
-	}
-
-	fn total_of(
-		reason: HoldReason,
-	) -> impl FnOnce(&mut crate::HoldTotals<BalanceOf<T>>) -> &mut BalanceOf<T> {
-		move |totals| match reason {
-			HoldReason::RentalPrepayment => &mut totals.rental,
-			HoldReason::RequestDeposit => &mut totals.request_deposits,
-			HoldReason::MinerDeposit => &mut totals.miner_deposits,
-		}
 	}
 
 	/// What a request owes from `charged_from` up to `until`: rent for the blocks before both
@@ -202,7 +192,7 @@ impl<T: Config> Pallet<T> {
 				Restriction::Free,
 				Fortitude::Force,
 			)?;
-			Self::track(Self::total_of(HoldReason::RentalPrepayment), due.rent, false);
+			Self::track(HoldReason::RentalPrepayment, due.rent, false);
 			Self::deposit_event(Event::ComputePaymentSettled {
 				request_id,
 				owner: owner.clone(),
@@ -218,7 +208,7 @@ impl<T: Config> Pallet<T> {
 				Precision::Exact,
 				Fortitude::Force,
 			)?;
-			Self::track(Self::total_of(HoldReason::RentalPrepayment), due.address, false);
+			Self::track(HoldReason::RentalPrepayment, due.address, false);
 			Self::deposit_event(Event::ComputeAddressRentBurned {
 				request_id,
 				owner: owner.clone(),
