@@ -2,12 +2,15 @@
 //! `RentalExpiries` schedule of what falls due (low-funds stops, exhausted prepayments,
 //! pruning).
 //!
-//! A request's charges accrue per block from `charged_from` at two rates kept in its
+//! A request's charges accrue per block from `accrued_to` at two rates kept in its
 //! [`RentalBilling`]: rent to the miner (`rent_per_block`, until the low-funds block `due`)
-//! and address rent (`address_per_block`, burned). Whenever a rate is about to change, the
-//! request is settled first, so each rate applies exactly to the blocks it was in force.
+//! and address rent (`address_per_block`). Whenever a rate is about to change, the charges so
+//! far accrue into `rent_owed` and `address_owed` ([`Pallet::accrue`]), so each rate applies
+//! exactly to its blocks, and no funds move. Funds move only when the miner claims its rent
+//! (`claim_compute_payment`, `claim_compute_payments`) and when the request leaves its miner
+//! ([`Pallet::settle`]).
 
-use crate::{pallet::*, weights::WeightInfo, CloseReason, RequestId, LOW_FUNDS_DIVISOR};
+use crate::{pallet::*, weights::WeightInfo, CloseReason, Operation, RequestId, LOW_FUNDS_DIVISOR};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -21,12 +24,12 @@ use sp_runtime::{
 	ArithmeticError, SaturatedConversion,
 };
 
-/// What settling a request moved.
+/// The charges of a span of blocks.
 #[derive(Default)]
-pub(crate) struct Settled<Balance> {
-	/// Paid to the miner.
+pub(crate) struct Charges<Balance> {
+	/// Rent, owed to the miner.
 	pub rent: Balance,
-	/// Burned as address rent.
+	/// Address rent, to be burned.
 	pub address: Balance,
 }
 
@@ -146,99 +149,139 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// What a request owes from `charged_from` up to `until`: rent for the blocks before both
-	/// `until` and its low-funds block, address rent for every block, rent first, together
-	/// capped by what is held.
+	/// What a request has on hold and does not owe yet.
+	pub(crate) fn unspent(billing: &RentalBillingOf<T>) -> BalanceOf<T> {
+		billing.held.saturating_sub(billing.rent_owed).saturating_sub(billing.address_owed)
+	}
+
+	/// What would be left unspent after the charges up to `until` accrued.
+	pub(crate) fn unspent_at(
+		billing: &RentalBillingOf<T>,
+		until: BlockNumberFor<T>,
+	) -> BalanceOf<T> {
+		let charges = Self::charges_until(billing, until);
+		Self::unspent(billing).saturating_sub(charges.rent).saturating_sub(charges.address)
+	}
+
+	/// The charges from `accrued_to` up to `until` not yet accrued: rent for the blocks before
+	/// both `until` and (while rent accrues) the low-funds block `due`, address rent for every
+	/// block, rent first, together capped by what is unspent.
 	pub(crate) fn charges_until(
 		billing: &RentalBillingOf<T>,
 		until: BlockNumberFor<T>,
-	) -> Settled<BalanceOf<T>> {
+	) -> Charges<BalanceOf<T>> {
 		let rent_end = match billing.due {
 			Some(due) if !billing.rent_per_block.is_zero() => until.min(due),
 			_ => until,
 		};
-		let rent_blocks = Self::blocks_to_balance(rent_end.saturating_sub(billing.charged_from));
-		let rent = billing.rent_per_block.saturating_mul(rent_blocks).min(billing.held);
-		let blocks = Self::blocks_to_balance(until.saturating_sub(billing.charged_from));
-		let address = billing
-			.address_per_block
-			.saturating_mul(blocks)
-			.min(billing.held.saturating_sub(rent));
-		Settled { rent, address }
+		let unspent = Self::unspent(billing);
+		let rent_blocks = Self::blocks_to_balance(rent_end.saturating_sub(billing.accrued_to));
+		let rent = billing.rent_per_block.saturating_mul(rent_blocks).min(unspent);
+		let blocks = Self::blocks_to_balance(until.saturating_sub(billing.accrued_to));
+		let address =
+			billing.address_per_block.saturating_mul(blocks).min(unspent.saturating_sub(rent));
+		Charges { rent, address }
 	}
 
-	/// Settles a request up to `until` (at most the current block): pays the rent to `miner`
-	/// out of the owner's hold and burns the address rent.
+	/// Accrues a request's charges up to `until` into what it owes. Moves no funds.
+	pub(crate) fn accrue(billing: &mut RentalBillingOf<T>, until: BlockNumberFor<T>) {
+		let charges = Self::charges_until(billing, until);
+		billing.rent_owed = billing.rent_owed.saturating_add(charges.rent);
+		billing.address_owed = billing.address_owed.saturating_add(charges.address);
+		billing.accrued_to = billing.accrued_to.max(until);
+	}
+
+	/// Pays `miner` the rent a request owes, out of the owner's hold. Returns the amount.
 	///
 	/// Uses `Fortitude::Force`: the prepayment was checked to be liquid when it was held, so
 	/// freezes added later do not keep a miner from being paid for work done. The owner's free
 	/// balance is untouched, so the owner is never reaped.
+	pub(crate) fn pay_rent(
+		request_id: RequestId,
+		owner: &T::AccountId,
+		miner: &T::AccountId,
+		billing: &mut RentalBillingOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let amount = billing.rent_owed;
+		if amount.is_zero() {
+			return Ok(amount)
+		}
+		T::Currency::transfer_on_hold(
+			&Self::rental_reason(),
+			owner,
+			miner,
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Force,
+		)?;
+		Self::track(HoldReason::RentalPrepayment, amount, false);
+		billing.held = billing.held.saturating_sub(amount);
+		billing.rent_owed = Zero::zero();
+		Self::deposit_event(Event::ComputePaymentSettled {
+			request_id,
+			owner: owner.clone(),
+			miner: miner.clone(),
+			amount,
+		});
+		Ok(amount)
+	}
+
+	/// Accrues a request's charges up to `until` and settles them: pays the rent owed to
+	/// `miner` and burns the address rent owed, out of the owner's hold.
 	pub(crate) fn settle(
 		request_id: RequestId,
 		owner: &T::AccountId,
 		miner: Option<&T::AccountId>,
 		billing: &mut RentalBillingOf<T>,
 		until: BlockNumberFor<T>,
-	) -> Result<Settled<BalanceOf<T>>, DispatchError> {
-		let due = Self::charges_until(billing, until);
-		if !due.rent.is_zero() {
+	) -> DispatchResult {
+		Self::accrue(billing, until);
+		if !billing.rent_owed.is_zero() {
 			let miner = miner.ok_or(Error::<T>::MinerNodeNotFound)?;
-			T::Currency::transfer_on_hold(
-				&Self::rental_reason(),
-				owner,
-				miner,
-				due.rent,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			)?;
-			Self::track(HoldReason::RentalPrepayment, due.rent, false);
-			Self::deposit_event(Event::ComputePaymentSettled {
-				request_id,
-				owner: owner.clone(),
-				miner: miner.clone(),
-				amount: due.rent,
-			});
+			Self::pay_rent(request_id, owner, miner, billing)?;
 		}
-		if !due.address.is_zero() {
+		let address = billing.address_owed;
+		if !address.is_zero() {
 			T::Currency::burn_held(
 				&Self::rental_reason(),
 				owner,
-				due.address,
+				address,
 				Precision::Exact,
 				Fortitude::Force,
 			)?;
-			Self::track(HoldReason::RentalPrepayment, due.address, false);
+			Self::track(HoldReason::RentalPrepayment, address, false);
+			billing.held = billing.held.saturating_sub(address);
+			billing.address_owed = Zero::zero();
 			Self::deposit_event(Event::ComputeAddressRentBurned {
 				request_id,
 				owner: owner.clone(),
-				amount: due.address,
+				amount: address,
 			});
 		}
-		billing.held = billing.held.saturating_sub(due.rent).saturating_sub(due.address);
-		billing.charged_from = billing.charged_from.max(until);
-		Ok(due)
+		Ok(())
 	}
 
-	/// When a live request's next entry in `RentalExpiries` falls due, given its settled
-	/// billing at `now`: the low-funds block while rent accrues (when the prepayment covers
-	/// only the margin), else the block the prepayment can no longer pay for the address; never
+	/// When a live request's next entry in `RentalExpiries` falls due, given its billing at
+	/// `now`: the low-funds block while rent accrues (when the unspent prepayment covers only
+	/// the margin), else the block the prepayment can no longer pay for the address; never
 	/// before the next block. `None` when nothing is charged.
 	pub(crate) fn next_due(
 		billing: &RentalBillingOf<T>,
 		now: BlockNumberFor<T>,
 	) -> Option<BlockNumberFor<T>> {
+		let unspent = Self::unspent(billing);
 		let covered = |rate: BalanceOf<T>| {
-			billing.held.checked_div(&rate).map(Self::balance_to_blocks).unwrap_or_default()
+			unspent.checked_div(&rate).map(Self::balance_to_blocks).unwrap_or_default()
 		};
 		let block = if !billing.rent_per_block.is_zero() {
 			let rate = billing.rent_per_block.saturating_add(billing.address_per_block);
 			billing
-				.charged_from
+				.accrued_to
 				.saturating_add(covered(rate))
 				.saturating_sub(Self::low_funds_margin())
 		} else if !billing.address_per_block.is_zero() {
-			billing.charged_from.saturating_add(covered(billing.address_per_block))
+			billing.accrued_to.saturating_add(covered(billing.address_per_block))
 		} else {
 			return None
 		};
@@ -263,7 +306,23 @@ impl<T: Config> Pallet<T> {
 		billing.due = due;
 	}
 
-	/// Reschedules a live request after its billing (held amount or rates) changed at `now`.
+	/// Schedules a request whose rates were just raised from zero (rent or address rent
+	/// starts) at `now`: whatever entry it had is replaced.
+	pub(crate) fn schedule(
+		request_id: RequestId,
+		billing: &mut RentalBillingOf<T>,
+		now: BlockNumberFor<T>,
+	) {
+		let due = Self::next_due(billing, now);
+		Self::set_due(request_id, billing, due);
+	}
+
+	/// Reschedules a request whose rent keeps accruing after its billing (held amount or rent
+	/// rate) changed at `now`.
+	///
+	/// Calls that lower the rent to zero (a stop or deletion asked) leave the entry where it
+	/// is: it falls due early, and is then moved to the block the address can no longer be
+	/// paid for.
 	pub(crate) fn reschedule(
 		request_id: RequestId,
 		billing: &mut RentalBillingOf<T>,
@@ -273,8 +332,7 @@ impl<T: Config> Pallet<T> {
 		if !billing.rent_per_block.is_zero() && billing.due.is_some_and(|due| due <= now) {
 			return
 		}
-		let due = Self::next_due(billing, now);
-		Self::set_due(request_id, billing, due);
+		Self::schedule(request_id, billing, now);
 	}
 
 	/// Processes the `RentalExpiries` entries due by block `now`, oldest first, at most
@@ -310,7 +368,8 @@ impl<T: Config> Pallet<T> {
 		ExpiryCursor::<T>::put(cursor);
 		T::WeightInfo::process_rental_expiries(used)
 			.saturating_add(
-				T::WeightInfo::close_compute_request().saturating_mul(removals.into()),
+				T::WeightInfo::close_compute_request(crate::MAX_QUEUED_OPERATIONS)
+					.saturating_mul(removals.into()),
 			)
 			.saturating_add(T::WeightInfo::request_compute_stop().saturating_mul(stops.into()))
 	}
@@ -339,32 +398,34 @@ impl<T: Config> Pallet<T> {
 		due: BlockNumberFor<T>,
 		now: BlockNumberFor<T>,
 	) -> Result<DueOutcome, DispatchError> {
-		let Some(mut billing) = RentalPrepayments::<T>::get(request_id) else {
+		let Some(mut record) = RequestRecords::<T>::get(request_id) else {
 			return Ok(DueOutcome::Nothing)
 		};
-		if billing.due != Some(due) {
+		if record.billing.due != Some(due) {
 			return Ok(DueOutcome::Nothing)
 		}
-		billing.due = None;
-		let owner =
-			RequestOwners::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
-		let request = ComputeRequests::<T>::get(&owner, request_id)
-			.ok_or(Error::<T>::ComputeRequestNotFound)?;
-		if request.status.is_terminal() {
-			Self::remove_request(&owner, request_id, billing)?;
+		// The caller removed the entry.
+		record.billing.due = None;
+		if record.status.is_terminal() {
+			let owner = record.owner.clone();
+			Self::remove_request(request_id, record)?;
 			Self::deposit_event(Event::ComputeRequestPruned { request_id, owner });
 			return Ok(DueOutcome::Removed)
 		}
-		let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
-		let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
-		if !billing.rent_per_block.is_zero() {
+		let node_id = record
+			.host
+			.as_ref()
+			.map(|host| host.node_id.clone())
+			.ok_or(Error::<T>::InvalidRequestStatus)?;
+		if !record.billing.rent_per_block.is_zero() {
 			// The prepayment covers only the margin: rent stops and a stop is queued, as of the
 			// block this was due in.
-			Self::settle(request_id, &owner, Some(&node.owner), &mut billing, due)?;
-			billing.rent_per_block = Zero::zero();
-			MinerComputeStopRequests::<T>::insert(&node_id, request_id, due);
-			Self::reschedule(request_id, &mut billing, now);
-			RentalPrepayments::<T>::insert(request_id, billing);
+			Self::accrue(&mut record.billing, due);
+			record.billing.rent_per_block = Zero::zero();
+			Self::enqueue(&node_id, request_id, &mut record.queued, Operation::Stop, due);
+			Self::schedule(request_id, &mut record.billing, now);
+			let owner = record.owner.clone();
+			RequestRecords::<T>::insert(request_id, record);
 			Self::deposit_event(Event::ComputeRentalFundsLow {
 				node_id,
 				request_id,
@@ -373,58 +434,94 @@ impl<T: Config> Pallet<T> {
 			});
 			return Ok(DueOutcome::Stopped)
 		}
-		let left = billing.held.saturating_sub(Self::charges_until(&billing, now).address);
-		if !billing.address_per_block.is_zero() && left < billing.address_per_block {
+		let address = record.billing.address_per_block;
+		if !address.is_zero() && Self::unspent_at(&record.billing, now) < address {
 			// The prepayment cannot pay for the address another block: the chain takes it back.
-			let hosted = crate::requests::Hosted { owner, node, request };
-			Self::close_hosted(&node_id, request_id, hosted, billing, CloseReason::FundsExhausted)?;
+			Self::close_hosted(request_id, record, CloseReason::FundsExhausted)?;
 			return Ok(DueOutcome::Removed)
 		}
-		Self::reschedule(request_id, &mut billing, now);
-		RentalPrepayments::<T>::insert(request_id, billing);
+		Self::schedule(request_id, &mut record.billing, now);
+		RequestRecords::<T>::insert(request_id, record);
 		Ok(DueOutcome::Nothing)
 	}
 
-	/// Adds `amount` to a request's prepayment, after settling what is owed so far.
+	/// Adds `amount` to a request's prepayment.
 	pub(crate) fn do_top_up_compute_request(
 		who: T::AccountId,
 		request_id: RequestId,
 		amount: BalanceOf<T>,
 	) -> DispatchResult {
-		let request = Self::owned_request(&who, request_id)?;
-		ensure!(!request.status.is_terminal(), Error::<T>::InvalidRequestStatus);
+		let mut record = Self::owned_record(&who, request_id)?;
+		ensure!(!record.status.is_terminal(), Error::<T>::InvalidRequestStatus);
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-		let mut billing =
-			RentalPrepayments::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
-		// Settling only lowers `held`, so this also bounds the sum after settling.
-		billing.held.checked_add(&amount).ok_or(ArithmeticError::Overflow)?;
+		let billing = &mut record.billing;
+		let held = billing.held.checked_add(&amount).ok_or(ArithmeticError::Overflow)?;
 		Self::ensure_can_hold_liquid(&who, amount)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let miner = Self::hosting_account(&request)?;
 
-		Self::settle(request_id, &who, miner.as_ref(), &mut billing, now)?;
 		Self::hold(HoldReason::RentalPrepayment, &who, amount)?;
-		billing.held = billing.held.saturating_add(amount);
-		Self::reschedule(request_id, &mut billing, now);
-		RentalPrepayments::<T>::insert(request_id, billing);
+		Self::accrue(billing, now);
+		billing.held = held;
+		Self::reschedule(request_id, billing, now);
+		RequestRecords::<T>::insert(request_id, record);
 		Self::deposit_event(Event::ComputeRequestToppedUp { request_id, owner: who, amount });
 		Ok(())
 	}
 
-	/// Pays the hosting miner what a request owes now.
+	/// Pays the hosting miner the rent a request owes now.
 	pub(crate) fn do_claim_compute_payment(
 		who: T::AccountId,
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let crate::requests::Hosted { owner, node, .. } =
-			Self::hosted_request(&who, &node_id, request_id)?;
-		let mut billing =
-			RentalPrepayments::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		let (mut record, host) = Self::hosted_record(&who, &node_id, request_id)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(!Self::charges_until(&billing, now).rent.is_zero(), Error::<T>::NothingToClaim);
-		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
-		RentalPrepayments::<T>::insert(request_id, billing);
+		Self::accrue(&mut record.billing, now);
+		ensure!(!record.billing.rent_owed.is_zero(), Error::<T>::NothingToClaim);
+		Self::pay_rent(request_id, &record.owner, &host.miner, &mut record.billing)?;
+		RequestRecords::<T>::insert(request_id, record);
 		Ok(())
+	}
+
+	/// Pays the owner of node `node_id` the rent owed on up to `max` of its requests (at most
+	/// `MaxRequestsPerMiner`), continuing after the last request the node's previous claim
+	/// visited; once a claim reaches the node's last request, the next starts from the first.
+	/// Returns how many requests it visited.
+	pub(crate) fn do_claim_compute_payments(
+		who: T::AccountId,
+		node_id: NodeIdOf<T>,
+		max: u32,
+	) -> Result<u32, DispatchError> {
+		let mut node = Self::owned_node(&who, &node_id)?;
+		let max = max.min(T::MaxRequestsPerMiner::get()) as usize;
+		ensure!(max > 0, Error::<T>::NothingToClaim);
+		let keys = match node.payout_cursor {
+			Some(last) => MinerComputeRequests::<T>::iter_key_prefix_from(
+				&node_id,
+				MinerComputeRequests::<T>::hashed_key_for(&node_id, last),
+			),
+			None => MinerComputeRequests::<T>::iter_key_prefix(&node_id),
+		};
+		let ids: alloc::vec::Vec<RequestId> = keys.take(max.saturating_add(1)).collect();
+		let at_end = ids.len() <= max;
+		let now = frame_system::Pallet::<T>::block_number();
+		let (mut paid, mut visited) = (BalanceOf::<T>::zero(), 0u32);
+		let mut last = None;
+		for request_id in ids.into_iter().take(max) {
+			visited = visited.saturating_add(1);
+			last = Some(request_id);
+			let Some(mut record) = RequestRecords::<T>::get(request_id) else { continue };
+			Self::accrue(&mut record.billing, now);
+			if record.billing.rent_owed.is_zero() {
+				continue
+			}
+			let amount = Self::pay_rent(request_id, &record.owner, &who, &mut record.billing)?;
+			paid = paid.saturating_add(amount);
+			RequestRecords::<T>::insert(request_id, record);
+		}
+		node.payout_cursor = if at_end { None } else { last };
+		MinerNodes::<T>::insert(&node_id, node);
+		Self::deposit_event(Event::ComputePaymentsClaimed { node_id, requests: visited, amount: paid });
+		Ok(visited)
 	}
 }

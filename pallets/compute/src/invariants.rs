@@ -1,6 +1,6 @@
 //! Cross-storage invariants, checked by `try_state` and by the tests after every step.
 
-use crate::{pallet::*, request_id_of, vm_name_of, ComputeRequestStatus, PlanSpec, RequestId};
+use crate::{pallet::*, ComputeRequestStatus, IpState, Operation, PlanSpec, RequestId};
 use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::{
 	ensure,
@@ -23,34 +23,29 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_ip_pool() -> Result<(), TryRuntimeError> {
-		let free_count = FreeIpCount::<T>::get();
-		ensure!(FreeIps::<T>::iter().count() as u32 == free_count, "FreeIps size != FreeIpCount");
-		ensure!(
-			FreeIpIndex::<T>::iter().count() as u32 == free_count,
-			"FreeIpIndex size != FreeIpCount"
-		);
-		for index in 0..free_count {
+		let pool = IpPool::<T>::get();
+		ensure!(FreeIps::<T>::iter().count() as u32 == pool.free, "FreeIps size != IpPool::free");
+		for index in 0..pool.free {
 			let ip = FreeIps::<T>::get(index).ok_or("hole in FreeIps")?;
-			ensure!(FreeIpIndex::<T>::get(ip) == Some(index), "FreeIpIndex disagrees with FreeIps");
-			ensure!(!IpVms::<T>::contains_key(ip), "address both free and assigned");
+			ensure!(IpStates::<T>::get(ip) == Some(IpState::Free(index)), "IpStates disagrees with FreeIps");
 		}
-		let assigned_count = AssignedIpCount::<T>::get();
-		ensure!(
-			IpVms::<T>::iter().count() as u32 == assigned_count,
-			"IpVms size != AssignedIpCount"
-		);
-		ensure!(
-			VmIps::<T>::iter().count() as u32 == assigned_count,
-			"VmIps size != AssignedIpCount"
-		);
-		for (vm_name, ip) in VmIps::<T>::iter() {
-			ensure!(IpVms::<T>::get(ip) == Some(vm_name.clone()), "VmIps and IpVms disagree");
-			let request_id = request_id_of(&vm_name).ok_or("VmIps holds an invalid VM name")?;
-			let request = Self::compute_request(request_id).ok_or("address held by no request")?;
-			ensure!(request.status.is_on_miner(), "address held by a request without VM");
+		let (mut free, mut assigned) = (0u32, 0u32);
+		for (ip, state) in IpStates::<T>::iter() {
+			match state {
+				IpState::Free(_) => free = free.saturating_add(1),
+				IpState::Assigned(request_id) => {
+					assigned = assigned.saturating_add(1);
+					let record =
+						RequestRecords::<T>::get(request_id).ok_or("address held by no request")?;
+					ensure!(record.host.is_some(), "address held by a request without VM");
+					ensure!(record.ip == Some(ip), "address held by a request that names another");
+				},
+			}
 		}
+		ensure!(free == pool.free, "free addresses in IpStates != IpPool::free");
+		ensure!(assigned == pool.assigned, "assigned addresses in IpStates != IpPool::assigned");
 		ensure!(
-			free_count.saturating_add(assigned_count) <= T::MaxIpPoolSize::get(),
+			pool.free.saturating_add(pool.assigned) <= T::MaxIpPoolSize::get(),
 			"IP pool above MaxIpPoolSize"
 		);
 		Ok(())
@@ -66,37 +61,47 @@ impl<T: Config> Pallet<T> {
 			ensure!(request_id < next_id, "request id not below NextRequestId");
 			ensure!(request.request_id == request_id, "request stored under another id");
 			ensure!(request.owner == owner, "request stored under another owner");
-			ensure!(
-				RequestOwners::<T>::get(request_id) == Some(owner.clone()),
-				"RequestOwners disagrees with ComputeRequests"
-			);
+			let record =
+				RequestRecords::<T>::get(request_id).ok_or("stored request without a record")?;
+			ensure!(record.owner == owner, "record names another owner");
+			ensure!(record.status == request.status, "record's status disagrees with the request");
 			ensure!(Plans::<T>::contains_key(request.plan_id), "request on an unknown plan");
-			let vm_ip = VmIps::<T>::get(vm_name_of(request_id));
-			ensure!(
-				RentalPrepayments::<T>::contains_key(request_id),
-				"stored request without a billing record"
-			);
 			match request.status {
 				ComputeRequestStatus::Running | ComputeRequestStatus::Stopped => {
-					ensure!(vm_ip.is_some(), "running or stopped VM without an address")
+					ensure!(record.ip.is_some(), "running or stopped VM without an address")
 				},
 				ComputeRequestStatus::InProgress => {},
-				_ => ensure!(vm_ip.is_none(), "address held by a request without VM"),
+				_ => ensure!(record.ip.is_none(), "address held by a request without VM"),
 			}
-			if request.status.is_on_miner() {
+			ensure!(
+				record.host.is_some() == request.status.is_on_miner(),
+				"record's host disagrees with the status"
+			);
+			if !request.status.is_on_miner() {
+				ensure!(record.queued.is_empty(), "operations queued for a request without VM");
+			}
+			if let Some(host) = &record.host {
 				ensure!(request.is_assigned, "hosted request not marked assigned");
-				let node_id = request.miner_id.as_ref().ok_or("hosted request without miner")?;
-				let entry = MinerComputeRequests::<T>::get(node_id, request_id)
+				ensure!(request.miner_id.as_ref() == Some(&host.node_id), "record on another node");
+				ensure!(record.claimed_at.is_some(), "hosted request without a claim block");
+				let entry = MinerComputeRequests::<T>::get(&host.node_id, request_id)
 					.ok_or("hosted request missing from MinerComputeRequests")?;
 				ensure!(entry.plan_id == request.plan_id, "miner entry on another plan");
-				ensure!(entry.ip_assigned == vm_ip, "miner entry's address disagrees with VmIps");
+				ensure!(entry.miner_account_id == host.miner, "miner entry pays someone else");
+				ensure!(entry.ip_assigned == record.ip, "miner entry's address disagrees with the record");
 				ensure!(
 					entry.fulfilled == (request.status != ComputeRequestStatus::InProgress),
 					"miner entry's fulfilled flag disagrees with the status"
 				);
+				let spec = request.plan_technical_description;
+				let reserved = match MinerComputeResizeRequests::<T>::get(&host.node_id, request_id) {
+					Some(resize) => spec.max(&resize.new_spec),
+					None => spec,
+				};
+				ensure!(host.reserved == reserved, "reserved resources disagree with the plans");
 			}
 		}
-		ensure!(RequestOwners::<T>::iter().count() as u32 == count, "RequestOwners size mismatch");
+		ensure!(RequestRecords::<T>::iter().count() as u32 == count, "RequestRecords size mismatch");
 		ensure!(
 			UserRequestCount::<T>::iter().count() == per_user.len(),
 			"UserRequestCount has entries for users without requests"
@@ -112,17 +117,15 @@ impl<T: Config> Pallet<T> {
 		let mut used: BTreeMap<NodeIdOf<T>, PlanSpec> = BTreeMap::new();
 		let mut counts: BTreeMap<NodeIdOf<T>, u32> = BTreeMap::new();
 		for (node_id, request_id, entry) in MinerComputeRequests::<T>::iter() {
-			let node = MinerNodes::<T>::get(&node_id).ok_or("request on an unknown node")?;
+			ensure!(MinerNodes::<T>::contains_key(&node_id), "request on an unknown node");
 			ensure!(entry.miner_node_id == node_id, "miner entry stored under another node");
-			ensure!(entry.miner_account_id == node.owner, "miner entry pays someone else");
 			ensure!(entry.request_id == request_id, "miner entry stored under another id");
-			let request =
-				Self::compute_request(request_id).ok_or("miner entry of no live request")?;
-			ensure!(request.status.is_on_miner(), "miner entry of a request without VM");
-			ensure!(request.miner_id.as_ref() == Some(&node_id), "miner entry on the wrong node");
-			let reserved = Self::reserved_spec(&node_id, request_id, &request);
+			let record =
+				RequestRecords::<T>::get(request_id).ok_or("miner entry of no live request")?;
+			let host = record.host.ok_or("miner entry of a request without VM")?;
+			ensure!(host.node_id == node_id, "miner entry on the wrong node");
 			let sum = used.entry(node_id.clone()).or_default();
-			*sum = sum.checked_add(&reserved).ok_or("node usage overflows")?;
+			*sum = sum.checked_add(&host.reserved).ok_or("node usage overflows")?;
 			*counts.entry(node_id).or_default() += 1;
 		}
 		for (node_id, node) in MinerNodes::<T>::iter() {
@@ -132,13 +135,9 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(node.used.fits_within(&node.capacity), "node used above capacity");
 			let n = counts.get(&node_id).copied().unwrap_or_default();
-			ensure!(MinerRequestCount::<T>::get(&node_id) == n, "MinerRequestCount mismatch");
+			ensure!(node.hosted == n, "node's hosted count differs from its requests");
 			ensure!(n <= T::MaxRequestsPerMiner::get(), "node above MaxRequestsPerMiner");
 		}
-		ensure!(
-			MinerRequestCount::<T>::iter().count() == counts.len(),
-			"MinerRequestCount has entries for nodes without requests"
-		);
 		for (node_id, _) in NodeMetrics::<T>::iter() {
 			ensure!(MinerNodes::<T>::contains_key(&node_id), "metrics of an unknown node");
 		}
@@ -147,42 +146,39 @@ impl<T: Config> Pallet<T> {
 
 	fn check_queues() -> Result<(), TryRuntimeError> {
 		use ComputeRequestStatus::*;
-		let check = |node_id: &NodeIdOf<T>,
-		             request_id: RequestId,
-		             allowed: &[ComputeRequestStatus],
-		             what: &'static str|
+		let mut entries = 0u32;
+		let mut check = |node_id: &NodeIdOf<T>,
+		                 request_id: RequestId,
+		                 op: Operation,
+		                 allowed: &[ComputeRequestStatus]|
 		 -> Result<(), TryRuntimeError> {
-			ensure!(MinerComputeRequests::<T>::contains_key(node_id, request_id), what);
-			let request = Self::compute_request(request_id).ok_or(what)?;
-			ensure!(allowed.contains(&request.status), what);
+			entries = entries.saturating_add(1);
+			let record = RequestRecords::<T>::get(request_id).ok_or("operation queued for no request")?;
+			let host = record.host.ok_or("operation queued for a request without VM")?;
+			ensure!(host.node_id == *node_id, "operation queued on another node");
+			ensure!(record.queued.contains(op), "queue entry without its bit in the record");
+			ensure!(allowed.contains(&record.status), "operation queued in a state that forbids it");
 			Ok(())
 		};
 		for (node_id, request_id, _) in MinerComputeStopRequests::<T>::iter() {
-			check(&node_id, request_id, &[Running], "stop queued for no running VM of the node")?;
+			check(&node_id, request_id, Operation::Stop, &[Running])?;
 		}
 		for (node_id, request_id, _) in MinerComputeBootRequests::<T>::iter() {
-			check(&node_id, request_id, &[Stopped], "boot queued for no stopped VM of the node")?;
+			check(&node_id, request_id, Operation::Boot, &[Stopped])?;
 		}
 		for (node_id, request_id, _) in MinerComputeRebootRequests::<T>::iter() {
-			check(&node_id, request_id, &[Running], "reboot queued for no running VM of the node")?;
+			check(&node_id, request_id, Operation::Reboot, &[Running])?;
 		}
 		for (node_id, request_id, resize) in MinerComputeResizeRequests::<T>::iter() {
-			check(
-				&node_id,
-				request_id,
-				&[Running, Stopped],
-				"resize queued for no VM of the node",
-			)?;
+			check(&node_id, request_id, Operation::Resize, &[Running, Stopped])?;
 			ensure!(Plans::<T>::contains_key(resize.new_plan_id), "resize to an unknown plan");
 		}
 		for (node_id, request_id, _) in MinerComputeDeletionRequests::<T>::iter() {
-			check(
-				&node_id,
-				request_id,
-				&[InProgress, Running, Stopped],
-				"deletion queued for no VM of the node",
-			)?;
+			check(&node_id, request_id, Operation::Delete, &[InProgress, Running, Stopped])?;
 		}
+		let bits = RequestRecords::<T>::iter()
+			.fold(0u32, |sum, (_, record)| sum.saturating_add(record.queued.len()));
+		ensure!(bits == entries, "a record's queued bit without its queue entry");
 		Ok(())
 	}
 
@@ -190,27 +186,37 @@ impl<T: Config> Pallet<T> {
 		let mut rental: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled: BTreeSet<(BlockNumberFor<T>, RequestId)> = BTreeSet::new();
-		for (request_id, billing) in RentalPrepayments::<T>::iter() {
-			let request = Self::compute_request(request_id).ok_or("billing of no request")?;
+		for (request_id, record) in RequestRecords::<T>::iter() {
+			let billing = &record.billing;
 			ensure!(!billing.price_per_block.is_zero(), "zero price");
-			let sum = rental.entry(request.owner.clone()).or_insert_with(Zero::zero);
+			let sum = rental.entry(record.owner.clone()).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(billing.held);
-			let sum = deposits.entry(request.owner.clone()).or_insert_with(Zero::zero);
+			let sum = deposits.entry(record.owner.clone()).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(billing.deposit);
 			ensure!(billing.deposit == T::RequestDeposit::get(), "request deposit not held");
-			let (rent, address) = Self::expected_rates(request_id, &request, &billing)?;
+			ensure!(
+				billing.rent_owed.saturating_add(billing.address_owed) <= billing.held,
+				"a request owes more than it holds"
+			);
+			let (rent, address) = Self::expected_rates(request_id, &record)?;
 			ensure!(billing.rent_per_block == rent, "rent rate disagrees with the request's state");
 			ensure!(
 				billing.address_per_block == address,
 				"address rate disagrees with the request's address"
 			);
-			if request.status.is_terminal() {
+			if record.status.is_terminal() {
 				ensure!(billing.held.is_zero(), "terminal request with prepayment on hold");
 				ensure!(billing.due.is_some(), "terminal request not scheduled for pruning");
 			} else if !rent.is_zero() || !address.is_zero() {
 				ensure!(billing.due.is_some(), "charged request without a schedule");
 			} else {
 				ensure!(billing.due.is_none(), "request scheduled without charges");
+			}
+			if record.host.is_none() {
+				ensure!(
+					billing.rent_owed.is_zero() && billing.address_owed.is_zero(),
+					"a request without VM owes charges"
+				);
 			}
 			if let Some(block) = billing.due {
 				scheduled.insert((block, request_id));
@@ -223,7 +229,6 @@ impl<T: Config> Pallet<T> {
 			indexed.insert((block, request_id));
 		}
 		ensure!(indexed == scheduled, "RentalExpiries disagrees with the billing records");
-
 		let mut miner_deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (_, node) in MinerNodes::<T>::iter() {
 			let sum = miner_deposits.entry(node.owner).or_insert_with(Zero::zero);
@@ -262,25 +267,19 @@ impl<T: Config> Pallet<T> {
 	/// The rent and address rates a request's state implies.
 	fn expected_rates(
 		request_id: RequestId,
-		request: &ComputeRequestOf<T>,
-		billing: &RentalBillingOf<T>,
+		record: &RequestRecordOf<T>,
 	) -> Result<(BalanceOf<T>, BalanceOf<T>), TryRuntimeError> {
-		if !request.status.is_on_miner() {
-			return Ok((Zero::zero(), Zero::zero()))
-		}
-		let node_id = request.miner_id.as_ref().ok_or("hosted request without miner")?;
-		let address = if VmIps::<T>::contains_key(vm_name_of(request_id)) {
-			T::AddressPricePerBlock::get()
-		} else {
-			Zero::zero()
-		};
-		let accruing = request.status == ComputeRequestStatus::Running &&
-			!MinerComputeStopRequests::<T>::contains_key(node_id, request_id) &&
-			!MinerComputeDeletionRequests::<T>::contains_key(node_id, request_id);
-		let rent = match (accruing, MinerComputeResizeRequests::<T>::get(node_id, request_id)) {
+		let Some(host) = &record.host else { return Ok((Zero::zero(), Zero::zero())) };
+		let address =
+			if record.ip.is_some() { T::AddressPricePerBlock::get() } else { Zero::zero() };
+		let accruing = record.status == ComputeRequestStatus::Running &&
+			!record.queued.contains(Operation::Stop) &&
+			!record.queued.contains(Operation::Delete);
+		let price = record.billing.price_per_block;
+		let rent = match (accruing, MinerComputeResizeRequests::<T>::get(&host.node_id, request_id)) {
 			(false, _) => Zero::zero(),
-			(true, Some(resize)) => billing.price_per_block.min(resize.new_price_per_block),
-			(true, None) => billing.price_per_block,
+			(true, Some(resize)) => price.min(resize.new_price_per_block),
+			(true, None) => price,
 		};
 		Ok((rent, address))
 	}

@@ -192,11 +192,21 @@ pub mod pallet {
 	pub type ResizeRequestOf<T> = ResizeRequest<BalanceOf<T>, BlockNumberFor<T>>;
 	/// [`RentalBilling`] of this runtime.
 	pub type RentalBillingOf<T> = RentalBilling<BalanceOf<T>, BlockNumberFor<T>>;
+	/// [`RequestRecord`] of this runtime.
+	pub type RequestRecordOf<T> = RequestRecord<
+		AccountIdOf<T>,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxNodeIdLen,
+	>;
+	/// [`Host`] of this runtime.
+	pub type HostOf<T> = Host<AccountIdOf<T>, <T as Config>::MaxNodeIdLen>;
 
-	/// The in-code storage version. 2: every stored request has a billing record with its
-	/// deposit and charge rates, and `RentalExpiries` is keyed (block, request id). No network
-	/// ran version 1, so there is no migration.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// The in-code storage version. 3: one `RequestRecords` entry per request (owner, status,
+	/// host, queued operations, address, billing with lazily accrued charges), the IP pool as
+	/// `FreeIps` + `IpStates` + `IpPool`, the hosted-request count in `MinerNode`. No network ran
+	/// versions 1 or 2, so there is no migration.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -319,9 +329,10 @@ pub mod pallet {
 		ComputeRequestOf<T>,
 	>;
 
-	/// Owner of each live request (index into `ComputeRequests`).
+	/// The pallet's record of every stored request: owner, status, host, queued operations,
+	/// address and billing (see [`RequestRecord`]).
 	#[pallet::storage]
-	pub type RequestOwners<T: Config> = StorageMap<_, Twox64Concat, RequestId, T::AccountId>;
+	pub type RequestRecords<T: Config> = StorageMap<_, Twox64Concat, RequestId, RequestRecordOf<T>>;
 
 	/// Number of a user's entries in `ComputeRequests`.
 	#[pallet::storage]
@@ -338,11 +349,6 @@ pub mod pallet {
 		RequestId,
 		MinerComputeRequestOf<T>,
 	>;
-
-	/// Number of a node's entries in `MinerComputeRequests`.
-	#[pallet::storage]
-	pub type MinerRequestCount<T: Config> =
-		StorageMap<_, Blake2_128Concat, NodeIdOf<T>, u32, ValueQuery>;
 
 	/// Queued deletions: block in which the owner asked.
 	#[pallet::storage]
@@ -416,34 +422,17 @@ pub mod pallet {
 	pub type NodeMetrics<T: Config> =
 		StorageMap<_, Blake2_128Concat, NodeIdOf<T>, NodeMetricsOf<T>>;
 
-	/// Free addresses of the IP pool, at positions `0..FreeIpCount`.
+	/// Free addresses of the IP pool, at positions `0..IpPool::free`.
 	#[pallet::storage]
 	pub type FreeIps<T> = StorageMap<_, Twox64Concat, u32, IpAddress>;
 
-	/// Position of each free address in `FreeIps`.
+	/// Every address of the IP pool: free at a position of `FreeIps`, or held by a VM.
 	#[pallet::storage]
-	pub type FreeIpIndex<T> = StorageMap<_, Blake2_128Concat, IpAddress, u32>;
+	pub type IpStates<T> = StorageMap<_, Blake2_128Concat, IpAddress, IpState>;
 
-	/// Number of free addresses.
+	/// Numbers of free and assigned addresses.
 	#[pallet::storage]
-	pub type FreeIpCount<T> = StorageValue<_, u32, ValueQuery>;
-
-	/// Address of each VM that has one.
-	#[pallet::storage]
-	pub type VmIps<T> = StorageMap<_, Blake2_128Concat, VmName, IpAddress>;
-
-	/// VM of each assigned address.
-	#[pallet::storage]
-	pub type IpVms<T> = StorageMap<_, Blake2_128Concat, IpAddress, VmName>;
-
-	/// Number of assigned addresses.
-	#[pallet::storage]
-	pub type AssignedIpCount<T> = StorageValue<_, u32, ValueQuery>;
-
-	/// Holds, charges and settlement state of every stored request.
-	#[pallet::storage]
-	pub type RentalPrepayments<T: Config> =
-		StorageMap<_, Twox64Concat, RequestId, RentalBillingOf<T>>;
+	pub type IpPool<T> = StorageValue<_, IpPoolCounts, ValueQuery>;
 
 	/// Requests with something due in a block (see [`RentalBilling::due`]), keyed
 	/// (block, request id). `on_initialize` drains them oldest first, at most
@@ -574,6 +563,9 @@ pub mod pallet {
 		/// A `Cancelled` or `Failed` request was removed after `TerminalRetention` blocks and
 		/// its deposit returned.
 		ComputeRequestPruned { request_id: RequestId, owner: T::AccountId },
+		/// A claim of node `node_id` visited `requests` of its requests and paid `amount` of
+		/// rent in all.
+		ComputePaymentsClaimed { node_id: NodeIdOf<T>, requests: u32, amount: BalanceOf<T> },
 		/// Addresses were added to the IP pool.
 		IpsAdded { ips: BoundedVec<IpAddress, T::MaxIpsPerCall> },
 		/// A free address was removed from the IP pool.
@@ -843,15 +835,17 @@ pub mod pallet {
 		///
 		/// Emits `ComputeRequestFailed`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::report_compute_request_failure())]
+		#[pallet::weight(T::WeightInfo::report_compute_request_failure(MAX_QUEUED_OPERATIONS))]
 		pub fn report_compute_request_failure(
 			origin: OriginFor<T>,
 			node_id: NodeIdOf<T>,
 			request_id: RequestId,
 			fail_reason: BoundedStringOf<T>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_report_compute_request_failure(who, node_id, request_id, fail_reason)
+			let queued =
+				Self::do_report_compute_request_failure(who, node_id, request_id, fail_reason)?;
+			Ok(Some(T::WeightInfo::report_compute_request_failure(queued)).into())
 		}
 
 		/// Queues a stop of a running VM for its miner.
@@ -913,7 +907,7 @@ pub mod pallet {
 			new_plan_id: PlanId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_request_operation(who, request_id, Operation::Resize(new_plan_id))
+			Self::do_request_compute_resize(who, request_id, new_plan_id)
 		}
 
 		/// Deletes a request. One with a VM (`InProgress`, `Running`, `Stopped`) is queued for its
@@ -1012,14 +1006,15 @@ pub mod pallet {
 		///
 		/// Emits `ComputeDeletionRequestRemoved`.
 		#[pallet::call_index(13)]
-		#[pallet::weight(T::WeightInfo::fulfill_deletion_request())]
+		#[pallet::weight(T::WeightInfo::fulfill_deletion_request(MAX_QUEUED_OPERATIONS))]
 		pub fn fulfill_deletion_request(
 			origin: OriginFor<T>,
 			node_id: NodeIdOf<T>,
 			request_id: RequestId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_fulfill_deletion_request(who, node_id, request_id)
+			let queued = Self::do_fulfill_deletion_request(who, node_id, request_id)?;
+			Ok(Some(T::WeightInfo::fulfill_deletion_request(queued)).into())
 		}
 
 		/// Cancels a request no miner has taken yet, or one its miner has left unfulfilled for
@@ -1038,9 +1033,15 @@ pub mod pallet {
 		pub fn cancel_compute_request(
 			origin: OriginFor<T>,
 			request_id: RequestId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_cancel_compute_request(who, request_id)
+			let hosted = Self::do_cancel_compute_request(who, request_id)?;
+			let actual = if hosted {
+				T::WeightInfo::cancel_compute_request()
+			} else {
+				T::WeightInfo::cancel_pending_compute_request()
+			};
+			Ok(Some(actual).into())
 		}
 
 		/// Adds free addresses to the IP pool.
@@ -1248,13 +1249,39 @@ pub mod pallet {
 		///
 		/// Emits `ComputeRequestClosed`.
 		#[pallet::call_index(28)]
-		#[pallet::weight(T::WeightInfo::close_compute_request())]
+		#[pallet::weight(T::WeightInfo::close_compute_request(MAX_QUEUED_OPERATIONS))]
 		pub fn close_compute_request(
 			origin: OriginFor<T>,
 			request_id: RequestId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_close_compute_request(who, request_id)
+			let queued = Self::do_close_compute_request(who, request_id)?;
+			Ok(Some(T::WeightInfo::close_compute_request(queued)).into())
+		}
+
+		/// Pays the node's owner the rent owed on up to `max` of the node's requests, so one
+		/// transaction per node and period pays for all its VMs. Each call continues after the
+		/// last request the previous one visited (kept in the node's `payout_cursor`); after
+		/// the node's last request, the next call starts from the first.
+		///
+		/// The dispatch origin must be _Signed_ by the node's owner.
+		/// - `node_id`: the node.
+		/// - `max`: most requests to visit, more than zero; at most `MaxRequestsPerMiner` are.
+		///
+		/// Emits `ComputePaymentSettled` for each request that owed rent, then
+		/// `ComputePaymentsClaimed`. The weight of the requests not visited is refunded.
+		#[pallet::call_index(29)]
+		#[pallet::weight(T::WeightInfo::claim_compute_payments(
+			(*max).min(T::MaxRequestsPerMiner::get())
+		))]
+		pub fn claim_compute_payments(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			max: u32,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let visited = Self::do_claim_compute_payments(who, node_id, max)?;
+			Ok(Some(T::WeightInfo::claim_compute_payments(visited)).into())
 		}
 
 		/// Sets whether a node takes new requests; its VMs are not affected.
@@ -1366,17 +1393,4 @@ pub mod pallet {
 			);
 		}
 	}
-}
-
-/// Owner operations queued for the hosting miner.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Operation {
-	/// Stop a running VM.
-	Stop,
-	/// Boot a stopped VM.
-	Boot,
-	/// Reboot a running VM.
-	Reboot,
-	/// Move the VM to another plan.
-	Resize(PlanId),
 }

@@ -63,6 +63,8 @@ impl<T: Config> Pallet<T> {
 				status: MinerNodeStatus::Active,
 				registered_at: frame_system::Pallet::<T>::block_number(),
 				deposit,
+				hosted: 0,
+				payout_cursor: None,
 			},
 		);
 		Self::deposit_event(Event::MinerNodeRegistered { node_id, owner: who, deposit });
@@ -74,7 +76,7 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 	) -> DispatchResult {
 		let node = Self::owned_node(&who, &node_id)?;
-		ensure!(MinerRequestCount::<T>::get(&node_id) == 0, Error::<T>::MinerNodeHasRequests);
+		ensure!(node.hosted == 0, Error::<T>::MinerNodeHasRequests);
 
 		Self::release(HoldReason::MinerDeposit, &who, node.deposit)?;
 		MinerNodes::<T>::remove(&node_id);

@@ -1,9 +1,14 @@
-//! The lifecycle of compute requests: create, assign, fulfil, fail, owner operations and the
-//! miner's confirmations of them, cancel and delete.
+//! The lifecycle of compute requests: create, claim, fulfil, fail, owner operations and the
+//! miner's confirmations of them, cancel, close and delete.
+//!
+//! Every call starts from the request's [`RequestRecord`]: [`Pallet::owned_record`] for the
+//! owner's calls, [`Pallet::hosted_record`] for the miner's. Queued operations go through
+//! [`Pallet::enqueue`] and [`Pallet::dequeue`], and the miner's confirmations through
+//! [`Pallet::fulfil_queued`].
 
 use crate::{
-	pallet::*, vm_name_of, CloseReason, ComputeRequest, ComputeRequestStatus, MinerComputeRequest,
-	Operation, PlanId, RentalBilling, RequestId, ResizeRequest,
+	pallet::*, CloseReason, ComputeRequest, ComputeRequestStatus, Host, MinerComputeRequest,
+	Operation, PlanId, QueuedOperations, RentalBilling, RequestId, RequestRecord, ResizeRequest,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -12,76 +17,150 @@ use sp_runtime::{
 	ArithmeticError,
 };
 
-/// A live request hosted by a node whose owner is the caller.
-pub(crate) struct Hosted<T: Config> {
-	/// The request's owner.
-	pub owner: T::AccountId,
-	/// The hosting node.
-	pub node: MinerNodeOf<T>,
-	/// The request.
-	pub request: ComputeRequestOf<T>,
-}
-
 impl<T: Config> Pallet<T> {
-	/// The live request `request_id`, if `who` owns it.
-	pub(crate) fn owned_request(
+	/// The record of request `request_id`, if `who` owns it.
+	pub(crate) fn owned_record(
 		who: &T::AccountId,
 		request_id: RequestId,
-	) -> Result<ComputeRequestOf<T>, DispatchError> {
-		let owner =
-			RequestOwners::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
-		ensure!(owner == *who, Error::<T>::NotRequestOwner);
-		ComputeRequests::<T>::get(&owner, request_id)
-			.ok_or_else(|| Error::<T>::ComputeRequestNotFound.into())
+	) -> Result<RequestRecordOf<T>, DispatchError> {
+		let record =
+			RequestRecords::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		ensure!(record.owner == *who, Error::<T>::NotRequestOwner);
+		Ok(record)
 	}
 
-	/// The live request `request_id`, if it is on node `node_id` and `who` owns that node.
-	pub(crate) fn hosted_request(
+	/// The record of request `request_id` and its host, if it is on node `node_id` and `who`
+	/// owns that node.
+	pub(crate) fn hosted_record(
 		who: &T::AccountId,
 		node_id: &NodeIdOf<T>,
 		request_id: RequestId,
-	) -> Result<Hosted<T>, DispatchError> {
-		let owner =
-			RequestOwners::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
-		let node = Self::owned_node(who, node_id)?;
-		let request = ComputeRequests::<T>::get(&owner, request_id)
-			.ok_or(Error::<T>::ComputeRequestNotFound)?;
-		ensure!(
-			request.status.is_on_miner() && request.miner_id.as_ref() == Some(node_id),
-			Error::<T>::RequestNotAssignedToNode
-		);
-		Ok(Hosted { owner, node, request })
+	) -> Result<(RequestRecordOf<T>, HostOf<T>), DispatchError> {
+		let record =
+			RequestRecords::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		let host = record
+			.host
+			.clone()
+			.filter(|host| host.node_id == *node_id)
+			.ok_or(Error::<T>::RequestNotAssignedToNode)?;
+		ensure!(host.miner == *who, Error::<T>::NotMinerNodeOwner);
+		Ok((record, host))
 	}
 
-	/// The account paid for a request's VM: the hosting node's owner, if it is on a miner.
-	pub(crate) fn hosting_account(
-		request: &ComputeRequestOf<T>,
-	) -> Result<Option<T::AccountId>, DispatchError> {
-		match (&request.miner_id, request.status.is_on_miner()) {
-			(Some(node_id), true) => MinerNodes::<T>::get(node_id)
-				.map(|node| Some(node.owner))
-				.ok_or_else(|| Error::<T>::MinerNodeNotFound.into()),
-			_ => Ok(None),
+	/// The host of a request that is on a miner.
+	fn host_of(record: &RequestRecordOf<T>) -> Result<HostOf<T>, DispatchError> {
+		record.host.clone().ok_or_else(|| Error::<T>::InvalidRequestStatus.into())
+	}
+
+	/// Sets a request's status in its record and in `ComputeRequests`.
+	fn set_status(
+		request_id: RequestId,
+		record: &mut RequestRecordOf<T>,
+		status: ComputeRequestStatus,
+	) {
+		record.status = status;
+		ComputeRequests::<T>::mutate(&record.owner, request_id, |request| {
+			if let Some(request) = request {
+				request.status = status;
+			}
+		});
+	}
+
+	/// The error for queueing `op` when it is queued already.
+	fn already_queued(op: Operation) -> Error<T> {
+		match op {
+			Operation::Stop => Error::<T>::ComputeStopRequestAlreadyExists,
+			Operation::Boot => Error::<T>::ComputeBootRequestAlreadyExists,
+			Operation::Reboot => Error::<T>::ComputeRebootRequestAlreadyExists,
+			Operation::Resize => Error::<T>::ComputeResizeRequestAlreadyExists,
+			Operation::Delete => Error::<T>::ComputeDeletionRequestAlreadyExists,
 		}
 	}
 
-	pub(crate) fn billing_of(request_id: RequestId) -> Result<RentalBillingOf<T>, DispatchError> {
-		RentalPrepayments::<T>::get(request_id)
-			.ok_or_else(|| Error::<T>::ComputeRequestNotFound.into())
+	/// The error for fulfilling `op` when it is not queued.
+	fn not_queued(op: Operation) -> Error<T> {
+		match op {
+			Operation::Stop => Error::<T>::ComputeStopRequestNotFound,
+			Operation::Boot => Error::<T>::ComputeBootRequestNotFound,
+			Operation::Reboot => Error::<T>::ComputeRebootRequestNotFound,
+			Operation::Resize => Error::<T>::ComputeResizeRequestNotFound,
+			Operation::Delete => Error::<T>::ComputeDeletionRequestNotFound,
+		}
 	}
 
-	/// Resources a request takes on its node: its plan, or the larger of its plan and a queued
-	/// resize's.
-	pub(crate) fn reserved_spec(
+	/// Queues `op` (not a resize, whose entry carries the new plan: see
+	/// [`Self::enqueue_resize`]) on `node_id` for `request_id`, asked in block `at`.
+	pub(crate) fn enqueue(
 		node_id: &NodeIdOf<T>,
 		request_id: RequestId,
-		request: &ComputeRequestOf<T>,
-	) -> crate::PlanSpec {
-		let current = request.plan_technical_description;
-		match MinerComputeResizeRequests::<T>::get(node_id, request_id) {
-			Some(resize) => current.max(&resize.new_spec),
-			None => current,
+		queued: &mut QueuedOperations,
+		op: Operation,
+		at: BlockNumberFor<T>,
+	) {
+		queued.insert(op);
+		match op {
+			Operation::Stop => MinerComputeStopRequests::<T>::insert(node_id, request_id, at),
+			Operation::Boot => MinerComputeBootRequests::<T>::insert(node_id, request_id, at),
+			Operation::Reboot => MinerComputeRebootRequests::<T>::insert(node_id, request_id, at),
+			Operation::Delete =>
+				MinerComputeDeletionRequests::<T>::insert(node_id, request_id, at),
+			Operation::Resize => {
+				debug_assert!(false, "a resize is queued with enqueue_resize");
+				queued.remove(op);
+			},
 		}
+	}
+
+	/// Queues a resize on `node_id` for `request_id`.
+	fn enqueue_resize(
+		node_id: &NodeIdOf<T>,
+		request_id: RequestId,
+		queued: &mut QueuedOperations,
+		resize: ResizeRequestOf<T>,
+	) {
+		queued.insert(Operation::Resize);
+		MinerComputeResizeRequests::<T>::insert(node_id, request_id, resize);
+	}
+
+	/// Takes `op` off the queue of `node_id` for `request_id`, if it is queued.
+	pub(crate) fn dequeue(
+		node_id: &NodeIdOf<T>,
+		request_id: RequestId,
+		queued: &mut QueuedOperations,
+		op: Operation,
+	) {
+		if !queued.contains(op) {
+			return
+		}
+		queued.remove(op);
+		match op {
+			Operation::Stop => MinerComputeStopRequests::<T>::remove(node_id, request_id),
+			Operation::Boot => MinerComputeBootRequests::<T>::remove(node_id, request_id),
+			Operation::Reboot => MinerComputeRebootRequests::<T>::remove(node_id, request_id),
+			Operation::Resize => MinerComputeResizeRequests::<T>::remove(node_id, request_id),
+			Operation::Delete => MinerComputeDeletionRequests::<T>::remove(node_id, request_id),
+		}
+	}
+
+	/// The skeleton of the miner's `fulfill_*` calls for a queued `op`: checks that the caller
+	/// hosts the request and that `op` is queued, applies `effect` (given the record, its host
+	/// and the current block), takes `op` off the queue and stores the record. Returns the
+	/// request's owner.
+	fn fulfil_queued(
+		who: &T::AccountId,
+		node_id: &NodeIdOf<T>,
+		request_id: RequestId,
+		op: Operation,
+		effect: impl FnOnce(&mut RequestRecordOf<T>, &HostOf<T>, BlockNumberFor<T>) -> DispatchResult,
+	) -> Result<T::AccountId, DispatchError> {
+		let (mut record, host) = Self::hosted_record(who, node_id, request_id)?;
+		ensure!(record.queued.contains(op), Self::not_queued(op));
+		let now = frame_system::Pallet::<T>::block_number();
+		effect(&mut record, &host, now)?;
+		Self::dequeue(node_id, request_id, &mut record.queued, op);
+		let owner = record.owner.clone();
+		RequestRecords::<T>::insert(request_id, record);
+		Ok(owner)
 	}
 
 	pub(crate) fn do_create_compute_request(
@@ -122,18 +201,27 @@ impl<T: Config> Pallet<T> {
 				miner_id,
 			},
 		);
-		RequestOwners::<T>::insert(request_id, &who);
 		UserRequestCount::<T>::insert(&who, count.saturating_add(1));
-		RentalPrepayments::<T>::insert(
+		RequestRecords::<T>::insert(
 			request_id,
-			RentalBilling {
-				held: prepayment,
-				deposit,
-				price_per_block: plan.price_per_block,
-				rent_per_block: Zero::zero(),
-				address_per_block: Zero::zero(),
-				charged_from: now,
-				due: None,
+			RequestRecord {
+				owner: who.clone(),
+				status: ComputeRequestStatus::Pending,
+				host: None,
+				claimed_at: None,
+				queued: QueuedOperations::default(),
+				ip: None,
+				billing: RentalBilling {
+					held: prepayment,
+					deposit,
+					price_per_block: plan.price_per_block,
+					rent_per_block: Zero::zero(),
+					address_per_block: Zero::zero(),
+					accrued_to: now,
+					rent_owed: Zero::zero(),
+					address_owed: Zero::zero(),
+					due: None,
+				},
 			},
 		);
 		Self::deposit_event(Event::ComputeRequestCreated { request_id, plan_id, owner: who });
@@ -147,13 +235,13 @@ impl<T: Config> Pallet<T> {
 		request_id: RequestId,
 		owner: T::AccountId,
 	) -> DispatchResult {
-		let actual_owner =
-			RequestOwners::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
-		ensure!(actual_owner == owner, Error::<T>::OwnerMismatch);
+		let mut record =
+			RequestRecords::<T>::get(request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		ensure!(record.owner == owner, Error::<T>::OwnerMismatch);
 		let mut request = ComputeRequests::<T>::get(&owner, request_id)
 			.ok_or(Error::<T>::ComputeRequestNotFound)?;
 		ensure!(request.plan_id == plan_id, Error::<T>::PlanMismatch);
-		ensure!(request.status == ComputeRequestStatus::Pending, Error::<T>::InvalidRequestStatus);
+		ensure!(record.status == ComputeRequestStatus::Pending, Error::<T>::InvalidRequestStatus);
 		let mut node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
 		if let Some(who) = &caller {
 			ensure!(node.owner == *who, Error::<T>::NotMinerNodeOwner);
@@ -162,13 +250,14 @@ impl<T: Config> Pallet<T> {
 		if let Some(preferred) = &request.miner_id {
 			ensure!(*preferred == node_id, Error::<T>::MinerPreferenceMismatch);
 		}
-		let miner_count = MinerRequestCount::<T>::get(&node_id);
-		ensure!(miner_count < T::MaxRequestsPerMiner::get(), Error::<T>::TooManyMinerRequests);
+		ensure!(node.hosted < T::MaxRequestsPerMiner::get(), Error::<T>::TooManyMinerRequests);
+		let reserved = request.plan_technical_description;
 		node.used = node
 			.used
-			.checked_add(&request.plan_technical_description)
+			.checked_add(&reserved)
 			.filter(|used| used.fits_within(&node.capacity))
 			.ok_or(Error::<T>::InsufficientCapacity)?;
+		node.hosted = node.hosted.saturating_add(1);
 
 		let now = frame_system::Pallet::<T>::block_number();
 		MinerComputeRequests::<T>::insert(
@@ -188,12 +277,15 @@ impl<T: Config> Pallet<T> {
 				fulfilled: false,
 			},
 		);
-		MinerRequestCount::<T>::insert(&node_id, miner_count.saturating_add(1));
+		record.host = Some(Host { node_id: node_id.clone(), miner: node.owner.clone(), reserved });
+		record.claimed_at = Some(now);
+		record.status = ComputeRequestStatus::InProgress;
 		MinerNodes::<T>::insert(&node_id, node);
 		request.status = ComputeRequestStatus::InProgress;
 		request.is_assigned = true;
 		request.miner_id = Some(node_id.clone());
 		ComputeRequests::<T>::insert(&owner, request_id, request);
+		RequestRecords::<T>::insert(request_id, record);
 		Self::deposit_event(Event::ComputeRequestSubmitted {
 			miner_node_id: node_id,
 			request_id,
@@ -210,99 +302,81 @@ impl<T: Config> Pallet<T> {
 		hypervisor_ip: Option<crate::IpAddress>,
 		vnc_port: Option<u16>,
 	) -> DispatchResult {
-		let Hosted { owner, node, mut request } = Self::hosted_request(&who, &node_id, request_id)?;
-		ensure!(
-			request.status == ComputeRequestStatus::InProgress,
-			Error::<T>::InvalidRequestStatus
-		);
+		let (mut record, _) = Self::hosted_record(&who, &node_id, request_id)?;
+		ensure!(record.status == ComputeRequestStatus::InProgress, Error::<T>::InvalidRequestStatus);
 		// The owner asked to delete the VM before it was created: the miner deletes it instead.
 		ensure!(
-			!MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id),
+			!record.queued.contains(Operation::Delete),
 			Error::<T>::ComputeDeletionRequestAlreadyExists
 		);
 		let mut entry = MinerComputeRequests::<T>::get(&node_id, request_id)
 			.ok_or(Error::<T>::RequestNotAssignedToNode)?;
-		let vm_name = vm_name_of(request_id);
-		let assigned = VmIps::<T>::get(&vm_name);
-		let ip = match assigned {
+		let ip = match record.ip {
 			Some(ip) => ip,
-			None => Self::last_free_ip().ok_or(Error::<T>::NoAvailableIp)?,
+			None => Self::take_next_free_ip(request_id)?,
 		};
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut billing = Self::billing_of(request_id)?;
 
-		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
-		if assigned.is_none() {
-			Self::assign_free_ip(&vm_name, ip);
-		}
+		let billing = &mut record.billing;
+		Self::accrue(billing, now);
 		billing.rent_per_block = billing.price_per_block;
 		billing.address_per_block = T::AddressPricePerBlock::get();
-		Self::reschedule(request_id, &mut billing, now);
-		RentalPrepayments::<T>::insert(request_id, billing);
+		Self::schedule(request_id, billing, now);
+		record.ip = Some(ip);
 		entry.fulfilled = true;
 		entry.job_id = job_id;
 		entry.hypervisor_ip = hypervisor_ip;
 		entry.vnc_port = vnc_port;
 		entry.ip_assigned = Some(ip);
 		MinerComputeRequests::<T>::insert(&node_id, request_id, entry);
-		request.status = ComputeRequestStatus::Running;
-		ComputeRequests::<T>::insert(&owner, request_id, request);
+		Self::set_status(request_id, &mut record, ComputeRequestStatus::Running);
+		let owner = record.owner.clone();
+		RequestRecords::<T>::insert(request_id, record);
 		Self::deposit_event(Event::ComputeRequestFulfilled { node_id, request_id, owner, ip });
 		Ok(())
 	}
 
-	/// Takes a hosted request off its node: settles its charges up to `now`, drops its
-	/// schedule, returns its address, frees its capacity and drops everything queued for it.
-	/// What is left on hold stays in `billing`, for the caller to return.
+	/// Takes a hosted request off its node: frees its capacity, drops everything queued for
+	/// it and its miner entry, returns its address, pays the miner the rent owed, burns the
+	/// address rent owed and stops all charges. What is left on hold stays in the record's
+	/// billing, for the caller to return.
 	fn detach_from_miner(
-		node_id: &NodeIdOf<T>,
 		request_id: RequestId,
-		hosted: Hosted<T>,
-		billing: &mut RentalBillingOf<T>,
+		record: &mut RequestRecordOf<T>,
 		now: BlockNumberFor<T>,
 	) -> DispatchResult {
-		let Hosted { owner, mut node, request } = hosted;
-		let reserved = Self::reserved_spec(node_id, request_id, &request);
-		node.used = node.used.checked_sub(&reserved).ok_or(ArithmeticError::Underflow)?;
-
-		Self::settle(request_id, &owner, Some(&node.owner), billing, now)?;
-		billing.rent_per_block = Zero::zero();
-		billing.address_per_block = Zero::zero();
-		Self::set_due(request_id, billing, None);
-		Self::release_vm_ip(&vm_name_of(request_id));
-		MinerNodes::<T>::insert(node_id, node);
-		MinerComputeStopRequests::<T>::remove(node_id, request_id);
-		MinerComputeBootRequests::<T>::remove(node_id, request_id);
-		MinerComputeRebootRequests::<T>::remove(node_id, request_id);
-		MinerComputeResizeRequests::<T>::remove(node_id, request_id);
-		MinerComputeDeletionRequests::<T>::remove(node_id, request_id);
-		MinerComputeRequests::<T>::remove(node_id, request_id);
-		MinerRequestCount::<T>::mutate_exists(node_id, |count| {
-			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
-		});
+		let host = record.host.take().ok_or(Error::<T>::InvalidRequestStatus)?;
+		let mut node = MinerNodes::<T>::get(&host.node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+		node.used = node.used.checked_sub(&host.reserved).ok_or(ArithmeticError::Underflow)?;
+		node.hosted = node.hosted.saturating_sub(1);
+		MinerNodes::<T>::insert(&host.node_id, node);
+		for op in record.queued.iter() {
+			Self::dequeue(&host.node_id, request_id, &mut record.queued, op);
+		}
+		MinerComputeRequests::<T>::remove(&host.node_id, request_id);
+		if let Some(ip) = record.ip.take() {
+			Self::free_ip(ip);
+		}
+		Self::settle(request_id, &record.owner, Some(&host.miner), &mut record.billing, now)?;
+		record.billing.rent_per_block = Zero::zero();
+		record.billing.address_per_block = Zero::zero();
+		Self::set_due(request_id, &mut record.billing, None);
 		Ok(())
 	}
 
-	/// Returns all that is left of a request's prepayment to its owner.
-	fn refund_rest(owner: &T::AccountId, billing: &mut RentalBillingOf<T>) -> DispatchResult {
-		Self::release(HoldReason::RentalPrepayment, owner, billing.held)?;
-		billing.held = Zero::zero();
-		Ok(())
-	}
-
-	/// Removes a request and its billing record, returning what is left on hold and its
-	/// deposit to its owner.
+	/// Removes a request and its record, returning what is left on hold and its deposit to its
+	/// owner.
 	pub(crate) fn remove_request(
-		owner: &T::AccountId,
 		request_id: RequestId,
-		mut billing: RentalBillingOf<T>,
+		mut record: RequestRecordOf<T>,
 	) -> DispatchResult {
-		Self::refund_rest(owner, &mut billing)?;
+		let owner = &record.owner;
+		let billing = &mut record.billing;
+		Self::release(HoldReason::RentalPrepayment, owner, billing.held)?;
 		Self::release(HoldReason::RequestDeposit, owner, billing.deposit)?;
-		Self::set_due(request_id, &mut billing, None);
-		RentalPrepayments::<T>::remove(request_id);
+		Self::set_due(request_id, billing, None);
+		RequestRecords::<T>::remove(request_id);
 		ComputeRequests::<T>::remove(owner, request_id);
-		RequestOwners::<T>::remove(request_id);
 		UserRequestCount::<T>::mutate_exists(owner, |count| {
 			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);
 		});
@@ -312,176 +386,172 @@ impl<T: Config> Pallet<T> {
 	/// Ends a request without a VM in `status` (`Cancelled` or `Failed`): returns what is left
 	/// of its prepayment and schedules its record for pruning. Returns the amount returned.
 	fn make_terminal(
-		owner: &T::AccountId,
-		mut request: ComputeRequestOf<T>,
-		mut billing: RentalBillingOf<T>,
+		request_id: RequestId,
+		mut record: RequestRecordOf<T>,
 		status: ComputeRequestStatus,
 		now: BlockNumberFor<T>,
 	) -> Result<BalanceOf<T>, DispatchError> {
+		let billing = &mut record.billing;
 		let refunded = billing.held;
-		Self::refund_rest(owner, &mut billing)?;
+		Self::release(HoldReason::RentalPrepayment, &record.owner, refunded)?;
+		billing.held = Zero::zero();
 		billing.rent_per_block = Zero::zero();
 		billing.address_per_block = Zero::zero();
-		billing.charged_from = now;
-		let request_id = request.request_id;
-		Self::set_due(
-			request_id,
-			&mut billing,
-			Some(now.saturating_add(T::TerminalRetention::get())),
-		);
-		RentalPrepayments::<T>::insert(request_id, billing);
-		request.status = status;
-		ComputeRequests::<T>::insert(owner, request_id, request);
+		billing.accrued_to = now;
+		Self::set_due(request_id, billing, Some(now.saturating_add(T::TerminalRetention::get())));
+		Self::set_status(request_id, &mut record, status);
+		RequestRecords::<T>::insert(request_id, record);
 		Ok(refunded)
 	}
 
-	/// Removes a hosted request as if its deletion was fulfilled, for `reason`.
+	/// Removes a hosted request as if its deletion was fulfilled, for `reason`. Returns how
+	/// many operations were queued on it.
 	pub(crate) fn close_hosted(
-		node_id: &NodeIdOf<T>,
 		request_id: RequestId,
-		hosted: Hosted<T>,
-		mut billing: RentalBillingOf<T>,
+		mut record: RequestRecordOf<T>,
 		reason: CloseReason,
-	) -> DispatchResult {
-		let owner = hosted.owner.clone();
+	) -> Result<u32, DispatchError> {
+		let host = Self::host_of(&record)?;
+		let queued = record.queued.len();
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::detach_from_miner(node_id, request_id, hosted, &mut billing, now)?;
-		Self::remove_request(&owner, request_id, billing)?;
+		Self::detach_from_miner(request_id, &mut record, now)?;
+		let owner = record.owner.clone();
+		Self::remove_request(request_id, record)?;
 		Self::deposit_event(Event::ComputeRequestClosed {
-			node_id: node_id.clone(),
+			node_id: host.node_id,
 			request_id,
 			owner,
 			reason,
 		});
-		Ok(())
+		Ok(queued)
 	}
 
+	/// Returns how many operations were queued on the request.
 	pub(crate) fn do_report_compute_request_failure(
 		who: T::AccountId,
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 		fail_reason: BoundedStringOf<T>,
-	) -> DispatchResult {
-		let hosted = Self::hosted_request(&who, &node_id, request_id)?;
-		let owner = hosted.owner.clone();
-		let request = hosted.request.clone();
+	) -> Result<u32, DispatchError> {
+		let (mut record, _) = Self::hosted_record(&who, &node_id, request_id)?;
+		let queued = record.queued.len();
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut billing = Self::billing_of(request_id)?;
-		Self::detach_from_miner(&node_id, request_id, hosted, &mut billing, now)?;
-		Self::make_terminal(&owner, request, billing, ComputeRequestStatus::Failed, now)?;
+		Self::detach_from_miner(request_id, &mut record, now)?;
+		let owner = record.owner.clone();
+		Self::make_terminal(request_id, record, ComputeRequestStatus::Failed, now)?;
 		Self::deposit_event(Event::ComputeRequestFailed {
 			node_id,
 			request_id,
 			owner,
 			reason: fail_reason,
 		});
-		Ok(())
+		Ok(queued)
 	}
 
-	/// Queues `op` for the miner hosting the request.
+	/// Queues a stop, boot or reboot for the miner hosting the request.
 	///
-	/// A stop ends the rent at once; a resize lowers it to the cheaper plan's price until it is
-	/// fulfilled; a boot or reboot changes no charge until the miner acts.
+	/// A stop ends the rent at once; a boot or reboot changes no charge until the miner acts.
 	pub(crate) fn do_request_operation(
 		who: T::AccountId,
 		request_id: RequestId,
 		op: Operation,
 	) -> DispatchResult {
 		use ComputeRequestStatus::{Running, Stopped};
-		let request = Self::owned_request(&who, request_id)?;
+		let mut record = Self::owned_record(&who, request_id)?;
 		let allowed = match op {
-			Operation::Stop | Operation::Reboot => request.status == Running,
-			Operation::Boot => request.status == Stopped,
-			Operation::Resize(_) => matches!(request.status, Running | Stopped),
+			Operation::Stop | Operation::Reboot => record.status == Running,
+			Operation::Boot => record.status == Stopped,
+			Operation::Resize | Operation::Delete => false,
 		};
 		ensure!(allowed, Error::<T>::InvalidRequestStatus);
-		let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
+		let host = Self::host_of(&record)?;
 		ensure!(
-			!MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id),
+			!record.queued.contains(Operation::Delete),
 			Error::<T>::ComputeDeletionRequestAlreadyExists
 		);
-		let mut node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
-		let mut billing = Self::billing_of(request_id)?;
+		ensure!(!record.queued.contains(op), Self::already_queued(op));
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut resize = None;
+		let billing = &mut record.billing;
 		match op {
-			Operation::Stop => ensure!(
-				!MinerComputeStopRequests::<T>::contains_key(&node_id, request_id),
-				Error::<T>::ComputeStopRequestAlreadyExists
+			Operation::Boot => ensure!(
+				Self::unspent_at(billing, now) > Self::low_funds_amount(billing.price_per_block),
+				Error::<T>::PrepaymentTooLow
 			),
-			Operation::Boot => {
-				ensure!(
-					!MinerComputeBootRequests::<T>::contains_key(&node_id, request_id),
-					Error::<T>::ComputeBootRequestAlreadyExists
-				);
-				let charges = Self::charges_until(&billing, now);
-				let left = billing.held.saturating_sub(charges.rent).saturating_sub(charges.address);
-				ensure!(
-					left > Self::low_funds_amount(billing.price_per_block),
-					Error::<T>::PrepaymentTooLow
-				);
-			},
-			Operation::Reboot => ensure!(
-				!MinerComputeRebootRequests::<T>::contains_key(&node_id, request_id),
-				Error::<T>::ComputeRebootRequestAlreadyExists
-			),
-			Operation::Resize(new_plan_id) => {
-				ensure!(
-					!MinerComputeResizeRequests::<T>::contains_key(&node_id, request_id),
-					Error::<T>::ComputeResizeRequestAlreadyExists
-				);
-				let plan = Plans::<T>::get(new_plan_id).ok_or(Error::<T>::PlanNotFound)?;
-				ensure!(plan.active, Error::<T>::PlanNotActive);
-				ensure!(new_plan_id != request.plan_id, Error::<T>::SamePlan);
-				let current = request.plan_technical_description;
-				node.used = node
-					.used
-					.checked_sub(&current)
-					.and_then(|used| used.checked_add(&current.max(&plan.spec)))
-					.filter(|used| used.fits_within(&node.capacity))
-					.ok_or(Error::<T>::InsufficientCapacity)?;
-				resize = Some(ResizeRequest {
-					new_plan_id,
-					new_spec: plan.spec,
-					new_price_per_block: plan.price_per_block,
-					requested_at: now,
-				});
-			},
-		}
-
-		let event = match op {
 			Operation::Stop => {
-				Self::settle(request_id, &who, Some(&node.owner), &mut billing, now)?;
+				Self::accrue(billing, now);
 				billing.rent_per_block = Zero::zero();
-				Self::reschedule(request_id, &mut billing, now);
-				RentalPrepayments::<T>::insert(request_id, billing);
-				MinerComputeStopRequests::<T>::insert(&node_id, request_id, now);
-				Event::ComputeStopRequested { node_id, request_id, owner: who }
 			},
-			Operation::Boot => {
-				MinerComputeBootRequests::<T>::insert(&node_id, request_id, now);
-				Event::ComputeBootRequested { node_id, request_id, owner: who }
-			},
-			Operation::Reboot => {
-				MinerComputeRebootRequests::<T>::insert(&node_id, request_id, now);
-				Event::ComputeRebootRequested { node_id, request_id, owner: who }
-			},
-			Operation::Resize(new_plan_id) => {
-				if let Some(resize) = resize {
-					if !billing.rent_per_block.is_zero() {
-						Self::settle(request_id, &who, Some(&node.owner), &mut billing, now)?;
-						billing.rent_per_block =
-							billing.rent_per_block.min(resize.new_price_per_block);
-						Self::reschedule(request_id, &mut billing, now);
-						RentalPrepayments::<T>::insert(request_id, billing);
-					}
-					MinerComputeResizeRequests::<T>::insert(&node_id, request_id, resize);
-				}
-				MinerNodes::<T>::insert(&node_id, node);
-				Event::ComputeResizeRequested { node_id, request_id, owner: who, new_plan_id }
-			},
+			_ => {},
+		}
+		Self::enqueue(&host.node_id, request_id, &mut record.queued, op, now);
+		RequestRecords::<T>::insert(request_id, record);
+		let node_id = host.node_id;
+		Self::deposit_event(match op {
+			Operation::Stop => Event::ComputeStopRequested { node_id, request_id, owner: who },
+			Operation::Boot => Event::ComputeBootRequested { node_id, request_id, owner: who },
+			_ => Event::ComputeRebootRequested { node_id, request_id, owner: who },
+		});
+		Ok(())
+	}
+
+	/// Queues a resize to `new_plan_id`, reserving the larger of both plans on the node; while
+	/// it is queued, a running VM is charged the cheaper plan's price.
+	pub(crate) fn do_request_compute_resize(
+		who: T::AccountId,
+		request_id: RequestId,
+		new_plan_id: PlanId,
+	) -> DispatchResult {
+		use ComputeRequestStatus::{Running, Stopped};
+		let mut record = Self::owned_record(&who, request_id)?;
+		ensure!(matches!(record.status, Running | Stopped), Error::<T>::InvalidRequestStatus);
+		let mut host = Self::host_of(&record)?;
+		ensure!(
+			!record.queued.contains(Operation::Delete),
+			Error::<T>::ComputeDeletionRequestAlreadyExists
+		);
+		ensure!(
+			!record.queued.contains(Operation::Resize),
+			Error::<T>::ComputeResizeRequestAlreadyExists
+		);
+		let plan = Plans::<T>::get(new_plan_id).ok_or(Error::<T>::PlanNotFound)?;
+		ensure!(plan.active, Error::<T>::PlanNotActive);
+		let request =
+			ComputeRequests::<T>::get(&who, request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		ensure!(new_plan_id != request.plan_id, Error::<T>::SamePlan);
+		let mut node = MinerNodes::<T>::get(&host.node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+		let reserved = host.reserved.max(&plan.spec);
+		node.used = node
+			.used
+			.checked_sub(&host.reserved)
+			.and_then(|used| used.checked_add(&reserved))
+			.filter(|used| used.fits_within(&node.capacity))
+			.ok_or(Error::<T>::InsufficientCapacity)?;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		let billing = &mut record.billing;
+		if !billing.rent_per_block.is_zero() {
+			Self::accrue(billing, now);
+			billing.rent_per_block = billing.rent_per_block.min(plan.price_per_block);
+			Self::reschedule(request_id, billing, now);
+		}
+		MinerNodes::<T>::insert(&host.node_id, node);
+		let resize = ResizeRequest {
+			new_plan_id,
+			new_spec: plan.spec,
+			new_price_per_block: plan.price_per_block,
+			requested_at: now,
 		};
-		Self::deposit_event(event);
+		Self::enqueue_resize(&host.node_id, request_id, &mut record.queued, resize);
+		host.reserved = reserved;
+		let node_id = host.node_id.clone();
+		record.host = Some(host);
+		RequestRecords::<T>::insert(request_id, record);
+		Self::deposit_event(Event::ComputeResizeRequested {
+			node_id,
+			request_id,
+			owner: who,
+			new_plan_id,
+		});
 		Ok(())
 	}
 
@@ -489,31 +559,27 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let request = Self::owned_request(&who, request_id)?;
-		let mut billing = Self::billing_of(request_id)?;
-		if request.status.is_on_miner() {
-			let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
-			ensure!(
-				!MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id),
-				Error::<T>::ComputeDeletionRequestAlreadyExists
-			);
-			let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			// Rent stops now; the address is paid for until it goes back to the pool.
-			Self::settle(request_id, &who, Some(&node.owner), &mut billing, now)?;
-			billing.rent_per_block = Zero::zero();
-			Self::reschedule(request_id, &mut billing, now);
-			RentalPrepayments::<T>::insert(request_id, billing);
-			MinerComputeDeletionRequests::<T>::insert(&node_id, request_id, now);
-			Self::deposit_event(Event::ComputeDeletionRequested {
-				node_id,
-				request_id,
-				owner: who,
-			});
-		} else {
-			Self::remove_request(&who, request_id, billing)?;
+		let mut record = Self::owned_record(&who, request_id)?;
+		let Some(host) = record.host.clone() else {
+			Self::remove_request(request_id, record)?;
 			Self::deposit_event(Event::ComputeRequestRemoved { request_id, owner: who });
-		}
+			return Ok(())
+		};
+		ensure!(
+			!record.queued.contains(Operation::Delete),
+			Error::<T>::ComputeDeletionRequestAlreadyExists
+		);
+		let now = frame_system::Pallet::<T>::block_number();
+		// Rent stops now; the address is paid for until it goes back to the pool.
+		Self::accrue(&mut record.billing, now);
+		record.billing.rent_per_block = Zero::zero();
+		Self::enqueue(&host.node_id, request_id, &mut record.queued, Operation::Delete, now);
+		RequestRecords::<T>::insert(request_id, record);
+		Self::deposit_event(Event::ComputeDeletionRequested {
+			node_id: host.node_id,
+			request_id,
+			owner: who,
+		});
 		Ok(())
 	}
 
@@ -522,21 +588,13 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let Hosted { owner, node, mut request } = Self::hosted_request(&who, &node_id, request_id)?;
-		ensure!(
-			MinerComputeStopRequests::<T>::contains_key(&node_id, request_id),
-			Error::<T>::ComputeStopRequestNotFound
-		);
-		ensure!(request.status == ComputeRequestStatus::Running, Error::<T>::InvalidRequestStatus);
-		let mut billing = Self::billing_of(request_id)?;
-
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
-		RentalPrepayments::<T>::insert(request_id, billing);
-		MinerComputeStopRequests::<T>::remove(&node_id, request_id);
-		MinerComputeRebootRequests::<T>::remove(&node_id, request_id);
-		request.status = ComputeRequestStatus::Stopped;
-		ComputeRequests::<T>::insert(&owner, request_id, request);
+		let owner = Self::fulfil_queued(&who, &node_id, request_id, Operation::Stop, |record, _, _| {
+			ensure!(record.status == ComputeRequestStatus::Running, Error::<T>::InvalidRequestStatus);
+			// A stopped VM has nothing to reboot.
+			Self::dequeue(&node_id, request_id, &mut record.queued, Operation::Reboot);
+			Self::set_status(request_id, record, ComputeRequestStatus::Stopped);
+			Ok(())
+		})?;
 		Self::deposit_event(Event::ComputeStopRequestFulfilled { node_id, request_id, owner });
 		Ok(())
 	}
@@ -546,32 +604,26 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let Hosted { owner, node, mut request } = Self::hosted_request(&who, &node_id, request_id)?;
-		ensure!(
-			MinerComputeBootRequests::<T>::contains_key(&node_id, request_id),
-			Error::<T>::ComputeBootRequestNotFound
-		);
-		ensure!(request.status == ComputeRequestStatus::Stopped, Error::<T>::InvalidRequestStatus);
-		let mut billing = Self::billing_of(request_id)?;
-		let now = frame_system::Pallet::<T>::block_number();
-
-		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
-		// Rent starts again now (unless the owner asked for a deletion meanwhile), at the
-		// cheaper plan's price while a resize is queued.
-		billing.rent_per_block =
-			if MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id) {
+		let owner = Self::fulfil_queued(&who, &node_id, request_id, Operation::Boot, |record, _, now| {
+			ensure!(record.status == ComputeRequestStatus::Stopped, Error::<T>::InvalidRequestStatus);
+			let queued = record.queued;
+			let billing = &mut record.billing;
+			Self::accrue(billing, now);
+			// Rent starts again now (unless the owner asked for a deletion meanwhile), at the
+			// cheaper plan's price while a resize is queued.
+			billing.rent_per_block = if queued.contains(Operation::Delete) {
 				Zero::zero()
+			} else if queued.contains(Operation::Resize) {
+				let resize = MinerComputeResizeRequests::<T>::get(&node_id, request_id)
+					.ok_or(Error::<T>::ComputeResizeRequestNotFound)?;
+				billing.price_per_block.min(resize.new_price_per_block)
 			} else {
-				match MinerComputeResizeRequests::<T>::get(&node_id, request_id) {
-					Some(resize) => billing.price_per_block.min(resize.new_price_per_block),
-					None => billing.price_per_block,
-				}
+				billing.price_per_block
 			};
-		Self::reschedule(request_id, &mut billing, now);
-		RentalPrepayments::<T>::insert(request_id, billing);
-		MinerComputeBootRequests::<T>::remove(&node_id, request_id);
-		request.status = ComputeRequestStatus::Running;
-		ComputeRequests::<T>::insert(&owner, request_id, request);
+			Self::schedule(request_id, billing, now);
+			Self::set_status(request_id, record, ComputeRequestStatus::Running);
+			Ok(())
+		})?;
 		Self::deposit_event(Event::ComputeBootRequestRemoved { node_id, request_id, owner });
 		Ok(())
 	}
@@ -581,12 +633,8 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let Hosted { owner, .. } = Self::hosted_request(&who, &node_id, request_id)?;
-		ensure!(
-			MinerComputeRebootRequests::<T>::contains_key(&node_id, request_id),
-			Error::<T>::ComputeRebootRequestNotFound
-		);
-		MinerComputeRebootRequests::<T>::remove(&node_id, request_id);
+		let owner =
+			Self::fulfil_queued(&who, &node_id, request_id, Operation::Reboot, |_, _, _| Ok(()))?;
 		Self::deposit_event(Event::ComputeRebootRequestFulfilled { node_id, request_id, owner });
 		Ok(())
 	}
@@ -596,109 +644,110 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let Hosted { owner, mut node, mut request } =
-			Self::hosted_request(&who, &node_id, request_id)?;
-		let resize = MinerComputeResizeRequests::<T>::get(&node_id, request_id)
-			.ok_or(Error::<T>::ComputeResizeRequestNotFound)?;
-		let mut entry = MinerComputeRequests::<T>::get(&node_id, request_id)
-			.ok_or(Error::<T>::RequestNotAssignedToNode)?;
-		let reserved = request.plan_technical_description.max(&resize.new_spec);
-		node.used = node
-			.used
-			.checked_sub(&reserved)
-			.and_then(|used| used.checked_add(&resize.new_spec))
-			.ok_or(ArithmeticError::Underflow)?;
-		let mut billing = Self::billing_of(request_id)?;
-		let now = frame_system::Pallet::<T>::block_number();
-
-		Self::settle(request_id, &owner, Some(&node.owner), &mut billing, now)?;
-		billing.price_per_block = resize.new_price_per_block;
-		if !billing.rent_per_block.is_zero() {
-			billing.rent_per_block = resize.new_price_per_block;
-		}
-		Self::reschedule(request_id, &mut billing, now);
-		RentalPrepayments::<T>::insert(request_id, billing);
-		MinerNodes::<T>::insert(&node_id, node);
-		MinerComputeResizeRequests::<T>::remove(&node_id, request_id);
-		entry.plan_id = resize.new_plan_id;
-		MinerComputeRequests::<T>::insert(&node_id, request_id, entry);
-		request.plan_id = resize.new_plan_id;
-		request.plan_technical_description = resize.new_spec;
-		ComputeRequests::<T>::insert(&owner, request_id, request);
+		let mut plan_id = 0;
+		let owner =
+			Self::fulfil_queued(&who, &node_id, request_id, Operation::Resize, |record, host, now| {
+				let resize = MinerComputeResizeRequests::<T>::get(&node_id, request_id)
+					.ok_or(Error::<T>::ComputeResizeRequestNotFound)?;
+				plan_id = resize.new_plan_id;
+				let mut node =
+					MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+				node.used = node
+					.used
+					.checked_sub(&host.reserved)
+					.and_then(|used| used.checked_add(&resize.new_spec))
+					.ok_or(ArithmeticError::Underflow)?;
+				MinerNodes::<T>::insert(&node_id, node);
+				MinerComputeRequests::<T>::mutate(&node_id, request_id, |entry| {
+					if let Some(entry) = entry {
+						entry.plan_id = resize.new_plan_id;
+					}
+				});
+				ComputeRequests::<T>::mutate(&record.owner, request_id, |request| {
+					if let Some(request) = request {
+						request.plan_id = resize.new_plan_id;
+						request.plan_technical_description = resize.new_spec;
+					}
+				});
+				let billing = &mut record.billing;
+				Self::accrue(billing, now);
+				billing.price_per_block = resize.new_price_per_block;
+				if !billing.rent_per_block.is_zero() {
+					billing.rent_per_block = resize.new_price_per_block;
+					Self::reschedule(request_id, billing, now);
+				}
+				record.host = Some(Host { reserved: resize.new_spec, ..host.clone() });
+				Ok(())
+			})?;
 		Self::deposit_event(Event::ComputeResizeRequestFulfilled {
 			node_id,
 			request_id,
 			owner,
-			plan_id: resize.new_plan_id,
+			plan_id,
 		});
 		Ok(())
 	}
 
+	/// Returns how many operations were queued on the request.
 	pub(crate) fn do_fulfill_deletion_request(
 		who: T::AccountId,
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
-	) -> DispatchResult {
-		let hosted = Self::hosted_request(&who, &node_id, request_id)?;
+	) -> Result<u32, DispatchError> {
+		let (mut record, _) = Self::hosted_record(&who, &node_id, request_id)?;
 		ensure!(
-			MinerComputeDeletionRequests::<T>::contains_key(&node_id, request_id),
+			record.queued.contains(Operation::Delete),
 			Error::<T>::ComputeDeletionRequestNotFound
 		);
-		let owner = hosted.owner.clone();
+		let queued = record.queued.len();
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut billing = Self::billing_of(request_id)?;
-		Self::detach_from_miner(&node_id, request_id, hosted, &mut billing, now)?;
-		Self::remove_request(&owner, request_id, billing)?;
+		Self::detach_from_miner(request_id, &mut record, now)?;
+		let owner = record.owner.clone();
+		Self::remove_request(request_id, record)?;
 		Self::deposit_event(Event::ComputeDeletionRequestRemoved { node_id, request_id, owner });
-		Ok(())
+		Ok(queued)
 	}
 
+	/// Returns how many operations were queued on the request.
 	pub(crate) fn do_close_compute_request(
 		who: T::AccountId,
 		request_id: RequestId,
-	) -> DispatchResult {
-		let request = Self::owned_request(&who, request_id)?;
-		ensure!(request.status.is_on_miner(), Error::<T>::InvalidRequestStatus);
-		let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
-		let asked = MinerComputeDeletionRequests::<T>::get(&node_id, request_id)
+	) -> Result<u32, DispatchError> {
+		let record = Self::owned_record(&who, request_id)?;
+		let host = Self::host_of(&record)?;
+		let asked = MinerComputeDeletionRequests::<T>::get(&host.node_id, request_id)
 			.ok_or(Error::<T>::ComputeDeletionRequestNotFound)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
 			now > asked.saturating_add(T::OperationTimeout::get()),
 			Error::<T>::DeadlineNotPassed
 		);
-		let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
-		let billing = Self::billing_of(request_id)?;
-		let hosted = Hosted { owner: who, node, request };
-		Self::close_hosted(&node_id, request_id, hosted, billing, CloseReason::DeletionOverdue)
+		Self::close_hosted(request_id, record, CloseReason::DeletionOverdue)
 	}
 
+	/// Returns whether the request was on a miner (the costlier case).
 	pub(crate) fn do_cancel_compute_request(
 		who: T::AccountId,
 		request_id: RequestId,
-	) -> DispatchResult {
-		let request = Self::owned_request(&who, request_id)?;
-		let mut billing = Self::billing_of(request_id)?;
+	) -> Result<bool, DispatchError> {
+		let mut record = Self::owned_record(&who, request_id)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		match request.status {
-			ComputeRequestStatus::Pending => {},
+		let hosted = match record.status {
+			ComputeRequestStatus::Pending => false,
 			ComputeRequestStatus::InProgress => {
-				let node_id = request.miner_id.clone().ok_or(Error::<T>::InvalidRequestStatus)?;
-				let entry = MinerComputeRequests::<T>::get(&node_id, request_id)
-					.ok_or(Error::<T>::RequestNotAssignedToNode)?;
+				let claimed = record.claimed_at.ok_or(Error::<T>::InvalidRequestStatus)?;
 				ensure!(
-					now > entry.created_at.saturating_add(T::ProvisionTimeout::get()),
+					now > claimed.saturating_add(T::ProvisionTimeout::get()),
 					Error::<T>::DeadlineNotPassed
 				);
-				let node = MinerNodes::<T>::get(&node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
-				let hosted = Hosted { owner: who.clone(), node, request: request.clone() };
-				Self::detach_from_miner(&node_id, request_id, hosted, &mut billing, now)?;
+				Self::detach_from_miner(request_id, &mut record, now)?;
+				true
 			},
 			_ => return Err(Error::<T>::InvalidRequestStatus.into()),
-		}
+		};
 		let refunded =
-			Self::make_terminal(&who, request, billing, ComputeRequestStatus::Cancelled, now)?;
+			Self::make_terminal(request_id, record, ComputeRequestStatus::Cancelled, now)?;
 		Self::deposit_event(Event::ComputeRequestCancelled { request_id, owner: who, refunded });
-		Ok(())
+		Ok(hosted)
 	}
 }

@@ -3,10 +3,11 @@
 //! one call's cost is bounded; totals always count the whole list.
 
 use crate::{
-	pallet::*, request_id_of, IpAddress, IpPoolView, Page, PendingOperations, PlanId, PlanView,
-	RequestId, VmName, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+	pallet::*, request_id_of, vm_name_of, IpAddress, IpPoolView, IpState, Operation, Page,
+	PendingOperations, PlanId, PlanView, RequestId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 use alloc::vec::Vec;
+use sp_runtime::Saturating;
 
 /// The page size to use for a caller's `limit`.
 fn page_size(limit: Option<u32>) -> usize {
@@ -26,47 +27,56 @@ impl<T: Config> Pallet<T> {
 
 	/// The IP pool. The pages walk the free addresses, then the assigned ones; `start_after` is
 	/// the last address of the previous page (an address no longer in the pool gives empty
-	/// pages). Free addresses are in pool order, assigned ones in storage order.
+	/// pages). Free addresses are in pool order, assigned ones in storage order; a page of
+	/// assigned addresses skips the free ones among the keys of `IpStates` it reads.
 	pub fn ip_pool(start_after: Option<IpAddress>, limit: Option<u32>) -> IpPoolView {
 		let limit = page_size(limit);
-		let free_count = FreeIpCount::<T>::get();
-		let assigned_count = AssignedIpCount::<T>::get();
-		let mut view =
-			IpPoolView { free_count, assigned_count, free: Vec::new(), assigned: Vec::new() };
+		let pool = IpPool::<T>::get();
+		let mut view = IpPoolView {
+			free_count: pool.free,
+			assigned_count: pool.assigned,
+			free: Vec::new(),
+			assigned: Vec::new(),
+		};
 		// Where to resume: `Some(index)` in the free list, or `None` for the assigned list
 		// (from its start, or after the given assigned address).
 		let (free_from, assigned_after) = match start_after {
 			None => (Some(0), None),
-			Some(ip) => match FreeIpIndex::<T>::get(ip) {
-				Some(index) => (Some(index.saturating_add(1)), None),
-				None if IpVms::<T>::contains_key(ip) => (None, Some(ip)),
+			Some(ip) => match IpStates::<T>::get(ip) {
+				Some(IpState::Free(index)) => (Some(index.saturating_add(1)), None),
+				Some(IpState::Assigned(_)) => (None, Some(ip)),
 				None => return view,
 			},
 		};
 		if let Some(from) = free_from {
-			view.free = (from..free_count).take(limit).filter_map(FreeIps::<T>::get).collect();
+			view.free = (from..pool.free).take(limit).filter_map(FreeIps::<T>::get).collect();
 		}
 		let room = limit.saturating_sub(view.free.len());
-		if room > 0 {
+		if room > 0 && pool.assigned > 0 {
 			let iter = match assigned_after {
-				Some(ip) => IpVms::<T>::iter_from(IpVms::<T>::hashed_key_for(ip)),
-				None => IpVms::<T>::iter(),
+				Some(ip) => IpStates::<T>::iter_from(IpStates::<T>::hashed_key_for(ip)),
+				None => IpStates::<T>::iter(),
 			};
-			view.assigned = iter.take(room).map(|(ip, vm_name)| (vm_name, ip)).collect();
+			view.assigned = iter
+				.filter_map(|(ip, state)| match state {
+					IpState::Assigned(request_id) => Some((vm_name_of(request_id), ip)),
+					IpState::Free(_) => None,
+				})
+				.take(room)
+				.collect();
 		}
 		view
 	}
 
 	/// The address of VM `vm_name` (`vm-<request_id>`), if it has one.
 	pub fn vm_ip(vm_name: Vec<u8>) -> Option<IpAddress> {
-		request_id_of(&vm_name)?;
-		VmName::try_from(vm_name).ok().and_then(VmIps::<T>::get)
+		RequestRecords::<T>::get(request_id_of(&vm_name)?)?.ip
 	}
 
 	/// A live request.
 	pub fn compute_request(request_id: RequestId) -> Option<ComputeRequestOf<T>> {
-		let owner = RequestOwners::<T>::get(request_id)?;
-		ComputeRequests::<T>::get(owner, request_id)
+		let record = RequestRecords::<T>::get(request_id)?;
+		ComputeRequests::<T>::get(record.owner, request_id)
 	}
 
 	/// A user's live requests, in storage order; `start_after` is the last request id of the
@@ -94,7 +104,7 @@ impl<T: Config> Pallet<T> {
 		start_after: Option<RequestId>,
 		limit: Option<u32>,
 	) -> Page<MinerRequestViewOf<T>> {
-		let total = MinerRequestCount::<T>::get(&node_id);
+		let total = MinerNodes::<T>::get(&node_id).map(|node| node.hosted).unwrap_or_default();
 		let iter = match start_after {
 			Some(id) => MinerComputeRequests::<T>::iter_prefix_from(
 				&node_id,
@@ -114,13 +124,20 @@ impl<T: Config> Pallet<T> {
 
 	/// What is queued for the miner on request `request_id`.
 	pub fn pending_operations(node_id: &NodeIdOf<T>, request_id: RequestId) -> PendingOperations {
+		let queued = RequestRecords::<T>::get(request_id)
+			.filter(|record| record.host.as_ref().is_some_and(|host| host.node_id == *node_id))
+			.map(|record| record.queued)
+			.unwrap_or_default();
 		PendingOperations {
-			stop: MinerComputeStopRequests::<T>::contains_key(node_id, request_id),
-			boot: MinerComputeBootRequests::<T>::contains_key(node_id, request_id),
-			reboot: MinerComputeRebootRequests::<T>::contains_key(node_id, request_id),
-			resize: MinerComputeResizeRequests::<T>::get(node_id, request_id)
+			stop: queued.contains(Operation::Stop),
+			boot: queued.contains(Operation::Boot),
+			reboot: queued.contains(Operation::Reboot),
+			resize: queued
+				.contains(Operation::Resize)
+				.then(|| MinerComputeResizeRequests::<T>::get(node_id, request_id))
+				.flatten()
 				.map(|resize| resize.new_plan_id),
-			delete: MinerComputeDeletionRequests::<T>::contains_key(node_id, request_id),
+			delete: queued.contains(Operation::Delete),
 		}
 	}
 
@@ -146,11 +163,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The rent prepayment on hold for a request, and what it owes right now (rent to its
-	/// miner plus address rent, not yet settled).
+	/// miner plus address rent, not yet paid or burned).
 	pub fn rental_balance(request_id: RequestId) -> Option<(BalanceOf<T>, BalanceOf<T>)> {
-		let billing = RentalPrepayments::<T>::get(request_id)?;
+		let billing = RequestRecords::<T>::get(request_id)?.billing;
 		let now = frame_system::Pallet::<T>::block_number();
 		let owed = Self::charges_until(&billing, now);
-		Some((billing.held, sp_runtime::Saturating::saturating_add(owed.rent, owed.address)))
+		let owed = owed.rent.saturating_add(owed.address);
+		Some((billing.held, owed.saturating_add(billing.rent_owed).saturating_add(billing.address_owed)))
 	}
 }

@@ -42,7 +42,7 @@ pub trait WeightInfo {
 	fn create_compute_request() -> Weight;
 	fn submit_compute_request_assignment() -> Weight;
 	fn fulfill_compute_request() -> Weight;
-	fn report_compute_request_failure() -> Weight;
+	fn report_compute_request_failure(_q: u32, ) -> Weight;
 	fn request_compute_stop() -> Weight;
 	fn request_compute_boot() -> Weight;
 	fn request_compute_reboot() -> Weight;
@@ -52,9 +52,10 @@ pub trait WeightInfo {
 	fn fulfill_boot_request() -> Weight;
 	fn fulfill_reboot_request() -> Weight;
 	fn fulfill_resize_request() -> Weight;
-	fn fulfill_deletion_request() -> Weight;
-	fn close_compute_request() -> Weight;
+	fn fulfill_deletion_request(_q: u32, ) -> Weight;
+	fn close_compute_request(_q: u32, ) -> Weight;
 	fn cancel_compute_request() -> Weight;
+	fn cancel_pending_compute_request() -> Weight;
 	fn add_ips(n: u32, ) -> Weight;
 	fn remove_ip() -> Weight;
 	fn assign_ip_to_vm() -> Weight;
@@ -66,6 +67,7 @@ pub trait WeightInfo {
 	fn set_plan_active() -> Weight;
 	fn top_up_compute_request() -> Weight;
 	fn claim_compute_payment() -> Weight;
+	fn claim_compute_payments(_n: u32, ) -> Weight;
 	fn set_miner_node_status() -> Weight;
 	fn process_rental_expiries(n: u32, ) -> Weight;
 	fn report_signed_node_metrics() -> Weight;
@@ -198,7 +200,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn report_compute_request_failure() -> Weight {
+	fn report_compute_request_failure(_q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2825`
 		//  Estimated: `6196`
@@ -482,7 +484,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn fulfill_deletion_request() -> Weight {
+	fn fulfill_deletion_request(_q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
@@ -535,7 +537,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn close_compute_request() -> Weight {
+	fn close_compute_request(_q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
@@ -587,6 +589,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2544`
+		//  Estimated: `4441`
+		// Minimum execution time: 244_050_000 picoseconds.
+		Weight::from_parts(364_808_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(21_u64))
+	}
+	/// Storage: `Compute::RequestOwners` (r:1 w:0)
+	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
+	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::VmIps` (r:1 w:1)
+	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
+	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
+	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
+	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
+	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpVms` (r:0 w:1)
+	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2544`
 		//  Estimated: `4441`
@@ -834,6 +887,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
+	/// Storage: `Compute::RequestOwners` (r:1 w:0)
+	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:0)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
+	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	fn claim_compute_payments(_n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2590`
+		//  Estimated: `6196`
+		// Minimum execution time: 178_418_000 picoseconds.
+		Weight::from_parts(301_541_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
 	fn set_miner_node_status() -> Weight {
@@ -1036,7 +1112,7 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn report_compute_request_failure() -> Weight {
+	fn report_compute_request_failure(_q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2825`
 		//  Estimated: `6196`
@@ -1320,7 +1396,7 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn fulfill_deletion_request() -> Weight {
+	fn fulfill_deletion_request(_q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
@@ -1373,7 +1449,7 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn close_compute_request() -> Weight {
+	fn close_compute_request(_q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2666`
 		//  Estimated: `4441`
@@ -1425,6 +1501,57 @@ impl WeightInfo for () {
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2544`
+		//  Estimated: `4441`
+		// Minimum execution time: 244_050_000 picoseconds.
+		Weight::from_parts(364_808_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(21_u64))
+	}
+	/// Storage: `Compute::RequestOwners` (r:1 w:0)
+	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
+	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::VmIps` (r:1 w:1)
+	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
+	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
+	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
+	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
+	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpVms` (r:0 w:1)
+	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2544`
 		//  Estimated: `4441`
@@ -1664,6 +1791,29 @@ impl WeightInfo for () {
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn claim_compute_payment() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2590`
+		//  Estimated: `6196`
+		// Minimum execution time: 178_418_000 picoseconds.
+		Weight::from_parts(301_541_000, 6196)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
+	}
+	/// Storage: `Compute::RequestOwners` (r:1 w:0)
+	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:0)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
+	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	fn claim_compute_payments(_n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2590`
 		//  Estimated: `6196`

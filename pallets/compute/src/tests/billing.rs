@@ -17,31 +17,33 @@ fn burned(request_id: RequestId, owner: AccountId, amount: Balance) -> Event<Tes
 	Event::ComputeAddressRentBurned { request_id, owner, amount }
 }
 
-fn billing(request_id: RequestId) -> RentalBillingOf<Test> {
-	RentalPrepayments::<Test>::get(request_id).unwrap()
-}
-
+/// Rent accrues to the miner and address rent to the chain, in the record: the miner's claim
+/// moves the rent; the address rent is burned when the VM leaves the miner.
 #[test]
-fn a_running_vm_pays_rent_to_its_miner_and_burns_address_rent() {
+fn a_running_vm_owes_rent_to_its_miner_and_address_rent_to_the_chain() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
 		assert_eq!(SMALL_PREPAY, 300);
 		run_to_block(11);
 		assert_eq!(Compute::rental_balance(id), Some((SMALL_PREPAY, 30)));
 		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
-		assert_has(settled(id, ALICE, 20));
-		assert_last(burned(id, ALICE, 10));
+		assert_last(settled(id, ALICE, 20));
 		assert_eq!(miner_income(), 20);
-		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 30);
+		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 20);
+		assert_eq!(Compute::rental_balance(id), Some((SMALL_PREPAY - 20, 10)));
 		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY - REQUEST_DEPOSIT);
 		assert_noop!(
 			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
 			Error::<Test>::NothingToClaim
 		);
 		run_to_block(12);
-		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1, id));
+		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
 		assert_eq!(miner_income(), 22);
-		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 33);
+		assert_eq!(rent_held(ALICE), SMALL_PREPAY - 22);
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
+		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1, id));
+		assert_has(burned(id, ALICE, 11));
+		assert_eq!(free(ALICE), ENDOWMENT - 22 - 11);
 	});
 }
 
@@ -80,37 +82,38 @@ fn rent_stops_when_the_owner_asks_to_stop() {
 		let (n1, id) = running(ALICE, SMALL);
 		run_to_block(11);
 		assert_ok!(Compute::request_compute_stop(signed(ALICE), id));
-		assert_has(settled(id, ALICE, 20));
-		assert_has(burned(id, ALICE, 10));
 		run_to_block(30);
-		assert_noop!(
-			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
-			Error::<Test>::NothingToClaim
-		);
-		assert_eq!(Compute::rental_balance(id), Some((270, 19)));
+		// Rent for blocks 1..11, address rent for blocks 1..30.
+		assert_eq!(Compute::rental_balance(id), Some((300, 20 + 29)));
 		assert_ok!(Compute::fulfill_stop_request(signed(MINER_1), n1.clone(), id));
 		assert_last(Event::ComputeStopRequestFulfilled {
 			node_id: n1.clone(),
 			request_id: id,
 			owner: ALICE,
 		});
+		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
+		assert_last(settled(id, ALICE, 20));
+		assert_noop!(
+			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
+			Error::<Test>::NothingToClaim
+		);
 		assert_eq!(miner_income(), 20);
-		assert_eq!(rent_held(ALICE), 251);
+		assert_eq!(rent_held(ALICE), 280);
 
 		run_to_block(40);
 		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
 		run_to_block(42);
 		// Still not charged: rent starts when the miner boots the VM.
-		assert_eq!(Compute::rental_balance(id), Some((251, 12)));
+		assert_eq!(Compute::rental_balance(id), Some((280, 41)));
 		assert_ok!(Compute::fulfill_boot_request(signed(MINER_1), n1.clone(), id));
-		// 239 left at 3 per block covers 79 blocks from block 42: due at 42 + 79 - 10.
+		// 239 unspent at 3 per block covers 79 blocks from block 42: due at 42 + 79 - 10.
 		assert_eq!(billing(id).due, Some(111));
 		assert!(RentalExpiries::<Test>::contains_key(111, id));
 		run_to_block(52);
 		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1, id));
-		assert_has(settled(id, ALICE, 20));
+		assert_last(settled(id, ALICE, 20));
 		assert_eq!(miner_income(), 40);
-		assert_eq!(rent_held(ALICE), 209);
+		assert_eq!(rent_held(ALICE), 260);
 	});
 }
 
@@ -123,7 +126,6 @@ fn an_overdue_deletion_is_closed_by_the_owner() {
 		let (n1, id) = running(ALICE, SMALL);
 		run_to_block(11);
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
-		assert_has(settled(id, ALICE, 20));
 		run_to_block(11 + OPERATION_TIMEOUT);
 		assert_noop!(
 			Compute::close_compute_request(signed(ALICE), id),
@@ -134,12 +136,10 @@ fn an_overdue_deletion_is_closed_by_the_owner() {
 			Error::<Test>::NotRequestOwner
 		);
 		run_to_block(12 + OPERATION_TIMEOUT);
-		assert_noop!(
-			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
-			Error::<Test>::NothingToClaim
-		);
 		assert_ok!(Compute::close_compute_request(signed(ALICE), id));
-		assert_has(burned(id, ALICE, 1 + OPERATION_TIMEOUT));
+		// The miner is paid the rent owed up to the deletion request.
+		assert_has(settled(id, ALICE, 20));
+		assert_has(burned(id, ALICE, 11 + OPERATION_TIMEOUT));
 		assert_last(Event::ComputeRequestClosed {
 			node_id: n1.clone(),
 			request_id: id,
@@ -151,7 +151,7 @@ fn an_overdue_deletion_is_closed_by_the_owner() {
 		assert_eq!(free(ALICE), ENDOWMENT - 20 - 16);
 		assert_eq!((rent_held(ALICE), request_deposit_held(ALICE)), (0, 0));
 		assert_eq!(Compute::compute_request(id), None);
-		assert_eq!(FreeIpCount::<Test>::get(), 4);
+		assert_eq!(IpPool::<Test>::get().free, 4);
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, PlanSpec::default());
 	});
 }
@@ -205,9 +205,9 @@ fn a_claimed_request_left_unfulfilled_is_cancelled_after_the_provision_timeout()
 		assert_eq!(status(id), ComputeRequestStatus::Cancelled);
 		assert_eq!(free(ALICE), ENDOWMENT - PROVISION_TIMEOUT - REQUEST_DEPOSIT);
 		assert_eq!(miner_income(), 0);
-		assert_eq!(FreeIpCount::<Test>::get(), 4);
+		assert_eq!(IpPool::<Test>::get().free, 4);
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, PlanSpec::default());
-		assert_eq!(MinerRequestCount::<Test>::get(&n1), 0);
+		assert_eq!(hosted(&n1), 0);
 
 		// The record and its deposit stay for `TerminalRetention` blocks, then go.
 		let pruned_at = 2 + PROVISION_TIMEOUT + TERMINAL_RETENTION;
@@ -228,10 +228,10 @@ fn a_queued_resize_charges_the_cheaper_plan() {
 		let (n1, big) = running(ALICE, LARGE);
 		run_to_block(5);
 		assert_ok!(Compute::request_compute_resize(signed(ALICE), big, SMALL));
-		assert_has(settled(big, ALICE, 20));
 		run_to_block(15);
 		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), big));
-		assert_has(settled(big, ALICE, 2 * 10));
+		// Blocks 1..5 at the large price, 5..15 at the small one.
+		assert_last(settled(big, ALICE, 5 * 4 + 2 * 10));
 
 		let small = create(BOB, SMALL);
 		assign(MINER_1, &n1, small);
@@ -240,15 +240,14 @@ fn a_queued_resize_charges_the_cheaper_plan() {
 		assert_ok!(Compute::request_compute_resize(signed(BOB), small, LARGE));
 		run_to_block(30);
 		assert_ok!(Compute::fulfill_resize_request(signed(MINER_1), n1.clone(), small));
-		// Blocks 20..30 at the old, cheaper price.
-		assert_has(settled(small, BOB, 2 * 10));
 		assert_eq!(billing(small).rent_per_block, LARGE_PRICE);
 		run_to_block(40);
 		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1, small));
-		assert_last(burned(small, BOB, 10));
-		assert_has(settled(small, BOB, 50));
-		assert_eq!(miner_income(), 20 + 20 + 30 + 50);
-		assert_eq!(rent_held(BOB), SMALL_PREPAY - 80 - 25);
+		// Blocks 15..30 at the old, cheaper price, 30..40 at the new one.
+		assert_last(settled(small, BOB, 2 * 15 + 5 * 10));
+		assert_eq!(miner_income(), 40 + 80);
+		assert_eq!(rent_held(BOB), SMALL_PREPAY - 80);
+		assert_eq!(Compute::rental_balance(small), Some((SMALL_PREPAY - 80, 25)));
 	});
 }
 
@@ -260,11 +259,12 @@ fn deletion_settles_and_refunds_the_rest_and_the_deposit() {
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
 		run_to_block(13);
 		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1, id));
-		assert_has(burned(id, ALICE, 2));
+		assert_has(settled(id, ALICE, 20));
+		assert_has(burned(id, ALICE, 12));
 		assert_eq!(miner_income(), 20);
 		assert_eq!(free(ALICE), ENDOWMENT - 32);
 		assert_eq!((rent_held(ALICE), request_deposit_held(ALICE)), (0, 0));
-		assert_eq!(RentalPrepayments::<Test>::get(id), None);
+		assert_eq!(RequestRecords::<Test>::get(id).map(|r| r.billing), None);
 	});
 }
 
@@ -317,12 +317,14 @@ fn low_funds_stop_then_exhaustion_closes_the_request() {
 			at: 91,
 		});
 		assert_eq!(MinerComputeStopRequests::<Test>::get(&n1, id), Some(91));
-		assert_eq!(miner_income(), 180);
+		assert_eq!(Compute::rental_balance(id), Some((300, 180 + 90)));
 		// 30 left pays the address for 30 more blocks.
 		assert_eq!(billing(id).due, Some(121));
 
 		// The miner keeps the VM running: no more rent.
 		run_to_block(100);
+		assert_ok!(Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id));
+		assert_last(settled(id, ALICE, 180));
 		assert_noop!(
 			Compute::claim_compute_payment(signed(MINER_1), n1.clone(), id),
 			Error::<Test>::NothingToClaim
@@ -345,7 +347,7 @@ fn low_funds_stop_then_exhaustion_closes_the_request() {
 		assert_eq!(Compute::compute_request(id), None);
 		assert_eq!(miner_income(), 180);
 		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY);
-		assert_eq!(FreeIpCount::<Test>::get(), 4);
+		assert_eq!(IpPool::<Test>::get().free, 4);
 	});
 }
 
@@ -362,7 +364,8 @@ fn boot_needs_a_prepayment_above_the_margin() {
 		);
 		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 1));
 		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
-		assert_eq!(rent_held(ALICE), 31);
+		assert_eq!(rent_held(ALICE), SMALL_PREPAY + 1);
+		assert_eq!(Compute::rental_balance(id), Some((SMALL_PREPAY + 1, 180 + 90)));
 	});
 }
 
@@ -395,8 +398,8 @@ fn low_funds_stops_in_a_backlog_are_late_but_exact() {
 		assert!(stops.iter().all(|(_, at)| *at == 91));
 		for id in &ids {
 			assert_eq!(MinerComputeStopRequests::<Test>::get(&n1, id), Some(91));
+			assert_eq!(billing(*id).rent_owed, 180);
 		}
-		assert_eq!(miner_income(), 3 * 180);
 		assert_eq!(ExpiryCursor::<Test>::get(), 92);
 		// Two empty buckets a block: the cursor catches up one block per block.
 		run_to_block(94);
@@ -408,15 +411,13 @@ fn low_funds_stops_in_a_backlog_are_late_but_exact() {
 }
 
 #[test]
-fn top_up_settles_and_moves_the_low_funds_stop() {
+fn top_up_moves_the_low_funds_stop() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (_, id) = running(ALICE, SMALL);
 		run_to_block(51);
 		assert_ok!(Compute::top_up_compute_request(signed(ALICE), id, 150));
 		assert_last(Event::ComputeRequestToppedUp { request_id: id, owner: ALICE, amount: 150 });
-		assert_has(settled(id, ALICE, 100));
-		assert_has(burned(id, ALICE, 50));
-		assert_eq!(prepayment(id), 300);
+		assert_eq!(Compute::rental_balance(id), Some((450, 150)));
 		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY - 150 - REQUEST_DEPOSIT);
 		// 300 covers 100 blocks from block 51.
 		assert_eq!(billing(id).due, Some(141));
@@ -574,5 +575,128 @@ fn a_boot_fulfilled_with_a_deletion_queued_charges_no_rent() {
 		);
 		assert_eq!(miner_income(), 0);
 		assert_eq!(Compute::rental_balance(id), Some((SMALL_PREPAY, 10)));
+	});
+}
+
+/// Three running VMs of `ALICE`, `BOB` and `CHARLIE` on node `n1` of [`MINER_1`].
+fn three_running() -> (NodeIdOf<Test>, Vec<RequestId>) {
+	let (n1, first) = running(ALICE, SMALL);
+	let mut ids = vec![first];
+	for owner in [BOB, CHARLIE] {
+		let id = create(owner, SMALL);
+		assign(MINER_1, &n1, id);
+		fulfil(MINER_1, &n1, id);
+		ids.push(id);
+	}
+	(n1, ids)
+}
+
+/// The requests paid in this block's `ComputePaymentSettled` events.
+fn paid_requests() -> Vec<RequestId> {
+	events()
+		.into_iter()
+		.filter_map(|event| match event {
+			Event::ComputePaymentSettled { request_id, .. } => Some(request_id),
+			_ => None,
+		})
+		.collect()
+}
+
+/// A miner pays one transaction per node, not one per VM: every VM's rent comes in one call,
+/// and what owes nothing (a VM being created) is visited and skipped.
+#[test]
+fn a_miner_claims_the_rent_of_all_its_vms_in_one_call() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, alice) = running(ALICE, SMALL);
+		let bob = create(BOB, LARGE);
+		assign(MINER_1, &n1, bob);
+		fulfil(MINER_1, &n1, bob);
+		let creating = create(CHARLIE, SMALL);
+		assign(MINER_1, &n1, creating);
+		run_to_block(11);
+		let info = Compute::claim_compute_payments(signed(MINER_1), n1.clone(), 50).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::claim_compute_payments(3)));
+		assert_has(settled(alice, ALICE, 20));
+		assert_has(settled(bob, BOB, 50));
+		assert_last(Event::ComputePaymentsClaimed { node_id: n1.clone(), requests: 3, amount: 70 });
+		assert_eq!(miner_income(), 70);
+		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().payout_cursor, None);
+		// Paid up: the next claim in the block visits all and pays nothing.
+		assert_ok!(Compute::claim_compute_payments(signed(MINER_1), n1.clone(), 50));
+		assert_last(Event::ComputePaymentsClaimed { node_id: n1, requests: 3, amount: 0 });
+		assert_eq!(miner_income(), 70);
+	});
+}
+
+/// A node with more VMs than one claim's `max` is paid over several claims, each continuing
+/// after the last request the previous one visited, then starting over.
+#[test]
+fn payment_claims_continue_where_the_last_one_stopped() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, ids) = three_running();
+		run_to_block(11);
+		System::reset_events();
+		assert_ok!(Compute::claim_compute_payments(signed(MINER_1), n1.clone(), 2));
+		let first = paid_requests();
+		assert_eq!(first.len(), 2);
+		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().payout_cursor, Some(first[1]));
+		System::reset_events();
+		assert_ok!(Compute::claim_compute_payments(signed(MINER_1), n1.clone(), 2));
+		let second = paid_requests();
+		assert_eq!(second.len(), 1);
+		assert_last(Event::ComputePaymentsClaimed { node_id: n1.clone(), requests: 1, amount: 20 });
+		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().payout_cursor, None);
+		let mut all: Vec<_> = first.into_iter().chain(second).collect();
+		all.sort();
+		assert_eq!(all, ids);
+		assert_eq!(miner_income(), 3 * 20);
+		// From the first request again.
+		run_to_block(12);
+		System::reset_events();
+		assert_ok!(Compute::claim_compute_payments(signed(MINER_1), n1, 1));
+		assert_eq!(paid_requests().len(), 1);
+		assert_eq!(miner_income(), 3 * 20 + 2);
+	});
+}
+
+#[test]
+fn payment_claims_errors() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, _) = running(ALICE, SMALL);
+		run_to_block(5);
+		assert_noop!(
+			Compute::claim_compute_payments(signed(MINER_1), node("unknown"), 5),
+			Error::<Test>::MinerNodeNotFound
+		);
+		assert_noop!(
+			Compute::claim_compute_payments(signed(MINER_2), n1.clone(), 5),
+			Error::<Test>::NotMinerNodeOwner
+		);
+		assert_noop!(
+			Compute::claim_compute_payments(signed(MINER_1), n1, 0),
+			Error::<Test>::NothingToClaim
+		);
+	});
+}
+
+/// Calls whose worst case is rare charge it up front and refund the rest.
+#[test]
+fn rare_worst_cases_are_refunded() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, id) = running(ALICE, SMALL);
+		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
+		let info = Compute::fulfill_deletion_request(signed(MINER_1), n1.clone(), id).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::fulfill_deletion_request(1)));
+
+		let (_, id) = running(ALICE, SMALL);
+		assert_ok!(Compute::request_compute_stop(signed(ALICE), id));
+		assert_ok!(Compute::request_compute_reboot(signed(ALICE), id));
+		let info =
+			Compute::report_compute_request_failure(signed(MINER_1), n1, id, text("x")).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::report_compute_request_failure(2)));
+
+		let pending = create(ALICE, SMALL);
+		let info = Compute::cancel_compute_request(signed(ALICE), pending).unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::cancel_pending_compute_request()));
 	});
 }

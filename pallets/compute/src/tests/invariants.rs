@@ -15,7 +15,7 @@ fn broken(corrupt: impl FnOnce()) {
 #[test]
 fn detects_an_address_both_free_and_assigned() {
 	broken(|| {
-		let ip = VmIps::<Test>::get(vm_name_of(0)).unwrap();
+		let ip = vm_ip_of(0).unwrap();
 		Compute::push_free_ip(ip);
 	});
 }
@@ -23,9 +23,10 @@ fn detects_an_address_both_free_and_assigned() {
 #[test]
 fn detects_a_running_vm_without_address() {
 	broken(|| {
-		let ip = VmIps::<Test>::take(vm_name_of(0)).unwrap();
-		IpVms::<Test>::remove(ip);
-		AssignedIpCount::<Test>::put(0);
+		let ip = RequestRecords::<Test>::mutate(0, |r| r.as_mut().unwrap().ip.take()).unwrap();
+		MinerComputeRequests::<Test>::mutate(node("n1"), 0, |e| e.as_mut().unwrap().ip_assigned = None);
+		IpStates::<Test>::remove(ip);
+		IpPool::<Test>::mutate(|pool| pool.assigned = 0);
 	});
 }
 
@@ -48,7 +49,7 @@ fn detects_a_queue_entry_without_request() {
 
 #[test]
 fn detects_a_hold_that_disagrees_with_the_records() {
-	broken(|| RentalPrepayments::<Test>::mutate(0, |b| b.as_mut().unwrap().held -= 1));
+	broken(|| RequestRecords::<Test>::mutate(0, |r| r.as_mut().unwrap().billing.held -= 1));
 }
 
 #[test]
@@ -61,7 +62,7 @@ fn detects_an_entry_behind_the_cursor() {
 	broken(|| {
 		RentalExpiries::<Test>::remove(91, 0);
 		RentalExpiries::<Test>::insert(0, 0, ());
-		RentalPrepayments::<Test>::mutate(0, |b| b.as_mut().unwrap().due = Some(0));
+		RequestRecords::<Test>::mutate(0, |r| r.as_mut().unwrap().billing.due = Some(0));
 		ExpiryCursor::<Test>::put(1);
 	});
 }
@@ -84,7 +85,7 @@ fn detects_a_record_whose_funds_were_released() {
 
 #[test]
 fn detects_a_wrong_rent_rate() {
-	broken(|| RentalPrepayments::<Test>::mutate(0, |b| b.as_mut().unwrap().rent_per_block = 5));
+	broken(|| RequestRecords::<Test>::mutate(0, |r| r.as_mut().unwrap().billing.rent_per_block = 5));
 }
 
 #[cfg(feature = "try-runtime")]

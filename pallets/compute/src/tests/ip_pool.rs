@@ -20,9 +20,9 @@ fn add_ips_appends_free_addresses() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Compute::add_ips(root(), ips(&[ip4(10), v6(1)])));
 		assert_last(Event::IpsAdded { ips: ips(&[ip4(10), v6(1)]) });
-		assert_eq!(FreeIpCount::<Test>::get(), 6);
+		assert_eq!(IpPool::<Test>::get().free, 6);
 		assert_eq!(FreeIps::<Test>::get(4), Some(ip4(10)));
-		assert_eq!(FreeIpIndex::<Test>::get(v6(1)), Some(5));
+		assert_eq!(IpStates::<Test>::get(v6(1)), Some(IpState::Free(5)));
 	});
 }
 
@@ -38,7 +38,7 @@ fn add_ips_errors() {
 		);
 		// Assigned addresses are in the pool too.
 		let (_, id) = running(ALICE, SMALL);
-		let assigned = VmIps::<Test>::get(vm_name_of(id)).unwrap();
+		let assigned = vm_ip_of(id).unwrap();
 		assert_noop!(Compute::add_ips(root(), ips(&[assigned])), Error::<Test>::IpAlreadyExists);
 		// And count towards its size.
 		assert_ok!(Compute::add_ips(root(), ips(&[ip4(10), ip4(11), ip4(12), ip4(13)])));
@@ -51,13 +51,13 @@ fn remove_ip_swaps_the_last_free_address_in() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert_ok!(Compute::remove_ip(root(), ip4(1)));
 		assert_last(Event::IpRemoved { ip: ip4(1) });
-		assert_eq!(FreeIpCount::<Test>::get(), 3);
+		assert_eq!(IpPool::<Test>::get().free, 3);
 		assert_eq!(FreeIps::<Test>::get(0), Some(ip4(4)));
-		assert_eq!(FreeIpIndex::<Test>::get(ip4(4)), Some(0));
-		assert_eq!(FreeIpIndex::<Test>::get(ip4(1)), None);
+		assert_eq!(IpStates::<Test>::get(ip4(4)), Some(IpState::Free(0)));
+		assert_eq!(IpStates::<Test>::get(ip4(1)), None);
 		// Removing the last one moves nothing.
 		assert_ok!(Compute::remove_ip(root(), ip4(3)));
-		assert_eq!(FreeIpCount::<Test>::get(), 2);
+		assert_eq!(IpPool::<Test>::get().free, 2);
 	});
 }
 
@@ -67,7 +67,7 @@ fn remove_ip_errors() {
 		assert_noop!(Compute::remove_ip(signed(ALICE), ip4(1)), DispatchError::BadOrigin);
 		assert_noop!(Compute::remove_ip(root(), ip4(99)), Error::<Test>::IpNotFound);
 		let (_, id) = running(ALICE, SMALL);
-		let assigned = VmIps::<Test>::get(vm_name_of(id)).unwrap();
+		let assigned = vm_ip_of(id).unwrap();
 		assert_noop!(Compute::remove_ip(root(), assigned), Error::<Test>::IpInUse);
 	});
 }
@@ -82,19 +82,19 @@ fn assign_and_release_by_root_and_by_the_hosting_miner() {
 
 		assert_ok!(Compute::assign_ip_to_vm(root(), name.clone(), ip4(2)));
 		assert_last(Event::IpAssignedToVm { vm_name: name.clone(), ip: ip4(2) });
-		assert_eq!(VmIps::<Test>::get(&name), Some(ip4(2)));
+		assert_eq!(Compute::vm_ip(name.to_vec()), Some(ip4(2)));
 		assert_eq!(MinerComputeRequests::<Test>::get(&n1, id).unwrap().ip_assigned, Some(ip4(2)));
-		assert_eq!(AssignedIpCount::<Test>::get(), 1);
+		assert_eq!(IpPool::<Test>::get().assigned, 1);
 
 		assert_ok!(Compute::release_ip_from_vm(signed(MINER_1), name.clone()));
 		assert_last(Event::IpReleasedFromVm { vm_name: name.clone(), ip: ip4(2) });
-		assert_eq!(VmIps::<Test>::get(&name), None);
+		assert_eq!(Compute::vm_ip(name.to_vec()), None);
 		assert_eq!(MinerComputeRequests::<Test>::get(&n1, id).unwrap().ip_assigned, None);
-		assert!(FreeIpIndex::<Test>::contains_key(ip4(2)));
+		assert!(is_free(ip4(2)));
 
 		assert_ok!(Compute::assign_ip_to_vm(signed(MINER_1), name.clone(), ip4(3)));
 		assert_ok!(Compute::release_ip_from_vm(root(), name));
-		assert_eq!(AssignedIpCount::<Test>::get(), 0);
+		assert_eq!(IpPool::<Test>::get().assigned, 0);
 	});
 }
 
@@ -133,7 +133,7 @@ fn assign_ip_to_vm_errors() {
 			Compute::assign_ip_to_vm(root(), vm_name_of(id), ip4(1)),
 			Error::<Test>::VmAlreadyHasIp
 		);
-		let taken = VmIps::<Test>::get(vm_name_of(id)).unwrap();
+		let taken = vm_ip_of(id).unwrap();
 		assert_noop!(
 			Compute::assign_ip_to_vm(root(), vm_name_of(waiting), taken),
 			Error::<Test>::NoAvailableIp

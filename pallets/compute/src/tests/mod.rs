@@ -196,7 +196,27 @@ pub fn deposit_held(who: AccountId) -> Balance {
 }
 
 pub fn prepayment(request_id: RequestId) -> Balance {
-	RentalPrepayments::<Test>::get(request_id).map(|b| b.held).unwrap_or_default()
+	RequestRecords::<Test>::get(request_id).map(|r| r.billing.held).unwrap_or_default()
+}
+
+/// The billing state of stored request `request_id`.
+pub fn billing(request_id: RequestId) -> RentalBillingOf<Test> {
+	RequestRecords::<Test>::get(request_id).unwrap().billing
+}
+
+/// The address of request `request_id`'s VM.
+pub fn vm_ip_of(request_id: RequestId) -> Option<IpAddress> {
+	Compute::vm_ip(vm_name_of(request_id).to_vec())
+}
+
+/// Whether `ip` is a free address of the pool.
+pub fn is_free(ip: IpAddress) -> bool {
+	matches!(IpStates::<Test>::get(ip), Some(IpState::Free(_)))
+}
+
+/// How many requests node `node_id` hosts.
+pub fn hosted(node_id: &NodeIdOf<Test>) -> u32 {
+	MinerNodes::<Test>::get(node_id).map(|node| node.hosted).unwrap_or_default()
 }
 
 /// The events of this pallet, oldest first.
@@ -223,11 +243,11 @@ pub fn assert_has(event: Event<Test>) {
 #[test]
 fn genesis_builds_pool_and_plans() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_eq!(FreeIpCount::<Test>::get(), 4);
+		assert_eq!(IpPool::<Test>::get().free, 4);
 		assert_eq!(NextPlanId::<Test>::get(), 2);
 		assert_eq!(Plans::<Test>::get(SMALL).unwrap().price_per_block, SMALL_PRICE);
 		assert!(Plans::<Test>::get(LARGE).unwrap().active);
-		assert_eq!(Compute::on_chain_storage_version(), 2);
+		assert_eq!(Compute::on_chain_storage_version(), 3);
 	});
 }
 

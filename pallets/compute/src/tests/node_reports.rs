@@ -386,6 +386,8 @@ fn reports_for_a_weak_key_are_refused_even_with_a_verifying_signature() {
 				status: MinerNodeStatus::Active,
 				registered_at: 1,
 				deposit: 0,
+				hosted: 0,
+				payout_cursor: None,
 			},
 		);
 		run_to_block(2);

@@ -105,7 +105,7 @@ fn submit_assignment_by_miner_and_by_root() {
 		assert_eq!(entry.miner_account_id, MINER_1);
 		assert!(!entry.fulfilled);
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, plan_spec(SMALL));
-		assert_eq!(MinerRequestCount::<Test>::get(&n1), 1);
+		assert_eq!(hosted(&n1), 1);
 
 		let second = create(BOB, LARGE);
 		assert_ok!(Compute::submit_compute_request_assignment(
@@ -120,7 +120,7 @@ fn submit_assignment_by_miner_and_by_root() {
 			request_id: second,
 			owner: BOB,
 		});
-		assert_eq!(MinerRequestCount::<Test>::get(&n1), 2);
+		assert_eq!(hosted(&n1), 2);
 		// Nothing is charged before the VM runs.
 		assert_eq!(rent_held(ALICE), SMALL_PREPAY);
 	});
@@ -215,17 +215,17 @@ fn fulfill_compute_request_takes_an_ip_and_runs() {
 			ip: ip4(4),
 		});
 		assert_eq!(status(id), ComputeRequestStatus::Running);
-		assert_eq!(VmIps::<Test>::get(vm_name_of(id)), Some(ip4(4)));
-		assert_eq!(IpVms::<Test>::get(ip4(4)), Some(vm_name_of(id)));
-		assert_eq!(FreeIpCount::<Test>::get(), 3);
+		assert_eq!(vm_ip_of(id), Some(ip4(4)));
+		assert_eq!(IpStates::<Test>::get(ip4(4)), Some(IpState::Assigned(id)));
+		assert_eq!(IpPool::<Test>::get().free, 3);
 		let entry = MinerComputeRequests::<Test>::get(&n1, id).unwrap();
 		assert!(entry.fulfilled);
 		assert_eq!(entry.job_id, Some(text("job-7")));
 		assert_eq!(entry.hypervisor_ip, Some(ip4(250)));
 		assert_eq!(entry.vnc_port, Some(5901));
 		assert_eq!(entry.ip_assigned, Some(ip4(4)));
-		let billing = RentalPrepayments::<Test>::get(id).unwrap();
-		assert_eq!(billing.charged_from, 1);
+		let billing = billing(id);
+		assert_eq!(billing.accrued_to, 1);
 		// 200 held covers 100 blocks from block 1; the check is 10 blocks before that.
 		assert_eq!(billing.due, Some(91));
 	});
@@ -245,7 +245,7 @@ fn fulfill_compute_request_keeps_a_preassigned_ip() {
 			owner: ALICE,
 			ip: ip4(2),
 		});
-		assert_eq!(AssignedIpCount::<Test>::get(), 1);
+		assert_eq!(IpPool::<Test>::get().assigned, 1);
 	});
 }
 
@@ -284,7 +284,7 @@ fn full_lifecycle() {
 		let id = create(ALICE, SMALL);
 		assign(MINER_1, &n1, id);
 		fulfil(MINER_1, &n1, id);
-		let ip = VmIps::<Test>::get(vm_name_of(id)).unwrap();
+		let ip = vm_ip_of(id).unwrap();
 
 		run_to_block(5);
 		assert_ok!(Compute::request_compute_stop(signed(ALICE), id));
@@ -303,7 +303,7 @@ fn full_lifecycle() {
 		assert_eq!(status(id), ComputeRequestStatus::Stopped);
 		assert!(!MinerComputeStopRequests::<Test>::contains_key(&n1, id));
 		// A stopped VM keeps its address.
-		assert_eq!(VmIps::<Test>::get(vm_name_of(id)), Some(ip));
+		assert_eq!(vm_ip_of(id), Some(ip));
 
 		run_to_block(8);
 		assert_ok!(Compute::request_compute_boot(signed(ALICE), id));
@@ -355,7 +355,7 @@ fn full_lifecycle() {
 		assert_eq!(request.plan_id, LARGE);
 		assert_eq!(request.plan_technical_description, plan_spec(LARGE));
 		assert_eq!(MinerComputeRequests::<Test>::get(&n1, id).unwrap().plan_id, LARGE);
-		assert_eq!(RentalPrepayments::<Test>::get(id).unwrap().price_per_block, LARGE_PRICE);
+		assert_eq!(billing(id).price_per_block, LARGE_PRICE);
 
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
 		assert_last(Event::ComputeDeletionRequested {
@@ -370,12 +370,12 @@ fn full_lifecycle() {
 			owner: ALICE,
 		});
 		assert_eq!(Compute::compute_request(id), None);
-		assert_eq!(RequestOwners::<Test>::get(id), None);
+		assert_eq!(RequestRecords::<Test>::get(id).map(|r| r.owner), None);
 		assert_eq!(UserRequestCount::<Test>::get(ALICE), 0);
-		assert_eq!(MinerRequestCount::<Test>::get(&n1), 0);
+		assert_eq!(hosted(&n1), 0);
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, PlanSpec::default());
-		assert!(FreeIpIndex::<Test>::contains_key(ip));
-		assert_eq!(VmIps::<Test>::get(vm_name_of(id)), None);
+		assert!(is_free(ip));
+		assert_eq!(vm_ip_of(id), None);
 		assert_eq!(rent_held(ALICE), 0);
 		// The miner was paid exactly what the settlement events say.
 		let paid: Balance = events()
@@ -421,9 +421,12 @@ fn resize_of_a_stopped_vm() {
 		assert_ok!(Compute::fulfill_resize_request(signed(MINER_1), n1.clone(), id));
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, plan_spec(SMALL));
 		assert_eq!(status(id), ComputeRequestStatus::Stopped);
-		// A stopped VM pays only for its address: 600 lasts until block 601.
-		let billing = RentalPrepayments::<Test>::get(id).unwrap();
-		assert_eq!((billing.rent_per_block, billing.due), (0, Some(601)));
+		// A stopped VM pays only for its address: 600 lasts until block 601. Its low-funds
+		// entry (block 91) stays until it falls due, then moves there.
+		assert_eq!((billing(id).rent_per_block, billing(id).due), (0, Some(91)));
+		run_to_block(91);
+		assert_eq!(billing(id).due, Some(601));
+		assert!(RentalExpiries::<Test>::contains_key(601, id));
 	});
 }
 
@@ -572,7 +575,7 @@ fn fulfil_operation_errors() {
 fn report_failure_of_a_running_vm_releases_everything() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (n1, id) = running(ALICE, SMALL);
-		let ip = VmIps::<Test>::get(vm_name_of(id)).unwrap();
+		let ip = vm_ip_of(id).unwrap();
 		assert_ok!(Compute::request_compute_resize(signed(ALICE), id, LARGE));
 		assert_ok!(Compute::request_compute_reboot(signed(ALICE), id));
 		assert_ok!(Compute::report_compute_request_failure(
@@ -588,10 +591,10 @@ fn report_failure_of_a_running_vm_releases_everything() {
 			reason: text("disk failed"),
 		});
 		assert_eq!(status(id), ComputeRequestStatus::Failed);
-		assert!(FreeIpIndex::<Test>::contains_key(ip));
+		assert!(is_free(ip));
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, PlanSpec::default());
 		assert_eq!(Compute::pending_operations(&n1, id), PendingOperations::default());
-		assert_eq!(MinerRequestCount::<Test>::get(&n1), 0);
+		assert_eq!(hosted(&n1), 0);
 		assert_eq!(rent_held(ALICE), 0);
 		// The failed request stays (and counts) until its owner deletes it.
 		assert_eq!(UserRequestCount::<Test>::get(ALICE), 1);
@@ -624,7 +627,7 @@ fn report_failure_before_fulfilment() {
 		assert_eq!(status(id), ComputeRequestStatus::Failed);
 		// All of the prepayment is back; the deposit stays with the record.
 		assert_eq!(free(ALICE), ENDOWMENT - REQUEST_DEPOSIT);
-		assert_eq!(MinerRequestCount::<Test>::get(&n1), 0);
+		assert_eq!(hosted(&n1), 0);
 	});
 }
 
@@ -678,7 +681,7 @@ fn delete_in_progress_request() {
 		assert_ok!(Compute::assign_ip_to_vm(signed(MINER_1), vm_name_of(id), ip4(1)));
 		assert_ok!(Compute::request_compute_delete(signed(ALICE), id));
 		assert_ok!(Compute::fulfill_deletion_request(signed(MINER_1), n1.clone(), id));
-		assert!(FreeIpIndex::<Test>::contains_key(ip4(1)));
+		assert!(is_free(ip4(1)));
 		assert_eq!(free(ALICE), ENDOWMENT);
 		assert_eq!(free(MINER_1), ENDOWMENT - MINER_DEPOSIT);
 	});

@@ -45,7 +45,7 @@ const STEPS: u32 = 1_000;
 
 /// Mostly a stored request, sometimes any id (removed or unknown ones included).
 fn any_request(rng: &mut Rng) -> RequestId {
-	let stored: Vec<RequestId> = RequestOwners::<Test>::iter_keys().collect();
+	let stored: Vec<RequestId> = RequestRecords::<Test>::iter_keys().collect();
 	if stored.is_empty() || rng.chance(15) {
 		rng.below(NextRequestId::<Test>::get() + 1)
 	} else {
@@ -55,7 +55,7 @@ fn any_request(rng: &mut Rng) -> RequestId {
 
 /// Mostly a request in one of `statuses`, else [`any_request`].
 fn request_in(rng: &mut Rng, statuses: &[ComputeRequestStatus]) -> RequestId {
-	let matching: Vec<RequestId> = RequestOwners::<Test>::iter_keys()
+	let matching: Vec<RequestId> = RequestRecords::<Test>::iter_keys()
 		.filter(|id| Compute::compute_request(*id).is_some_and(|r| statuses.contains(&r.status)))
 		.collect();
 	if matching.is_empty() || rng.chance(10) {
@@ -137,8 +137,8 @@ fn name_of(call: &RuntimeCall) -> &'static str {
 /// One random call and the origin it is dispatched from.
 fn random_call(rng: &mut Rng) -> (RuntimeCall, RuntimeOrigin) {
 	use ComputeRequestStatus::*;
-	const WEIGHTS: [u64; 29] =
-		[8, 8, 8, 1, 4, 4, 3, 3, 2, 3, 3, 2, 2, 3, 2, 3, 1, 5, 5, 3, 1, 1, 1, 1, 3, 3, 1, 2, 2];
+	const WEIGHTS: [u64; 30] =
+		[8, 8, 8, 1, 4, 4, 3, 3, 2, 3, 3, 2, 2, 3, 2, 3, 1, 5, 5, 3, 1, 1, 1, 1, 3, 3, 1, 2, 2, 3];
 	let action = weighted(rng, &WEIGHTS);
 	let user = rng.pick(&USERS);
 	let request_id = match action {
@@ -147,8 +147,9 @@ fn random_call(rng: &mut Rng) -> (RuntimeCall, RuntimeOrigin) {
 		2 | 17 => request_in(rng, &[InProgress]),
 		18 => queued(
 			rng,
-			VmIps::<Test>::iter_keys()
-				.filter_map(|name| request_id_of(&name))
+			RequestRecords::<Test>::iter()
+				.filter(|(_, record)| record.ip.is_some())
+				.map(|(id, _)| id)
 				.filter(|id| Compute::compute_request(*id).is_some_and(|r| r.status == InProgress))
 				.collect(),
 		),
@@ -311,7 +312,11 @@ fn random_call(rng: &mut Rng) -> (RuntimeCall, RuntimeOrigin) {
 			let signature = sign_as(&key, &message);
 			(C::report_signed_node_metrics { report, signature }, signed(rng.pick(&USERS)))
 		},
-		_ => (C::close_compute_request { request_id }, as_owner),
+		28 => (C::close_compute_request { request_id }, as_owner),
+		_ => {
+			let (miner, node_id) = any_node(rng);
+			(C::claim_compute_payments { node_id, max: rng.pick(&[0, 1, 2, 50]) }, signed(miner))
+		},
 	};
 	let origin = origin(rng, preferred);
 	(RuntimeCall::Compute(call), origin)
@@ -430,7 +435,7 @@ fn run_seeds(seeds: core::ops::Range<u64>) {
 	for (name, (runs, oks)) in &total.0 {
 		assert!(*oks > 0, "`{name}` never succeeded in {runs} runs");
 	}
-	assert_eq!(total.0.len(), 29 + 4, "every call ran and every rule fired: {:?}", total.0.keys());
+	assert_eq!(total.0.len(), 30 + 4, "every call ran and every rule fired: {:?}", total.0.keys());
 }
 
 // `SEEDS` seeds in four tests, which run side by side.

@@ -53,7 +53,7 @@ fn rent_rate(request_id: RequestId, request: &ComputeRequestOf<Test>) -> Balance
 }
 
 fn holds_address(request_id: RequestId) -> bool {
-	VmIps::<Test>::contains_key(vm_name_of(request_id))
+	vm_ip_of(request_id).is_some()
 }
 
 fn miner_of(request: &ComputeRequestOf<Test>) -> Option<AccountId> {
@@ -162,9 +162,14 @@ impl Oracle {
 		let mut pending_rent: BTreeMap<AccountId, Balance> = BTreeMap::new();
 		let mut owed: BTreeMap<AccountId, Balance> = BTreeMap::new();
 		let mut pending_address = 0;
-		for (request_id, billing) in RentalPrepayments::<Test>::iter() {
+		for (request_id, record) in RequestRecords::<Test>::iter() {
+			let billing = record.billing;
 			let request = Compute::compute_request(request_id).unwrap();
 			let charges = Compute::charges_until(&billing, now);
+			let charges = crate::billing::Charges {
+				rent: billing.rent_owed + charges.rent,
+				address: billing.address_owed + charges.address,
+			};
 			let expected = self.requests.get(&request_id).unwrap_or_else(|| {
 				panic!("{context}: request {request_id} unknown to the oracle")
 			});

@@ -1,0 +1,68 @@
+//! What a request has on hold and owes, and the pallet's hold totals.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// What one stored request has on hold, the rates it is charged per block now, and what it
+/// owes and has not yet paid. Every stored request has one, inside its [`RequestRecord`].
+///
+/// Charges accrue in the record alone ([`crate::Pallet::accrue`]): no funds move when a rate
+/// changes. Rent owed moves to the miner when the miner claims it or the request leaves the
+/// miner; address rent owed is burned when the request leaves the miner. Until then both stay
+/// in `held`, on hold.
+///
+/// The sum of `held` over a user's requests is exactly what the user has on hold for
+/// `HoldReason::RentalPrepayment`; the sum of `deposit` is what the user has on hold for
+/// `HoldReason::RequestDeposit`.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct RentalBilling<Balance, BlockNumber> {
+	/// Rent prepayment on hold, including what is owed but not yet paid or burned.
+	pub held: Balance,
+	/// The request deposit on hold, returned when the record is removed.
+	pub deposit: Balance,
+	/// Price per block of the request's current plan.
+	pub price_per_block: Balance,
+	/// Rent the miner earns per block now: the plan's price (the cheaper of both plans while a
+	/// resize is queued) while the VM is `Running` with no stop or deletion queued, else zero.
+	/// It accrues until `due`, the block of the automatic low-funds stop.
+	pub rent_per_block: Balance,
+	/// Address rent per block now: `AddressPricePerBlock` while the request holds an address,
+	/// else zero.
+	pub address_per_block: Balance,
+	/// The first block whose charges have not accrued yet.
+	pub accrued_to: BlockNumber,
+	/// Rent accrued and not yet paid to the miner.
+	pub rent_owed: Balance,
+	/// Address rent accrued and not yet burned.
+	pub address_owed: Balance,
+	/// Block of the request's entry in `RentalExpiries`, if any: while rent accrues, the
+	/// low-funds stop (never later, possibly earlier after the rates went down, in which case
+	/// the entry is moved when it is processed); else the block the prepayment can no longer
+	/// pay for the address; for a `Cancelled` or `Failed` request, the block its record is
+	/// pruned.
+	pub due: Option<BlockNumber>,
+}
+
+/// Running totals of what this pallet has on hold, per hold reason, over all accounts.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct HoldTotals<Balance> {
+	/// `HoldReason::RentalPrepayment`.
+	pub rental: Balance,
+	/// `HoldReason::RequestDeposit`.
+	pub request_deposits: Balance,
+	/// `HoldReason::MinerDeposit`.
+	pub miner_deposits: Balance,
+}

@@ -1,0 +1,84 @@
+//! What the read functions (the `ComputeApi` runtime API) return.
+
+use super::*;
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use frame_support::{
+	pallet_prelude::Get, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_runtime::traits::Member;
+
+/// Page size the read functions use when the caller gives no `limit`.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// Largest page the read functions return, whatever `limit` asks for.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// A plan with its id, as returned by [`crate::Pallet::plans`].
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct PlanView<Balance> {
+	/// The plan's id.
+	pub plan_id: PlanId,
+	/// The plan's technical description.
+	pub spec: PlanSpec,
+	/// Price per block of a running VM.
+	pub price_per_block: Balance,
+	/// Whether new requests may use this plan.
+	pub active: bool,
+}
+
+/// One page of a list, with the total size of the whole list.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Page<Item> {
+	/// Number of items in the whole list, not just this page.
+	pub total: u32,
+	/// At most `limit` items, continuing after `start_after`.
+	pub items: Vec<Item>,
+}
+
+/// The IP pool: counts of free and assigned addresses and one page of each list.
+///
+/// The pages walk one combined list: the free addresses, then the assigned ones.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct IpPoolView {
+	/// Free addresses in the whole pool.
+	pub free_count: u32,
+	/// Assigned addresses in the whole pool.
+	pub assigned_count: u32,
+	/// A page of free addresses.
+	pub free: Vec<IpAddress>,
+	/// A page of `(vm_name, ip)` assignments.
+	pub assigned: Vec<(VmName, IpAddress)>,
+}
+
+/// Operations queued for a miner on one of its VMs.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
+pub struct PendingOperations {
+	/// A stop is queued.
+	pub stop: bool,
+	/// A boot is queued.
+	pub boot: bool,
+	/// A reboot is queued.
+	pub reboot: bool,
+	/// A resize to this plan is queued.
+	pub resize: Option<PlanId>,
+	/// A deletion is queued.
+	pub delete: bool,
+}
+
+/// A miner node's request with the operations queued on it.
+#[derive(Encode, Decode, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(StringLen, NodeIdLen))]
+pub struct MinerRequestView<AccountId, BlockNumber, StringLen, NodeIdLen>
+where
+	AccountId: Member,
+	BlockNumber: Member,
+	StringLen: Get<u32>,
+	NodeIdLen: Get<u32>,
+{
+	/// The request as the miner sees it.
+	pub request: MinerComputeRequest<AccountId, BlockNumber, StringLen, NodeIdLen>,
+	/// What the owner has asked the miner to do with it.
+	pub pending: PendingOperations,
+}
