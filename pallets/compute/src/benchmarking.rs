@@ -166,10 +166,23 @@ fn signed_report<T: Config>() -> (NodeMetricsReportOf<T>, sp_core::ed25519::Sign
 
 /// Makes sure the pool has a free address.
 fn ensure_free_ip<T: Config>() {
-	if FreeIpCount::<T>::get() == 0 {
-		let index = AssignedIpCount::<T>::get();
-		Compute::<T>::push_free_ip(v6(index));
+	let pool = IpPool::<T>::get();
+	if pool.free == 0 {
+		Compute::<T>::push_free_ip(v6(pool.assigned));
 	}
+}
+
+/// The free address `fulfill_compute_request` takes next.
+fn last_free_ip<T: Config>() -> Option<IpAddress> {
+	IpPool::<T>::get().free.checked_sub(1).and_then(FreeIps::<T>::get)
+}
+
+fn is_free<T: Config>(ip: IpAddress) -> bool {
+	matches!(IpStates::<T>::get(ip), Some(IpState::Free(_)))
+}
+
+fn vm_ip<T: Config>(request_id: RequestId) -> Option<IpAddress> {
+	RequestRecords::<T>::get(request_id).and_then(|record| record.ip)
 }
 
 /// A pending request of a new funded user; returns (owner, request id).
@@ -231,29 +244,29 @@ fn running<T: Config>(plan_id: PlanId) -> Vm<T> {
 	Vm { owner, miner, node, request_id }
 }
 
-/// A running VM with a stop, a reboot, a resize (to a larger plan) and a deletion queued, and
-/// rent owed: the worst case for calls that end a VM.
-fn running_with_every_queue<T: Config>() -> Vm<T> {
+/// A running VM with rent owed, then `queued` operations queued (from a stop, a reboot, a
+/// resize to a larger plan and a deletion, in this order), then more blocks of address rent
+/// owed: the worst case for calls that end a VM with `queued` operations on it.
+fn running_with_queued<T: Config>(queued: u32) -> Vm<T> {
 	let large = plan::<T>(2);
 	let vm = running::<T>(plan::<T>(1));
-	for op in [Operation::Stop, Operation::Reboot, Operation::Resize(large)] {
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, op).expect("queues");
+	let (owner, id) = (vm.owner.clone(), vm.request_id);
+	for op in Operation::ALL.into_iter().filter(|op| *op != Operation::Boot).take(queued as usize) {
+		match op {
+			Operation::Resize => Compute::<T>::do_request_compute_resize(owner.clone(), id, large),
+			Operation::Delete => Compute::<T>::do_request_compute_delete(owner.clone(), id),
+			op => Compute::<T>::do_request_operation(owner.clone(), id, op),
+		}
+		.expect("queues");
 	}
-	Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
 	advance::<T>(RUN_BLOCKS);
 	vm
 }
 
-/// A running VM with a reboot and a resize (to a larger plan) queued, and rent owed: the worst
-/// case for calls that settle and end a VM without a stop or deletion queued (which would
-/// have stopped the rent).
-fn running_with_rent_and_queues<T: Config>() -> Vm<T> {
-	let large = plan::<T>(2);
-	let vm = running::<T>(plan::<T>(1));
-	for op in [Operation::Reboot, Operation::Resize(large)] {
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, op).expect("queues");
-	}
-	advance::<T>(RUN_BLOCKS);
+/// Like [`running_with_queued`], with a deletion and `queued - 1` other operations.
+fn deleting<T: Config>(queued: u32) -> Vm<T> {
+	let vm = running_with_queued::<T>(queued.saturating_sub(1));
+	Compute::<T>::do_request_compute_delete(vm.owner.clone(), vm.request_id).expect("queues");
 	vm
 }
 
@@ -267,7 +280,7 @@ fn stopped<T: Config>(plan_id: PlanId) -> Vm<T> {
 }
 
 fn billing<T: Config>(request_id: RequestId) -> RentalBillingOf<T> {
-	RentalPrepayments::<T>::get(request_id).expect("live request")
+	RequestRecords::<T>::get(request_id).expect("live request").billing
 }
 
 fn status<T: Config>(owner: &T::AccountId, request_id: RequestId) -> ComputeRequestStatus {
@@ -331,12 +344,12 @@ mod benchmarks {
 		);
 
 		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Running);
-		assert!(VmIps::<T>::contains_key(vm_name_of(request_id)));
+		assert!(vm_ip::<T>(request_id).is_some());
 	}
 
 	#[benchmark]
-	fn report_compute_request_failure() {
-		let vm = running_with_rent_and_queues::<T>();
+	fn report_compute_request_failure(q: Linear<0, MAX_QUEUED_OPERATIONS>) {
+		let vm = running_with_queued::<T>(q);
 		let miner_before = T::Currency::balance(&vm.miner);
 
 		#[extrinsic_call]
@@ -344,7 +357,7 @@ mod benchmarks {
 
 		assert_eq!(status::<T>(&vm.owner, vm.request_id), ComputeRequestStatus::Failed);
 		assert!(T::Currency::balance(&vm.miner) > miner_before);
-		assert!(!MinerComputeResizeRequests::<T>::contains_key(&vm.node, vm.request_id));
+		assert_eq!(RequestRecords::<T>::get(vm.request_id).map(|r| r.queued.len()), Some(0));
 		assert_eq!(
 			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
 			0u32.into()
@@ -359,7 +372,7 @@ mod benchmarks {
 		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
 
 		assert!(MinerComputeStopRequests::<T>::contains_key(&vm.node, vm.request_id));
-		assert_eq!(billing::<T>(vm.request_id).charged_from, block::<T>());
+		assert_eq!(billing::<T>(vm.request_id).accrued_to, block::<T>());
 		assert_eq!(billing::<T>(vm.request_id).rent_per_block, 0u32.into());
 	}
 
@@ -454,12 +467,8 @@ mod benchmarks {
 		let small = plan::<T>(1);
 		let large = plan::<T>(2);
 		let vm = running::<T>(small);
-		Compute::<T>::do_request_operation(
-			vm.owner.clone(),
-			vm.request_id,
-			Operation::Resize(large),
-		)
-		.expect("queues");
+		Compute::<T>::do_request_compute_resize(vm.owner.clone(), vm.request_id, large)
+			.expect("queues");
 		advance::<T>(RUN_BLOCKS);
 		let new_price = Plans::<T>::get(large).expect("plan exists").price_per_block;
 
@@ -475,15 +484,16 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn fulfill_deletion_request() {
-		let vm = running_with_every_queue::<T>();
+	fn fulfill_deletion_request(q: Linear<1, MAX_QUEUED_OPERATIONS>) {
+		let vm = deleting::<T>(q);
+		let miner_before = T::Currency::balance(&vm.miner);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
 
-		assert!(RequestOwners::<T>::get(vm.request_id).is_none());
-		assert!(!VmIps::<T>::contains_key(vm_name_of(vm.request_id)));
-		assert_eq!(MinerRequestCount::<T>::get(&vm.node), 0);
+		assert!(RequestRecords::<T>::get(vm.request_id).is_none());
+		assert!(T::Currency::balance(&vm.miner) > miner_before);
+		assert_eq!(MinerNodes::<T>::get(&vm.node).map(|n| n.hosted), Some(0));
 		assert_eq!(
 			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
 			0u32.into()
@@ -491,15 +501,14 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn close_compute_request() {
-		let vm = running_with_every_queue::<T>();
+	fn close_compute_request(q: Linear<1, MAX_QUEUED_OPERATIONS>) {
+		let vm = deleting::<T>(q);
 		advance::<T>(T::OperationTimeout::get().saturated_into::<u32>().saturating_add(1));
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
 
-		assert!(RequestOwners::<T>::get(vm.request_id).is_none());
-		assert!(!VmIps::<T>::contains_key(vm_name_of(vm.request_id)));
+		assert!(RequestRecords::<T>::get(vm.request_id).is_none());
 		assert_eq!(
 			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
 			0u32.into()
@@ -513,7 +522,7 @@ mod benchmarks {
 		let (miner, node) = miner::<T>(0);
 		let (owner, request_id) = in_progress::<T>(plan::<T>(1), 0, &miner, &node);
 		ensure_free_ip::<T>();
-		let ip = Compute::<T>::last_free_ip().expect("a free address");
+		let ip = last_free_ip::<T>().expect("a free address");
 		Compute::<T>::do_assign_ip_to_vm(None, vm_name_of(request_id), ip).expect("free address");
 		advance::<T>(T::ProvisionTimeout::get().saturated_into::<u32>().saturating_add(1));
 
@@ -521,23 +530,38 @@ mod benchmarks {
 		_(RawOrigin::Signed(owner.clone()), request_id);
 
 		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Cancelled);
-		assert!(FreeIpIndex::<T>::contains_key(ip));
+		assert!(is_free::<T>(ip));
 		assert_eq!(
 			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &owner),
 			0u32.into()
 		);
 	}
 
+	/// The common case: a request no miner has claimed.
+	#[benchmark]
+	fn cancel_pending_compute_request() {
+		let (owner, request_id) = pending::<T>(plan::<T>(1), 0);
+
+		#[block]
+		{
+			Compute::<T>::cancel_compute_request(RawOrigin::Signed(owner.clone()).into(), request_id)
+				.map_err(|e| e.error)
+				.expect("pending request cancels");
+		}
+
+		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Cancelled);
+	}
+
 	#[benchmark]
 	fn add_ips(n: Linear<1, { T::MaxIpsPerCall::get() }>) {
-		let free_before = FreeIpCount::<T>::get();
+		let free_before = IpPool::<T>::get().free;
 		let ips: Vec<IpAddress> = (0..n).map(|i| v6(u32::MAX / 2 + i)).collect();
 		let ips = BoundedVec::truncate_from(ips);
 
 		#[extrinsic_call]
 		_(RawOrigin::Root, ips);
 
-		assert_eq!(FreeIpCount::<T>::get(), free_before + n);
+		assert_eq!(IpPool::<T>::get().free, free_before + n);
 	}
 
 	#[benchmark]
@@ -546,16 +570,16 @@ mod benchmarks {
 		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first])).expect("room in the pool");
 		ensure_free_ip::<T>();
 		// Make sure another address comes after it, so the last one moves into its slot.
-		if Compute::<T>::last_free_ip() == Some(first) {
+		if last_free_ip::<T>() == Some(first) {
 			Compute::<T>::push_free_ip(v6(u32::MAX / 2 + 1));
 		}
-		let free_before = FreeIpCount::<T>::get();
+		let free_before = IpPool::<T>::get().free;
 
 		#[extrinsic_call]
 		_(RawOrigin::Root, first);
 
-		assert_eq!(FreeIpCount::<T>::get(), free_before - 1);
-		assert!(!FreeIpIndex::<T>::contains_key(first));
+		assert_eq!(IpPool::<T>::get().free, free_before - 1);
+		assert!(IpStates::<T>::get(first).is_none());
 	}
 
 	#[benchmark]
@@ -564,7 +588,7 @@ mod benchmarks {
 		let (_, request_id) = in_progress::<T>(plan::<T>(1), 0, &miner, &node);
 		let first = v6(u32::MAX / 2);
 		Compute::<T>::do_add_ips(BoundedVec::truncate_from(vec![first])).expect("room in the pool");
-		if Compute::<T>::last_free_ip() == Some(first) {
+		if last_free_ip::<T>() == Some(first) {
 			Compute::<T>::push_free_ip(v6(u32::MAX / 2 + 1));
 		}
 		let vm_name = vm_name_of(request_id);
@@ -572,7 +596,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), vm_name.clone(), first);
 
-		assert_eq!(VmIps::<T>::get(&vm_name), Some(first));
+		assert_eq!(vm_ip::<T>(request_id), Some(first));
 	}
 
 	#[benchmark]
@@ -580,15 +604,15 @@ mod benchmarks {
 		let (miner, node) = miner::<T>(0);
 		let (_, request_id) = in_progress::<T>(plan::<T>(1), 0, &miner, &node);
 		ensure_free_ip::<T>();
-		let ip = Compute::<T>::last_free_ip().expect("a free address");
+		let ip = last_free_ip::<T>().expect("a free address");
 		let vm_name = vm_name_of(request_id);
 		Compute::<T>::do_assign_ip_to_vm(None, vm_name.clone(), ip).expect("free address");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(miner), vm_name.clone());
 
-		assert!(!VmIps::<T>::contains_key(&vm_name));
-		assert!(FreeIpIndex::<T>::contains_key(ip));
+		assert!(vm_ip::<T>(request_id).is_none());
+		assert!(is_free::<T>(ip));
 	}
 
 	#[benchmark]
@@ -671,15 +695,13 @@ mod benchmarks {
 	fn top_up_compute_request() {
 		let vm = running::<T>(plan::<T>(1));
 		let amount = price::<T>().saturating_mul(10u32.into());
-		let mut after = billing::<T>(vm.request_id);
-		let owed = Compute::<T>::charges_until(&after, block::<T>());
-		after.held =
-			after.held.saturating_sub(owed.rent).saturating_sub(owed.address).saturating_add(amount);
+		let held = billing::<T>(vm.request_id).held.saturating_add(amount);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id, amount);
 
-		assert_eq!(billing::<T>(vm.request_id).held, after.held);
+		assert_eq!(billing::<T>(vm.request_id).held, held);
+		assert!(billing::<T>(vm.request_id).due.is_some_and(|due| due > block::<T>()));
 	}
 
 	#[benchmark]
@@ -692,6 +714,34 @@ mod benchmarks {
 
 		let paid = price::<T>().saturating_mul(RUN_BLOCKS.into());
 		assert_eq!(T::Currency::balance(&vm.miner), miner_before.saturating_add(paid));
+	}
+
+	/// `n` running VMs on one node, each owing rent.
+	#[benchmark]
+	fn claim_compute_payments(n: Linear<1, { T::MaxRequestsPerMiner::get() }>) {
+		let plan_id = plan::<T>(1);
+		let (miner, node) = miner::<T>(0);
+		for i in 0..n {
+			let (_, request_id) = in_progress::<T>(plan_id, i, &miner, &node);
+			Compute::<T>::push_free_ip(v6(i));
+			Compute::<T>::do_fulfill_compute_request(
+				miner.clone(),
+				node.clone(),
+				request_id,
+				None,
+				None,
+				None,
+			)
+			.expect("free address");
+		}
+		advance::<T>(RUN_BLOCKS);
+		let miner_before = T::Currency::balance(&miner);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(miner.clone()), node.clone(), n);
+
+		let paid = price::<T>().saturating_mul(RUN_BLOCKS.into()).saturating_mul(n.into());
+		assert_eq!(T::Currency::balance(&miner), miner_before.saturating_add(paid));
 	}
 
 	#[benchmark]

@@ -67,7 +67,7 @@ impl<T: Config> Pallet<T> {
 		amount.saturated_into::<u128>().saturated_into()
 	}
 
-	/// Blocks of the low-funds margin: `RentalPrepayBlocks / 10`.
+	/// Blocks of the low-funds margin: `RentalPrepayBlocks / LOW_FUNDS_DIVISOR`.
 	pub(crate) fn low_funds_margin() -> BlockNumberFor<T> {
 		T::RentalPrepayBlocks::get() / LOW_FUNDS_DIVISOR.into()
 	}

@@ -41,29 +41,44 @@
 //! matching `MinerCompute*Requests` map; the hosting miner drains it with the matching
 //! `fulfill_*` call. A queued deletion blocks any further operation on the request.
 //!
+//! ## Storage
+//!
+//! Each stored request has its public `ComputeRequests` entry (and, while on a miner, its
+//! `MinerComputeRequests` entry) and the pallet's own [`RequestRecord`] in [`RequestRecords`]:
+//! owner, status, host (node, node owner, reserved resources), a bit per queued operation, the
+//! VM's address and the billing state. The lifecycle calls check and change the record, and
+//! touch the larger entries only where their public fields change, and a queue map only where
+//! its bit is set. The IP pool is [`FreeIps`] (the free addresses, dense), [`IpStates`] (every
+//! address: free at a position, or held by a request) and the counts in [`IpPool`]. A node's
+//! hosted-request count is in its [`MinerNode`].
+//!
 //! ## Billing and market rules
 //!
 //! Creating a request holds its prepayment, `(price_per_block + AddressPricePerBlock) ×
 //! RentalPrepayBlocks` ([`HoldReason::RentalPrepayment`]; `top_up_compute_request` adds to it),
 //! and [`Config::RequestDeposit`] ([`HoldReason::RequestDeposit`]) until the record is removed.
-//! Each request's [`RentalBilling`] keeps two rates, charged per block from `charged_from`:
+//! Each request's [`RentalBilling`] keeps two rates, charged per block:
 //!
-//! - **rent**, paid to the hosting miner, while the VM is `Running` with no stop or deletion
+//! - **rent**, owed to the hosting miner, while the VM is `Running` with no stop or deletion
 //!   queued: it stops in the block the owner asks for a stop or a deletion (not when the miner
 //!   acts), and while a resize is queued it is the cheaper of both plans;
 //! - **address rent** ([`Config::AddressPricePerBlock`]), burned, while the request holds an
 //!   address (`InProgress` with one, `Running`, `Stopped`), so holding addresses costs even a
 //!   party that is its own miner.
 //!
-//! Any call that changes a rate settles first, so each rate applies exactly to its blocks.
-//! Charges never exceed what is held.
+//! Before a rate changes, the charges so far accrue into the record (`rent_owed`,
+//! `address_owed`), so each rate applies exactly to its blocks; no funds move then. The miner
+//! is paid what is owed by `claim_compute_payment` (one VM) or `claim_compute_payments` (many
+//! VMs of a node in one call), and when the VM leaves the miner (deleted, failed, cancelled,
+//! closed), which also burns the address rent owed. Charges never exceed what is held.
 //!
 //! What falls due later is keyed by block in [`RentalExpiries`] and processed by
 //! `on_initialize`, oldest first, a bounded number per block ([`Config::MaxExpiriesPerBlock`]):
-//! the low-funds stop (when the prepayment covers only `RentalPrepayBlocks / 10` blocks: rent
-//! stops and a stop is queued, as of the block it was due even if processed later), the close
-//! of a request whose prepayment can no longer pay for its address, and the pruning of
-//! `Cancelled` and `Failed` records after [`Config::TerminalRetention`].
+//! the low-funds stop (when the prepayment covers only `RentalPrepayBlocks /
+//! LOW_FUNDS_DIVISOR` blocks: rent stops and a stop is queued, as of the block it was due even
+//! if processed later), the close of a request whose prepayment can no longer pay for its
+//! address, and the pruning of `Cancelled` and `Failed` records after
+//! [`Config::TerminalRetention`].
 //!
 //! Deadlines: past [`Config::ProvisionTimeout`] after a claim the owner may cancel the
 //! `InProgress` request (all that is left comes back); past [`Config::OperationTimeout`] after a
@@ -94,7 +109,8 @@
 //!   larger of both), and never exceed its capacity.
 //! - Every queued operation refers to a live request hosted by that node, in a state that allows
 //!   it.
-//! - Every counter equals the size of the map it counts.
+//! - Every counter equals the size of the map it counts, and every record agrees with the
+//!   public entries it repeats (status, host, address, queued operations).
 //! - Each account's holds equal its records (prepayments, request deposits, node deposits), the
 //!   running totals in [`HoldTotal`] equal the sums of the records, and each record's rates
 //!   match its request's state.
@@ -259,7 +275,7 @@ pub mod pallet {
 		type MaxRequestsPerMiner: Get<u32>;
 
 		/// Most `RentalExpiries` buckets and entries `on_initialize` processes in one block; the
-		/// rest wait for the next block (their money is settled as of their due block anyway).
+		/// rest wait for the next block (their charges are counted as of their due block anyway).
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
 
@@ -542,7 +558,7 @@ pub mod pallet {
 			miner: T::AccountId,
 			amount: BalanceOf<T>,
 		},
-		/// The prepayment of a running VM covered at most `RentalPrepayBlocks / 10` more
+		/// The prepayment of a running VM covered at most `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` more
 		/// blocks: a stop was queued, and rent stopped, in block `at`.
 		ComputeRentalFundsLow {
 			node_id: NodeIdOf<T>,
@@ -615,7 +631,7 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The amount must be more than zero.
 		ZeroAmount,
-		/// The prepayment left covers at most `RentalPrepayBlocks / 10` blocks of running;
+		/// The prepayment left covers at most `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` blocks of running;
 		/// top it up first.
 		PrepaymentTooLow,
 		/// No rent is owed for this request now.
@@ -862,7 +878,7 @@ pub mod pallet {
 		}
 
 		/// Queues a boot of a stopped VM for its miner. The prepayment left must cover more than
-		/// `RentalPrepayBlocks / 10` blocks.
+		/// `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` blocks.
 		///
 		/// The dispatch origin must be _Signed_ by the request's owner.
 		/// - `request_id`: a `Stopped` request.
@@ -928,8 +944,8 @@ pub mod pallet {
 			Self::do_request_compute_delete(who, request_id)
 		}
 
-		/// Confirms a queued stop: the VM is `Stopped`, rent is settled up to this block and no
-		/// longer charged; a queued reboot is dropped.
+		/// Confirms a queued stop: the VM is `Stopped` (its rent stopped when the stop was asked);
+		/// a queued reboot is dropped.
 		///
 		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
 		/// - `node_id`, `request_id`: a stop queued on this node.
@@ -963,7 +979,7 @@ pub mod pallet {
 			Self::do_fulfill_boot_request(who, node_id, request_id)
 		}
 
-		/// Confirms a queued reboot; rent is settled up to this block.
+		/// Confirms a queued reboot.
 		///
 		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
 		/// - `node_id`, `request_id`: a reboot queued on this node.
@@ -980,8 +996,8 @@ pub mod pallet {
 			Self::do_fulfill_reboot_request(who, node_id, request_id)
 		}
 
-		/// Confirms a queued resize: rent is settled at the old price up to this block, then the
-		/// VM runs on (and is charged for) the new plan.
+		/// Confirms a queued resize: rent accrues at the old price up to this block, then the VM
+		/// runs on (and is charged for) the new plan.
 		///
 		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
 		/// - `node_id`, `request_id`: a resize queued on this node.
@@ -998,8 +1014,10 @@ pub mod pallet {
 			Self::do_fulfill_resize_request(who, node_id, request_id)
 		}
 
-		/// Confirms a queued deletion: rent is settled, the address goes back to the pool, the
-		/// capacity is freed, the rest of the prepayment is returned and the request removed.
+		/// Confirms a queued deletion: the miner is paid the rent owed, the address rent owed is
+		/// burned, the address goes back to the pool, the capacity is freed, the rest of the
+		/// prepayment and the deposit are returned and the request removed. The weight of
+		/// queued operations the request did not have is refunded.
 		///
 		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
 		/// - `node_id`, `request_id`: a deletion queued on this node.
@@ -1201,7 +1219,7 @@ pub mod pallet {
 			Self::do_set_plan_active(plan_id, active)
 		}
 
-		/// Adds funds to a request's prepayment (after settling rent owed so far).
+		/// Adds funds to a request's prepayment.
 		///
 		/// The dispatch origin must be _Signed_ by the request's owner.
 		/// - `request_id`: a request that is not `Cancelled` or `Failed`.

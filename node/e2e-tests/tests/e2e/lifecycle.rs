@@ -212,8 +212,9 @@ async fn lifecycle(node: &mut Node) {
 	let err = stranger_stop.expect_err("a stranger's stop must fail");
 	assert!(matches!(&err, TxError::Dispatch(e) if e == "Compute::NotRequestOwner"), "{err}");
 
-	// The stop, then its fulfilment. Rent stops in the block the owner asks, so the miner is
-	// paid for exactly the blocks from fulfilment to the stop request, and nothing after.
+	// The stop, then its fulfilment, then the miner's claim. Rent stops in the block the owner
+	// asks, so the claim pays exactly the blocks from fulfilment to the stop request; no funds
+	// move before the claim.
 	event(&stop, "ComputeStopRequested");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], true);
 	let tx = compute(&client, &miner, "fulfill_stop_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
@@ -226,11 +227,14 @@ async fn lifecycle(node: &mut Node) {
 			.map(|e| number(&e.fields, "amount"))
 			.sum()
 	};
+	assert_eq!(paid_in(&stop) + paid_in(&tx), 0, "rent accrues on chain until claimed");
+	let claim = compute(&client, &miner, "claim_compute_payments", vec![Value::from_bytes(node_id()), u(10)])
+		.await;
 	let running_blocks = u128::from(stop.block_number - running_from);
-	assert_eq!(paid_in(&stop), small_price * running_blocks, "rent for {running_blocks} blocks");
-	assert_eq!(paid_in(&tx), 0, "no rent after the stop request");
-	// The address is paid for (burned) while the VM holds it, stopped or not.
-	event(&tx, "ComputeAddressRentBurned");
+	assert_eq!(paid_in(&claim), small_price * running_blocks, "rent for {running_blocks} blocks");
+	let claimed = event(&claim, "ComputePaymentsClaimed");
+	assert_eq!(number(claimed, "requests"), 1);
+	assert_eq!(number(claimed, "amount"), small_price * running_blocks);
 	assert_eq!(request(node, request_id).await["status"], "Stopped");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], false);
 
@@ -278,6 +282,8 @@ async fn lifecycle(node: &mut Node) {
 	let tx = compute(&client, &miner, "fulfill_deletion_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
 		.await;
 	event(&tx, "ComputeDeletionRequestRemoved");
+	// The address was paid for (burned) for every block the VM held it, stopped or not.
+	event(&tx, "ComputeAddressRentBurned");
 	assert_eq!(request(node, request_id).await, Json::Null);
 	assert_eq!(node.rpc("compute_getVmIp", json!([vm_name])).await, Json::Null);
 	assert_eq!(node.rpc("compute_getMinerRequests", json!([hex(&node_id())])).await, json!([]));
