@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# Regenerates pallets/compute/src/weights.rs from the pallet's benchmarks, and (with `--all`) also
-# prints the weights of pallet-balances for comparison.
+# Measures this machine and regenerates the weights the runtime charges:
 #
-#   scripts/benchmark.sh            # pallet_compute -> pallets/compute/src/weights.rs
-#   STEPS=10 REPEAT=5 scripts/benchmark.sh   # quicker, noisier
+#   scripts/benchmark.sh            # everything below
+#   scripts/benchmark.sh pallet     # pallet_compute -> pallets/compute/src/weights.rs
+#   scripts/benchmark.sh base       # runtime/src/weights/{block,extrinsic}_weights.rs
+#   scripts/benchmark.sh db         # runtime/src/weights/paritydb_weights.rs
+#   scripts/benchmark.sh balances   # prints pallet_balances::transfer_keep_alive, to compare
+#
+# - pallet: `benchmark pallet` (`STEPS`, `REPEAT`; defaults 50 and 20);
+# - base: `benchmark overhead`, the time of an empty block and of a no-op extrinsic;
+# - db: `benchmark storage` on ParityDB (the node's database) of a dev chain's state: a fresh
+#   one, or the one at `STATE_DIR` (a `--base-path` of a stopped dev node, e.g. after
+#   `compute-load fill`) to measure a fuller state.
+#
+# The generated values are the measured averages; the runtime adds one margin to all of them
+# (`MEASURED_WEIGHT_MARGIN` in runtime/src/weights/mod.rs).
 #
 # Builds compute-node with `--features runtime-benchmarks` (same profile and target dir as the
 # other scripts; the feature set differs, so the first run compiles a second copy of the graph).
@@ -11,28 +22,66 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
 
+what="${1:-all}"
+case "$what" in
+	all | pallet | base | db | balances) ;;
+	*)
+		echo "usage: scripts/benchmark.sh [all|pallet|base|db|balances]" >&2
+		exit 2
+		;;
+esac
+want() { [ "$what" = all ] || [ "$what" = "$1" ]; }
+
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 
-# The benchmark CLI's storage-access test runtime is only used by `benchmark storage`, which this
-# node does not offer; its WASM build cannot find its package in this workspace.
+# The benchmark CLI's storage-access test runtime is only used to validate blocks of a
+# parachain (`benchmark storage --mode validate-block`), which this node is not; its WASM build
+# cannot find its package in this workspace.
 export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 
 scripts/setup.sh
 cargo build --locked --profile "$PROFILE" -p compute-node --features runtime-benchmarks
 
-"$NODE_BIN" benchmark pallet \
-	--chain dev \
-	--pallet pallet_compute \
-	--extrinsic '*' \
-	--steps "$STEPS" \
-	--repeat "$REPEAT" \
-	--wasm-execution compiled \
-	--heap-pages 4096 \
-	--template scripts/frame-weight-template.hbs \
-	--output pallets/compute/src/weights.rs
+if want pallet; then
+	"$NODE_BIN" benchmark pallet \
+		--chain dev \
+		--pallet pallet_compute \
+		--extrinsic '*' \
+		--steps "$STEPS" \
+		--repeat "$REPEAT" \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		--template scripts/frame-weight-template.hbs \
+		--output pallets/compute/src/weights.rs
+fi
 
-if [ "${1:-}" = "--all" ]; then
+if want base; then
+	"$NODE_BIN" benchmark overhead --chain dev --weight-path runtime/src/weights
+	# The CLI's template names the SDK's inner crates; the runtime reaches them through
+	# frame_support.
+	sed -i \
+		-e 's/use sp_core::parameter_types;/use frame_support::parameter_types;/' \
+		-e 's/sp_weights::/frame_support::weights::/g' \
+		runtime/src/weights/block_weights.rs runtime/src/weights/extrinsic_weights.rs
+fi
+
+if want db; then
+	state_dir="${STATE_DIR:-}"
+	if [ -z "$state_dir" ]; then
+		state_dir="$(mktemp -d)"
+		trap 'rm -rf "$state_dir"' EXIT
+	fi
+	"$NODE_BIN" benchmark storage \
+		--chain dev \
+		--base-path "$state_dir" \
+		--database paritydb \
+		--state-version 1 \
+		--template-path scripts/db-weight-template.hbs \
+		--weight-path runtime/src/weights
+fi
+
+if want balances; then
 	"$NODE_BIN" benchmark pallet --chain dev --pallet pallet_balances \
 		--extrinsic transfer_keep_alive --steps "$STEPS" --repeat "$REPEAT" \
 		--wasm-execution compiled

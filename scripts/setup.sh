@@ -37,6 +37,8 @@ installed_components="$(rustup component list --installed)"
 grep -q '^rust-src' <<<"$installed_components" || rustup component add rust-src
 # Every build lints the workspace's crates through clippy-driver (see scripts/env.sh).
 grep -q '^clippy' <<<"$installed_components" || rustup component add clippy
+# `scripts/test.sh` checks the formatting with rustfmt (rustfmt.toml).
+grep -q '^rustfmt' <<<"$installed_components" || rustup component add rustfmt
 # scripts/test.sh runs the tests with cargo-nextest (one process per test, side by side).
 if ! cargo nextest --version >/dev/null 2>&1; then
 	echo "setup: installing cargo-nextest"

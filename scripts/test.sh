@@ -34,6 +34,9 @@ timings=()
 step "setup"
 scripts/setup.sh
 
+step "format (rustfmt.toml)"
+cargo fmt --all --check
+
 step "pallet-compute: unit, randomized, try_state and benchmark tests"
 cargo nextest run --locked --cargo-profile "$PROFILE" "${timings[@]}" \
 	-p pallet-compute --features "$PALLET_TEST_FEATURES"

@@ -40,7 +40,10 @@ impl SignNodeRegistrationCmd {
 		let message = pallet_compute::node_registration_message(&genesis, &account, &node_id);
 		let proof = pair.sign(&message);
 		println!("node id (peer id): {}", bs58::encode(&node_id).into_string());
-		println!("node id (hex):     0x{}", sp_core::hexdisplay::HexDisplay::from(&node_id.as_slice()));
+		println!(
+			"node id (hex):     0x{}",
+			sp_core::hexdisplay::HexDisplay::from(&node_id.as_slice())
+		);
 		println!("proof:             0x{}", sp_core::hexdisplay::HexDisplay::from(&proof.0));
 		Ok(())
 	}
@@ -51,7 +54,7 @@ fn read_node_key(path: &PathBuf) -> Result<[u8; 32], Error> {
 	let bytes = std::fs::read(path)
 		.map_err(|e| Error::Input(format!("--node-key-file {}: {e}", path.display())))?;
 	if let Ok(raw) = <[u8; 32]>::try_from(bytes.as_slice()) {
-		return Ok(raw)
+		return Ok(raw);
 	}
 	let text = String::from_utf8_lossy(&bytes);
 	let decoded = sp_core::bytes::from_hex(text.trim())

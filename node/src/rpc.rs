@@ -56,8 +56,10 @@ where
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(
-		Compute::<_, Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>::new(client)
-			.into_rpc(),
+		Compute::<_, Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>::new(
+			client,
+		)
+		.into_rpc(),
 	)?;
 
 	Ok(module)

@@ -27,9 +27,19 @@ fn dev_chain_finalizes_and_serves_rpc() {
 
 	assert_eq!(node.rpc("system_chain", json!([])), json!("Development"));
 	let methods = node.rpc("rpc_methods", json!([]));
-	let methods: Vec<&str> =
-		methods["methods"].as_array().expect("methods").iter().filter_map(|m| m.as_str()).collect();
-	for expected in ["system_chain", "chain_getFinalizedHead", "author_submitExtrinsic", "system_accountNextIndex", "payment_queryInfo"] {
+	let methods: Vec<&str> = methods["methods"]
+		.as_array()
+		.expect("methods")
+		.iter()
+		.filter_map(|m| m.as_str())
+		.collect();
+	for expected in [
+		"system_chain",
+		"chain_getFinalizedHead",
+		"author_submitExtrinsic",
+		"system_accountNextIndex",
+		"payment_queryInfo",
+	] {
 		assert!(methods.contains(&expected), "rpc_methods lacks {expected}");
 	}
 
@@ -66,7 +76,16 @@ fn local_network_of_four_validators_finalizes() {
 			let (flag, key) = (format!("--{who}"), node_key(index));
 			Node::start(
 				who,
-				&["--chain", "local", &flag, "--validator", "--node-key", &key, "--bootnodes", &bootnode],
+				&[
+					"--chain",
+					"local",
+					&flag,
+					"--validator",
+					"--node-key",
+					&key,
+					"--bootnodes",
+					&bootnode,
+				],
 			)
 		})
 		.collect();

@@ -37,7 +37,9 @@ const SEED_PLANS: [(u32, u32, u32, u32, u32, Balance); 3] = [
 ];
 
 fn seed_ips() -> Vec<IpAddress> {
-	(SEED_IP_FIRST..=SEED_IP_LAST).map(|host| IpAddress::V4([192, 0, 2, host])).collect()
+	(SEED_IP_FIRST..=SEED_IP_LAST)
+		.map(|host| IpAddress::V4([192, 0, 2, host]))
+		.collect()
 }
 
 fn seed_plans() -> Vec<(PlanSpec, Balance)> {

@@ -26,9 +26,7 @@ pub use chain::{
 pub use deadline::within;
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
 pub use node::{free_port, node_bin, Node};
-pub use node_report::{
-	general_transaction, metrics_value, ClientAt, NodeKey, NODE_REPORT_CONTEXT,
-};
+pub use node_report::{general_transaction, metrics_value, ClientAt, NodeKey, NODE_REPORT_CONTEXT};
 pub use rpc::{hex, hex_u64, RpcError};
 pub use test_dir::TestDir;
 

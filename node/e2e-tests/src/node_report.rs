@@ -135,7 +135,10 @@ fn call_data(client: &ClientAt, report: Value, signature: [u8; 64]) -> Vec<u8> {
 		"report_signed_node_metrics",
 		vec![report, Value::from_bytes(signature)],
 	);
-	client.transactions().call_data(&payload).expect("encode Compute::report_signed_node_metrics")
+	client
+		.transactions()
+		.call_data(&payload)
+		.expect("encode Compute::report_signed_node_metrics")
 }
 
 /// Wraps `call` in a general (version 5) transaction without signature: `0x45`, extension

@@ -58,7 +58,8 @@ impl Node {
 
 	/// One JSON-RPC call; `Err` carries the JSON-RPC error object or a transport error.
 	pub fn try_rpc(&self, method: &str, params: Value) -> Result<Value, Value> {
-		let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string();
+		let body =
+			json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string();
 		let response = http_post(self.rpc_port, &body).map_err(|e| json!({ "transport": e }))?;
 		let mut response: Value =
 			serde_json::from_str(&response).map_err(|e| json!({ "decode": e.to_string() }))?;
@@ -147,7 +148,9 @@ pub fn hex_bytes(s: &str) -> Vec<u8> {
 /// A minimal HTTP/1.1 POST of a JSON body to 127.0.0.1:`port`; returns the response body.
 fn http_post(port: u16, body: &str) -> Result<String, String> {
 	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-	stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+	stream
+		.set_read_timeout(Some(Duration::from_secs(30)))
+		.map_err(|e| e.to_string())?;
 	write!(
 		stream,
 		"POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\

@@ -119,8 +119,14 @@ fn miner<T: Config>(index: u32) -> (T::AccountId, NodeIdOf<T>) {
 	let who = funded::<T>("miner", index);
 	let node = node_id::<T>(index);
 	let proof = registration_proof::<T>(&who, index);
-	Compute::<T>::do_register_miner_node(who.clone(), node.clone(), capacity(), v6(u32::MAX), proof)
-		.expect("fresh node registers");
+	Compute::<T>::do_register_miner_node(
+		who.clone(),
+		node.clone(),
+		capacity(),
+		v6(u32::MAX),
+		proof,
+	)
+	.expect("fresh node registers");
 	(who, node)
 }
 
@@ -251,7 +257,11 @@ fn running_with_queued<T: Config>(queued: u32) -> Vm<T> {
 	let large = plan::<T>(2);
 	let vm = running::<T>(plan::<T>(1));
 	let (owner, id) = (vm.owner.clone(), vm.request_id);
-	for op in Operation::ALL.into_iter().filter(|op| *op != Operation::Boot).take(queued as usize) {
+	for op in Operation::ALL
+		.into_iter()
+		.filter(|op| *op != Operation::Boot)
+		.take(queued as usize)
+	{
 		match op {
 			Operation::Resize => Compute::<T>::do_request_compute_resize(owner.clone(), id, large),
 			Operation::Delete => Compute::<T>::do_request_compute_delete(owner.clone(), id),
@@ -544,9 +554,12 @@ mod benchmarks {
 
 		#[block]
 		{
-			Compute::<T>::cancel_compute_request(RawOrigin::Signed(owner.clone()).into(), request_id)
-				.map_err(|e| e.error)
-				.expect("pending request cancels");
+			Compute::<T>::cancel_compute_request(
+				RawOrigin::Signed(owner.clone()).into(),
+				request_id,
+			)
+			.map_err(|e| e.error)
+			.expect("pending request cancels");
 		}
 
 		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Cancelled);

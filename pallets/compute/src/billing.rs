@@ -127,7 +127,7 @@ impl<T: Config> Pallet<T> {
 		amount: BalanceOf<T>,
 	) -> DispatchResult {
 		if amount.is_zero() {
-			return Ok(())
+			return Ok(());
 		}
 		T::Currency::hold(&reason.into(), who, amount)?;
 		Self::track(reason, amount, true);
@@ -142,7 +142,7 @@ impl<T: Config> Pallet<T> {
 		amount: BalanceOf<T>,
 	) -> DispatchResult {
 		if amount.is_zero() {
-			return Ok(())
+			return Ok(());
 		}
 		T::Currency::release(&reason.into(), who, amount, Precision::Exact)?;
 		Self::track(reason, amount, false);
@@ -151,7 +151,10 @@ impl<T: Config> Pallet<T> {
 
 	/// What a request has on hold and does not owe yet.
 	pub(crate) fn unspent(billing: &RentalBillingOf<T>) -> BalanceOf<T> {
-		billing.held.saturating_sub(billing.rent_owed).saturating_sub(billing.address_owed)
+		billing
+			.held
+			.saturating_sub(billing.rent_owed)
+			.saturating_sub(billing.address_owed)
 	}
 
 	/// What would be left unspent after the charges up to `until` accrued.
@@ -160,7 +163,9 @@ impl<T: Config> Pallet<T> {
 		until: BlockNumberFor<T>,
 	) -> BalanceOf<T> {
 		let charges = Self::charges_until(billing, until);
-		Self::unspent(billing).saturating_sub(charges.rent).saturating_sub(charges.address)
+		Self::unspent(billing)
+			.saturating_sub(charges.rent)
+			.saturating_sub(charges.address)
 	}
 
 	/// The charges from `accrued_to` up to `until` not yet accrued: rent for the blocks before
@@ -178,8 +183,10 @@ impl<T: Config> Pallet<T> {
 		let rent_blocks = Self::blocks_to_balance(rent_end.saturating_sub(billing.accrued_to));
 		let rent = billing.rent_per_block.saturating_mul(rent_blocks).min(unspent);
 		let blocks = Self::blocks_to_balance(until.saturating_sub(billing.accrued_to));
-		let address =
-			billing.address_per_block.saturating_mul(blocks).min(unspent.saturating_sub(rent));
+		let address = billing
+			.address_per_block
+			.saturating_mul(blocks)
+			.min(unspent.saturating_sub(rent));
 		Charges { rent, address }
 	}
 
@@ -204,7 +211,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let amount = billing.rent_owed;
 		if amount.is_zero() {
-			return Ok(amount)
+			return Ok(amount);
 		}
 		T::Currency::transfer_on_hold(
 			&Self::rental_reason(),
@@ -283,7 +290,7 @@ impl<T: Config> Pallet<T> {
 		} else if !billing.address_per_block.is_zero() {
 			billing.accrued_to.saturating_add(covered(billing.address_per_block))
 		} else {
-			return None
+			return None;
 		};
 		Some(block.max(now.saturating_add(One::one())))
 	}
@@ -295,7 +302,7 @@ impl<T: Config> Pallet<T> {
 		due: Option<BlockNumberFor<T>>,
 	) {
 		if billing.due == due {
-			return
+			return;
 		}
 		if let Some(old) = billing.due {
 			RentalExpiries::<T>::remove(old, request_id);
@@ -330,7 +337,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		// A low-funds stop that fell due but waits in a backlog stands: rent stopped then.
 		if !billing.rent_per_block.is_zero() && billing.due.is_some_and(|due| due <= now) {
-			return
+			return;
 		}
 		Self::schedule(request_id, billing, now);
 	}
@@ -348,8 +355,9 @@ impl<T: Config> Pallet<T> {
 		while cursor <= now && used < budget {
 			used = used.saturating_add(1);
 			let room = budget.saturating_sub(used) as usize;
-			let ids: alloc::vec::Vec<RequestId> =
-				RentalExpiries::<T>::iter_key_prefix(cursor).take(room.saturating_add(1)).collect();
+			let ids: alloc::vec::Vec<RequestId> = RentalExpiries::<T>::iter_key_prefix(cursor)
+				.take(room.saturating_add(1))
+				.collect();
 			let drained = ids.len() <= room;
 			for request_id in ids.into_iter().take(room) {
 				used = used.saturating_add(1);
@@ -361,7 +369,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 			if !drained {
-				break
+				break;
 			}
 			cursor = cursor.saturating_add(One::one());
 		}
@@ -399,10 +407,10 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 	) -> Result<DueOutcome, DispatchError> {
 		let Some(mut record) = RequestRecords::<T>::get(request_id) else {
-			return Ok(DueOutcome::Nothing)
+			return Ok(DueOutcome::Nothing);
 		};
 		if record.billing.due != Some(due) {
-			return Ok(DueOutcome::Nothing)
+			return Ok(DueOutcome::Nothing);
 		}
 		// The caller removed the entry.
 		record.billing.due = None;
@@ -410,7 +418,7 @@ impl<T: Config> Pallet<T> {
 			let owner = record.owner.clone();
 			Self::remove_request(request_id, record)?;
 			Self::deposit_event(Event::ComputeRequestPruned { request_id, owner });
-			return Ok(DueOutcome::Removed)
+			return Ok(DueOutcome::Removed);
 		}
 		let node_id = record
 			.host
@@ -432,13 +440,13 @@ impl<T: Config> Pallet<T> {
 				owner,
 				at: due,
 			});
-			return Ok(DueOutcome::Stopped)
+			return Ok(DueOutcome::Stopped);
 		}
 		let address = record.billing.address_per_block;
 		if !address.is_zero() && Self::unspent_at(&record.billing, now) < address {
 			// The prepayment cannot pay for the address another block: the chain takes it back.
 			Self::close_hosted(request_id, record, CloseReason::FundsExhausted)?;
-			return Ok(DueOutcome::Removed)
+			return Ok(DueOutcome::Removed);
 		}
 		Self::schedule(request_id, &mut record.billing, now);
 		RequestRecords::<T>::insert(request_id, record);
@@ -513,7 +521,7 @@ impl<T: Config> Pallet<T> {
 			let Some(mut record) = RequestRecords::<T>::get(request_id) else { continue };
 			Self::accrue(&mut record.billing, now);
 			if record.billing.rent_owed.is_zero() {
-				continue
+				continue;
 			}
 			let amount = Self::pay_rent(request_id, &record.owner, &who, &mut record.billing)?;
 			paid = paid.saturating_add(amount);
@@ -521,7 +529,11 @@ impl<T: Config> Pallet<T> {
 		}
 		node.payout_cursor = if at_end { None } else { last };
 		MinerNodes::<T>::insert(&node_id, node);
-		Self::deposit_event(Event::ComputePaymentsClaimed { node_id, requests: visited, amount: paid });
+		Self::deposit_event(Event::ComputePaymentsClaimed {
+			node_id,
+			requests: visited,
+			amount: paid,
+		});
 		Ok(visited)
 	}
 }

@@ -27,7 +27,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(FreeIps::<T>::iter().count() as u32 == pool.free, "FreeIps size != IpPool::free");
 		for index in 0..pool.free {
 			let ip = FreeIps::<T>::get(index).ok_or("hole in FreeIps")?;
-			ensure!(IpStates::<T>::get(ip) == Some(IpState::Free(index)), "IpStates disagrees with FreeIps");
+			ensure!(
+				IpStates::<T>::get(ip) == Some(IpState::Free(index)),
+				"IpStates disagrees with FreeIps"
+			);
 		}
 		let (mut free, mut assigned) = (0u32, 0u32);
 		for (ip, state) in IpStates::<T>::iter() {
@@ -88,20 +91,27 @@ impl<T: Config> Pallet<T> {
 					.ok_or("hosted request missing from MinerComputeRequests")?;
 				ensure!(entry.plan_id == request.plan_id, "miner entry on another plan");
 				ensure!(entry.miner_account_id == host.miner, "miner entry pays someone else");
-				ensure!(entry.ip_assigned == record.ip, "miner entry's address disagrees with the record");
+				ensure!(
+					entry.ip_assigned == record.ip,
+					"miner entry's address disagrees with the record"
+				);
 				ensure!(
 					entry.fulfilled == (request.status != ComputeRequestStatus::InProgress),
 					"miner entry's fulfilled flag disagrees with the status"
 				);
 				let spec = request.plan_technical_description;
-				let reserved = match MinerComputeResizeRequests::<T>::get(&host.node_id, request_id) {
+				let reserved = match MinerComputeResizeRequests::<T>::get(&host.node_id, request_id)
+				{
 					Some(resize) => spec.max(&resize.new_spec),
 					None => spec,
 				};
 				ensure!(host.reserved == reserved, "reserved resources disagree with the plans");
 			}
 		}
-		ensure!(RequestRecords::<T>::iter().count() as u32 == count, "RequestRecords size mismatch");
+		ensure!(
+			RequestRecords::<T>::iter().count() as u32 == count,
+			"RequestRecords size mismatch"
+		);
 		ensure!(
 			UserRequestCount::<T>::iter().count() == per_user.len(),
 			"UserRequestCount has entries for users without requests"
@@ -153,11 +163,15 @@ impl<T: Config> Pallet<T> {
 		                 allowed: &[ComputeRequestStatus]|
 		 -> Result<(), TryRuntimeError> {
 			entries = entries.saturating_add(1);
-			let record = RequestRecords::<T>::get(request_id).ok_or("operation queued for no request")?;
+			let record =
+				RequestRecords::<T>::get(request_id).ok_or("operation queued for no request")?;
 			let host = record.host.ok_or("operation queued for a request without VM")?;
 			ensure!(host.node_id == *node_id, "operation queued on another node");
 			ensure!(record.queued.contains(op), "queue entry without its bit in the record");
-			ensure!(allowed.contains(&record.status), "operation queued in a state that forbids it");
+			ensure!(
+				allowed.contains(&record.status),
+				"operation queued in a state that forbids it"
+			);
 			Ok(())
 		};
 		for (node_id, request_id, _) in MinerComputeStopRequests::<T>::iter() {
@@ -272,11 +286,12 @@ impl<T: Config> Pallet<T> {
 		let Some(host) = &record.host else { return Ok((Zero::zero(), Zero::zero())) };
 		let address =
 			if record.ip.is_some() { T::AddressPricePerBlock::get() } else { Zero::zero() };
-		let accruing = record.status == ComputeRequestStatus::Running &&
-			!record.queued.contains(Operation::Stop) &&
-			!record.queued.contains(Operation::Delete);
+		let accruing = record.status == ComputeRequestStatus::Running
+			&& !record.queued.contains(Operation::Stop)
+			&& !record.queued.contains(Operation::Delete);
 		let price = record.billing.price_per_block;
-		let rent = match (accruing, MinerComputeResizeRequests::<T>::get(&host.node_id, request_id)) {
+		let rent = match (accruing, MinerComputeResizeRequests::<T>::get(&host.node_id, request_id))
+		{
 			(false, _) => Zero::zero(),
 			(true, Some(resize)) => price.min(resize.new_price_per_block),
 			(true, None) => price,

@@ -1,7 +1,9 @@
 //! The IP pool: free addresses (a dense, swap-remove array in `FreeIps`), each address's state
 //! in `IpStates`, and the counts in `IpPool`.
 
-use crate::{pallet::*, request_id_of, ComputeRequestStatus, IpAddress, IpState, RequestId, VmName};
+use crate::{
+	pallet::*, request_id_of, ComputeRequestStatus, IpAddress, IpState, RequestId, VmName,
+};
 use alloc::collections::BTreeSet;
 use frame_support::pallet_prelude::*;
 use sp_runtime::traits::Zero;
@@ -49,7 +51,7 @@ impl<T: Config> Pallet<T> {
 	/// for the VM of `request_id`, or out of the pool for `None`.
 	fn take_free_ip(ip: IpAddress, request_id: Option<RequestId>) -> DispatchResult {
 		let Some(IpState::Free(index)) = IpStates::<T>::get(ip) else {
-			return Err(Error::<T>::NoAvailableIp.into())
+			return Err(Error::<T>::NoAvailableIp.into());
 		};
 		let mut pool = IpPool::<T>::get();
 		let last = pool.free.saturating_sub(1);
@@ -157,7 +159,10 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let (request_id, mut record, host) = Self::vm_record(&caller, &vm_name)?;
 		// Running and stopped VMs keep their address until deleted.
-		ensure!(record.status == ComputeRequestStatus::InProgress, Error::<T>::InvalidRequestStatus);
+		ensure!(
+			record.status == ComputeRequestStatus::InProgress,
+			Error::<T>::InvalidRequestStatus
+		);
 		let ip = record.ip.take().ok_or(Error::<T>::VmHasNoIp)?;
 		let now = frame_system::Pallet::<T>::block_number();
 

@@ -209,12 +209,8 @@ pub mod pallet {
 	/// [`RentalBilling`] of this runtime.
 	pub type RentalBillingOf<T> = RentalBilling<BalanceOf<T>, BlockNumberFor<T>>;
 	/// [`RequestRecord`] of this runtime.
-	pub type RequestRecordOf<T> = RequestRecord<
-		AccountIdOf<T>,
-		BalanceOf<T>,
-		BlockNumberFor<T>,
-		<T as Config>::MaxNodeIdLen,
-	>;
+	pub type RequestRecordOf<T> =
+		RequestRecord<AccountIdOf<T>, BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxNodeIdLen>;
 	/// [`Host`] of this runtime.
 	pub type HostOf<T> = Host<AccountIdOf<T>, <T as Config>::MaxNodeIdLen>;
 
@@ -567,7 +563,11 @@ pub mod pallet {
 			at: BlockNumberFor<T>,
 		},
 		/// `amount` of address rent was burned from the request's prepayment.
-		ComputeAddressRentBurned { request_id: RequestId, owner: T::AccountId, amount: BalanceOf<T> },
+		ComputeAddressRentBurned {
+			request_id: RequestId,
+			owner: T::AccountId,
+			amount: BalanceOf<T>,
+		},
 		/// A request on a miner was removed without the miner's confirmation: its address went
 		/// back to the pool, its capacity was freed and the rest of its funds returned.
 		ComputeRequestClosed {

@@ -35,9 +35,9 @@ impl<T: Config> Pallet<T> {
 
 	fn ensure_consistent_metrics(metrics: &NodeMetricsOf<T>) -> Result<(), Error<T>> {
 		ensure!(
-			metrics.memory_free_mb <= metrics.memory_total_mb &&
-				metrics.storage_free_gb <= metrics.storage_total_gb &&
-				metrics.uptime_minutes <= metrics.total_minutes,
+			metrics.memory_free_mb <= metrics.memory_total_mb
+				&& metrics.storage_free_gb <= metrics.storage_total_gb
+				&& metrics.uptime_minutes <= metrics.total_minutes,
 			Error::<T>::InvalidMetrics
 		);
 		Ok(())
@@ -100,7 +100,9 @@ impl<T: Config> Pallet<T> {
 		Self::check_signed_node_report(report, signature).map_err(|error| {
 			let reason = match error {
 				Error::<T>::MinerNodeNotFound => InvalidTransaction::BadSigner,
-				Error::<T>::InvalidSignature | Error::<T>::WeakNodeKey => InvalidTransaction::BadProof,
+				Error::<T>::InvalidSignature | Error::<T>::WeakNodeKey => {
+					InvalidTransaction::BadProof
+				},
 				Error::<T>::NodeReportTooOld => InvalidTransaction::Stale,
 				Error::<T>::NodeReportFromFuture => InvalidTransaction::Future,
 				_ => InvalidTransaction::Call,

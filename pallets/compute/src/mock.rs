@@ -191,7 +191,8 @@ impl ExtBuilder {
 				.into_iter()
 				.filter_map(|record| match record.event {
 					RuntimeEvent::Compute(crate::Event::ComputeAddressRentBurned {
-						amount, ..
+						amount,
+						..
 					}) => Some(amount),
 					_ => None,
 				})
@@ -215,12 +216,15 @@ pub fn check_holds() {
 	for (_, holds) in pallet_balances::Holds::<Test>::iter() {
 		for hold in holds {
 			match hold.id {
-				RuntimeHoldReason::Compute(crate::HoldReason::RentalPrepayment) =>
-					rental += hold.amount,
-				RuntimeHoldReason::Compute(crate::HoldReason::RequestDeposit) =>
-					request_deposits += hold.amount,
-				RuntimeHoldReason::Compute(crate::HoldReason::MinerDeposit) =>
-					miner_deposits += hold.amount,
+				RuntimeHoldReason::Compute(crate::HoldReason::RentalPrepayment) => {
+					rental += hold.amount
+				},
+				RuntimeHoldReason::Compute(crate::HoldReason::RequestDeposit) => {
+					request_deposits += hold.amount
+				},
+				RuntimeHoldReason::Compute(crate::HoldReason::MinerDeposit) => {
+					miner_deposits += hold.amount
+				},
 			}
 		}
 	}

@@ -102,8 +102,7 @@ impl<T: Config> Pallet<T> {
 			Operation::Stop => MinerComputeStopRequests::<T>::insert(node_id, request_id, at),
 			Operation::Boot => MinerComputeBootRequests::<T>::insert(node_id, request_id, at),
 			Operation::Reboot => MinerComputeRebootRequests::<T>::insert(node_id, request_id, at),
-			Operation::Delete =>
-				MinerComputeDeletionRequests::<T>::insert(node_id, request_id, at),
+			Operation::Delete => MinerComputeDeletionRequests::<T>::insert(node_id, request_id, at),
 			Operation::Resize => {
 				debug_assert!(false, "a resize is queued with enqueue_resize");
 				queued.remove(op);
@@ -130,7 +129,7 @@ impl<T: Config> Pallet<T> {
 		op: Operation,
 	) {
 		if !queued.contains(op) {
-			return
+			return;
 		}
 		queued.remove(op);
 		match op {
@@ -303,7 +302,10 @@ impl<T: Config> Pallet<T> {
 		vnc_port: Option<u16>,
 	) -> DispatchResult {
 		let (mut record, _) = Self::hosted_record(&who, &node_id, request_id)?;
-		ensure!(record.status == ComputeRequestStatus::InProgress, Error::<T>::InvalidRequestStatus);
+		ensure!(
+			record.status == ComputeRequestStatus::InProgress,
+			Error::<T>::InvalidRequestStatus
+		);
 		// The owner asked to delete the VM before it was created: the miner deletes it instead.
 		ensure!(
 			!record.queued.contains(Operation::Delete),
@@ -515,8 +517,8 @@ impl<T: Config> Pallet<T> {
 		);
 		let plan = Plans::<T>::get(new_plan_id).ok_or(Error::<T>::PlanNotFound)?;
 		ensure!(plan.active, Error::<T>::PlanNotActive);
-		let request =
-			ComputeRequests::<T>::get(&who, request_id).ok_or(Error::<T>::ComputeRequestNotFound)?;
+		let request = ComputeRequests::<T>::get(&who, request_id)
+			.ok_or(Error::<T>::ComputeRequestNotFound)?;
 		ensure!(new_plan_id != request.plan_id, Error::<T>::SamePlan);
 		let mut node = MinerNodes::<T>::get(&host.node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
 		let reserved = host.reserved.max(&plan.spec);
@@ -563,7 +565,7 @@ impl<T: Config> Pallet<T> {
 		let Some(host) = record.host.clone() else {
 			Self::remove_request(request_id, record)?;
 			Self::deposit_event(Event::ComputeRequestRemoved { request_id, owner: who });
-			return Ok(())
+			return Ok(());
 		};
 		ensure!(
 			!record.queued.contains(Operation::Delete),
@@ -588,13 +590,17 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let owner = Self::fulfil_queued(&who, &node_id, request_id, Operation::Stop, |record, _, _| {
-			ensure!(record.status == ComputeRequestStatus::Running, Error::<T>::InvalidRequestStatus);
-			// A stopped VM has nothing to reboot.
-			Self::dequeue(&node_id, request_id, &mut record.queued, Operation::Reboot);
-			Self::set_status(request_id, record, ComputeRequestStatus::Stopped);
-			Ok(())
-		})?;
+		let owner =
+			Self::fulfil_queued(&who, &node_id, request_id, Operation::Stop, |record, _, _| {
+				ensure!(
+					record.status == ComputeRequestStatus::Running,
+					Error::<T>::InvalidRequestStatus
+				);
+				// A stopped VM has nothing to reboot.
+				Self::dequeue(&node_id, request_id, &mut record.queued, Operation::Reboot);
+				Self::set_status(request_id, record, ComputeRequestStatus::Stopped);
+				Ok(())
+			})?;
 		Self::deposit_event(Event::ComputeStopRequestFulfilled { node_id, request_id, owner });
 		Ok(())
 	}
@@ -604,26 +610,30 @@ impl<T: Config> Pallet<T> {
 		node_id: NodeIdOf<T>,
 		request_id: RequestId,
 	) -> DispatchResult {
-		let owner = Self::fulfil_queued(&who, &node_id, request_id, Operation::Boot, |record, _, now| {
-			ensure!(record.status == ComputeRequestStatus::Stopped, Error::<T>::InvalidRequestStatus);
-			let queued = record.queued;
-			let billing = &mut record.billing;
-			Self::accrue(billing, now);
-			// Rent starts again now (unless the owner asked for a deletion meanwhile), at the
-			// cheaper plan's price while a resize is queued.
-			billing.rent_per_block = if queued.contains(Operation::Delete) {
-				Zero::zero()
-			} else if queued.contains(Operation::Resize) {
-				let resize = MinerComputeResizeRequests::<T>::get(&node_id, request_id)
-					.ok_or(Error::<T>::ComputeResizeRequestNotFound)?;
-				billing.price_per_block.min(resize.new_price_per_block)
-			} else {
-				billing.price_per_block
-			};
-			Self::schedule(request_id, billing, now);
-			Self::set_status(request_id, record, ComputeRequestStatus::Running);
-			Ok(())
-		})?;
+		let owner =
+			Self::fulfil_queued(&who, &node_id, request_id, Operation::Boot, |record, _, now| {
+				ensure!(
+					record.status == ComputeRequestStatus::Stopped,
+					Error::<T>::InvalidRequestStatus
+				);
+				let queued = record.queued;
+				let billing = &mut record.billing;
+				Self::accrue(billing, now);
+				// Rent starts again now (unless the owner asked for a deletion meanwhile), at the
+				// cheaper plan's price while a resize is queued.
+				billing.rent_per_block = if queued.contains(Operation::Delete) {
+					Zero::zero()
+				} else if queued.contains(Operation::Resize) {
+					let resize = MinerComputeResizeRequests::<T>::get(&node_id, request_id)
+						.ok_or(Error::<T>::ComputeResizeRequestNotFound)?;
+					billing.price_per_block.min(resize.new_price_per_block)
+				} else {
+					billing.price_per_block
+				};
+				Self::schedule(request_id, billing, now);
+				Self::set_status(request_id, record, ComputeRequestStatus::Running);
+				Ok(())
+			})?;
 		Self::deposit_event(Event::ComputeBootRequestRemoved { node_id, request_id, owner });
 		Ok(())
 	}
@@ -645,8 +655,12 @@ impl<T: Config> Pallet<T> {
 		request_id: RequestId,
 	) -> DispatchResult {
 		let mut plan_id = 0;
-		let owner =
-			Self::fulfil_queued(&who, &node_id, request_id, Operation::Resize, |record, host, now| {
+		let owner = Self::fulfil_queued(
+			&who,
+			&node_id,
+			request_id,
+			Operation::Resize,
+			|record, host, now| {
 				let resize = MinerComputeResizeRequests::<T>::get(&node_id, request_id)
 					.ok_or(Error::<T>::ComputeResizeRequestNotFound)?;
 				plan_id = resize.new_plan_id;
@@ -678,7 +692,8 @@ impl<T: Config> Pallet<T> {
 				}
 				record.host = Some(Host { reserved: resize.new_spec, ..host.clone() });
 				Ok(())
-			})?;
+			},
+		)?;
 		Self::deposit_event(Event::ComputeResizeRequestFulfilled {
 			node_id,
 			request_id,

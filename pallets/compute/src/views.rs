@@ -169,6 +169,9 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let owed = Self::charges_until(&billing, now);
 		let owed = owed.rent.saturating_add(owed.address);
-		Some((billing.held, owed.saturating_add(billing.rent_owed).saturating_add(billing.address_owed)))
+		Some((
+			billing.held,
+			owed.saturating_add(billing.rent_owed).saturating_add(billing.address_owed),
+		))
 	}
 }

@@ -76,14 +76,21 @@ impl OptimizationOptions {
 	}
 
 	/// Reads `infile`, runs the passes and writes `outfile` (which may be `infile`).
-	pub fn run(&self, infile: impl AsRef<Path>, outfile: impl AsRef<Path>) -> Result<(), OptimizationError> {
+	pub fn run(
+		&self,
+		infile: impl AsRef<Path>,
+		outfile: impl AsRef<Path>,
+	) -> Result<(), OptimizationError> {
 		let program = std::env::var_os(WASM_OPT_ENV).unwrap_or_else(|| OsString::from("wasm-opt"));
 		let supported = supported_passes(&program)?;
 		let mut command = Command::new(&program);
-		command.arg(infile.as_ref()).arg("-o").arg(outfile.as_ref()).args(self.arguments(&supported));
-		let output = command.stdin(Stdio::null()).output().map_err(|e| OptimizationError::Spawn {
-			program: program.clone(),
-			reason: e.to_string(),
+		command
+			.arg(infile.as_ref())
+			.arg("-o")
+			.arg(outfile.as_ref())
+			.args(self.arguments(&supported));
+		let output = command.stdin(Stdio::null()).output().map_err(|e| {
+			OptimizationError::Spawn { program: program.clone(), reason: e.to_string() }
 		})?;
 		if output.status.success() {
 			Ok(())
@@ -120,9 +127,10 @@ impl OptimizationOptions {
 
 /// The passes `program --help` lists, as names without the leading `--`.
 fn supported_passes(program: &OsString) -> Result<Vec<String>, OptimizationError> {
-	let output = Command::new(program).arg("--help").stdin(Stdio::null()).output().map_err(|e| {
-		OptimizationError::Spawn { program: program.clone(), reason: e.to_string() }
-	})?;
+	let output =
+		Command::new(program).arg("--help").stdin(Stdio::null()).output().map_err(|e| {
+			OptimizationError::Spawn { program: program.clone(), reason: e.to_string() }
+		})?;
 	Ok(parse_help(&String::from_utf8_lossy(&output.stdout)))
 }
 
@@ -206,8 +214,12 @@ Options:
 			options.arguments(&all),
 			["-O0", "--mvp-features", "-g", "--strip-dwarf", "--signext-lowering"]
 		);
-		let without_signext: Vec<String> = all.into_iter().filter(|p| p != "signext-lowering").collect();
-		assert_eq!(options.arguments(&without_signext), ["-O0", "--mvp-features", "-g", "--strip-dwarf"]);
+		let without_signext: Vec<String> =
+			all.into_iter().filter(|p| p != "signext-lowering").collect();
+		assert_eq!(
+			options.arguments(&without_signext),
+			["-O0", "--mvp-features", "-g", "--strip-dwarf"]
+		);
 	}
 
 	/// `(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))`
@@ -225,7 +237,11 @@ Options:
 
 	/// The builder's compact run (`compact_wasm` in substrate-wasm-builder) on `module`.
 	fn compact(module: &[u8]) -> (Result<(), OptimizationError>, Option<Vec<u8>>) {
-		let dir = std::env::temp_dir().join(format!("wasm-opt-shim-{}-{}", std::process::id(), module.len()));
+		let dir = std::env::temp_dir().join(format!(
+			"wasm-opt-shim-{}-{}",
+			std::process::id(),
+			module.len()
+		));
 		std::fs::create_dir_all(&dir).expect("temp dir");
 		let (input, output) = (dir.join("in.wasm"), dir.join("out.wasm"));
 		std::fs::write(&input, module).expect("write input");
@@ -253,7 +269,9 @@ Options:
 		let (result, written) = compact(SIGN_EXT_MODULE);
 		match result {
 			// A Binaryen with `--signext-lowering` rewrote the operator (0xc0) away.
-			Ok(()) => assert!(!written.expect("output written").contains(&0xc0), "operator left in"),
+			Ok(()) => {
+				assert!(!written.expect("output written").contains(&0xc0), "operator left in")
+			},
 			// One without it refuses the module under `--mvp-features`.
 			Err(e) => assert!(e.to_string().contains("features"), "{e}"),
 		}
@@ -261,7 +279,8 @@ Options:
 
 	#[test]
 	fn a_missing_program_names_the_package_to_install() {
-		let err = supported_passes(&OsString::from("/nonexistent/wasm-opt")).expect_err("no such program");
+		let err = supported_passes(&OsString::from("/nonexistent/wasm-opt"))
+			.expect_err("no such program");
 		assert!(err.to_string().contains("binaryen"), "{err}");
 	}
 }

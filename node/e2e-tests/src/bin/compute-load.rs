@@ -19,6 +19,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
+use compute_e2e_tests::{general_transaction, hex, metrics_value, NodeKey};
 use serde_json::{json, Value as Json};
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
@@ -26,7 +27,6 @@ use subxt::{
 	rpcs::{rpc_params, RpcClient},
 	OnlineClient, SubstrateConfig,
 };
-use compute_e2e_tests::{general_transaction, hex, metrics_value, NodeKey};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 use tokio::sync::Semaphore;
 
@@ -50,8 +50,9 @@ struct Args {
 
 fn args() -> Result<Args, Error> {
 	let mut it = std::env::args().skip(1);
-	let mode =
-		it.next().ok_or("usage: compute-load tx|rpc|fill|reports [--url URL] [--count N]")?;
+	let mode = it
+		.next()
+		.ok_or("usage: compute-load tx|rpc|fill|reports [--url URL] [--count N]")?;
 	let mut args = Args { mode, url: "ws://127.0.0.1:9944".into(), count: 2_000 };
 	while let Some(flag) = it.next() {
 		let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -101,14 +102,23 @@ impl Throughput {
 	}
 }
 
-async fn tx_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), Error> {
+async fn tx_mode(
+	client: &Client,
+	rpc: &RpcClient,
+	senders: &[Keypair],
+	n: usize,
+) -> Result<(), Error> {
 	let dest = senders[0].public_key().0;
 	let transfer = |_: usize| {
 		let to = Value::unnamed_variant("Id", [Value::from_bytes(dest)]);
 		("Balances", "transfer_keep_alive", vec![to, Value::u128(1_000_000_000)])
 	};
 	let create = |_: usize| {
-		("Compute", "create_compute_request", vec![Value::u128(SMALL_PLAN), image(), none(), none()])
+		(
+			"Compute",
+			"create_compute_request",
+			vec![Value::u128(SMALL_PLAN), image(), none(), none()],
+		)
 	};
 	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks");
 	let t = run(client, rpc, senders, n, &transfer).await?;
@@ -126,7 +136,11 @@ async fn tx_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize
 	let register = |i: usize| {
 		let proof = keys[i].registration_proof(genesis, senders[i % senders.len()].public_key().0);
 		let ip = ipv4([10, 1, (i / 256) as u8, (i % 256) as u8]);
-		("Compute", "register_miner_node", vec![node_id(i), capacity(), ip, Value::from_bytes(proof)])
+		(
+			"Compute",
+			"register_miner_node",
+			vec![node_id(i), capacity(), ip, Value::from_bytes(proof)],
+		)
 	};
 	let r = run(client, rpc, &senders[..miners], miners, &register).await?;
 	report("compute.register_miner_node", &r);
@@ -137,17 +151,28 @@ async fn tx_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize
 		let ss58 = who.public_key().to_account_id().to_string();
 		let list: Json = rpc.request("compute_getUserRequests", rpc_params![ss58]).await?;
 		let pending = list.as_array().into_iter().flatten().filter(|r| r["status"] == "Pending");
-		let id = pending.filter_map(|r| r["requestId"].as_u64()).max().ok_or("no pending request")?;
+		let id = pending
+			.filter_map(|r| r["requestId"].as_u64())
+			.max()
+			.ok_or("no pending request")?;
 		ids.push(id);
 	}
 	let claim = |i: usize| {
 		let owner = Value::from_bytes(senders[i].public_key().0);
-		("Compute", "submit_compute_request_assignment", vec![node_id(i), Value::u128(SMALL_PLAN), Value::u128(ids[i].into()), owner])
+		(
+			"Compute",
+			"submit_compute_request_assignment",
+			vec![node_id(i), Value::u128(SMALL_PLAN), Value::u128(ids[i].into()), owner],
+		)
 	};
 	let a = run(client, rpc, &senders[..miners], miners, &claim).await?;
 	report("compute.submit_assignment", &a);
 	let fulfil = |i: usize| {
-		("Compute", "fulfill_compute_request", vec![node_id(i), Value::u128(ids[i].into()), none(), none(), none()])
+		(
+			"Compute",
+			"fulfill_compute_request",
+			vec![node_id(i), Value::u128(ids[i].into()), none(), none(), none()],
+		)
 	};
 	let f = run(client, rpc, &senders[..miners], miners, &fulfil).await?;
 	report("compute.fulfill_compute_request", &f);
@@ -215,7 +240,8 @@ async fn submit_all(rpc: &RpcClient, lanes: Vec<Vec<Vec<u8>>>) -> Result<Through
 			let mut accepted = 0;
 			for tx in lane {
 				let xt = hex(&tx);
-				let ok = rpc.request::<Json>("author_submitExtrinsic", rpc_params![xt]).await.is_ok();
+				let ok =
+					rpc.request::<Json>("author_submitExtrinsic", rpc_params![xt]).await.is_ok();
 				accepted += usize::from(ok);
 			}
 			accepted
@@ -230,7 +256,9 @@ async fn submit_all(rpc: &RpcClient, lanes: Vec<Vec<Vec<u8>>>) -> Result<Through
 	let mut seen = start_block;
 	while finalized < accepted {
 		if started.elapsed() > FINALITY_TIMEOUT {
-			return Err(format!("{finalized}/{accepted} finalized after {FINALITY_TIMEOUT:?}").into());
+			return Err(
+				format!("{finalized}/{accepted} finalized after {FINALITY_TIMEOUT:?}").into()
+			);
 		}
 		let head = finalized_number(rpc).await?;
 		while seen < head {
@@ -260,7 +288,12 @@ fn node_key(tag: u64, mode: u8, i: usize) -> NodeKey {
 /// Node-signed metric reports, feeless, against transfers in the same run: registers `n` nodes
 /// under the peer ids of fresh keys (round-robin over the senders), then each node sends one
 /// report as a general transaction, then `n` transfers run as the baseline.
-async fn reports_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), Error> {
+async fn reports_mode(
+	client: &Client,
+	rpc: &RpcClient,
+	senders: &[Keypair],
+	n: usize,
+) -> Result<(), Error> {
 	let tag = unique_tag();
 	let keys: Vec<NodeKey> = (0..n).map(|i| node_key(tag, 2, i)).collect();
 	let genesis = client.genesis_hash().0;
@@ -268,7 +301,11 @@ async fn reports_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: 
 	let register = |i: usize| {
 		let ip = ipv4([10, 2, (i / 256) as u8, (i % 256) as u8]);
 		let proof = keys[i].registration_proof(genesis, senders[i % senders.len()].public_key().0);
-		("Compute", "register_miner_node", vec![Value::from_bytes(keys[i].node_id()), capacity(), ip, Value::from_bytes(proof)])
+		(
+			"Compute",
+			"register_miner_node",
+			vec![Value::from_bytes(keys[i].node_id()), capacity(), ip, Value::from_bytes(proof)],
+		)
 	};
 	let r = run(client, rpc, senders, n, &register).await?;
 	report("compute.register_miner_node", &r);
@@ -299,7 +336,12 @@ async fn reports_mode(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: 
 }
 
 /// Requests and latency of one RPC method under load.
-async fn measure(rpc: &RpcClient, name: &str, n: usize, params: impl Fn(usize) -> Json) -> Result<(), Error> {
+async fn measure(
+	rpc: &RpcClient,
+	name: &str,
+	n: usize,
+	params: impl Fn(usize) -> Json,
+) -> Result<(), Error> {
 	let gate = Arc::new(Semaphore::new(CONCURRENCY / 8));
 	let started = Instant::now();
 	let mut tasks = Vec::with_capacity(n);
@@ -338,21 +380,37 @@ async fn measure(rpc: &RpcClient, name: &str, n: usize, params: impl Fn(usize) -
 async fn rpc_mode(rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), Error> {
 	let accounts: Vec<String> =
 		senders.iter().map(|k| k.public_key().to_account_id().to_string()).collect();
-	let requests: u64 = rpc.request("compute_getIpPool", rpc_params![0]).await.map(|p: Json| p["assignedCount"].as_u64().unwrap_or(0))?;
+	let requests: u64 = rpc
+		.request("compute_getIpPool", rpc_params![0])
+		.await
+		.map(|p: Json| p["assignedCount"].as_u64().unwrap_or(0))?;
 	println!("assigned IPs: {requests}");
 	println!("method                         ok     req/s   p50 ms    p99 ms");
 	measure(rpc, "system_accountNextIndex", n, |i| json!([accounts[i % accounts.len()]])).await?;
-	measure(rpc, "compute_getNodeMetrics", n, |i| json!([hex(format!("load-node-{i}").as_bytes())])).await?;
+	measure(rpc, "compute_getNodeMetrics", n, |i| {
+		json!([hex(format!("load-node-{i}").as_bytes())])
+	})
+	.await?;
 	measure(rpc, "compute_getIpPool", n, |_| json!([50])).await?;
-	measure(rpc, "compute_getUserRequests", n, |i| json!([accounts[i % accounts.len()], 50])).await?;
+	measure(rpc, "compute_getUserRequests", n, |i| json!([accounts[i % accounts.len()], 50]))
+		.await?;
 	Ok(())
 }
 
 /// Adds `n` live requests from the senders, plus one miner per sender and enough IPs that every
 /// miner can host VMs, so later measurements run against a full chain.
-async fn fill(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), Error> {
+async fn fill(
+	client: &Client,
+	rpc: &RpcClient,
+	senders: &[Keypair],
+	n: usize,
+) -> Result<(), Error> {
 	let create = |_: usize| {
-		("Compute", "create_compute_request", vec![Value::u128(SMALL_PLAN), image(), none(), none()])
+		(
+			"Compute",
+			"create_compute_request",
+			vec![Value::u128(SMALL_PLAN), image(), none(), none()],
+		)
 	};
 	let t = run(client, rpc, senders, n, &create).await?;
 	report("compute.create_compute_request", &t);
@@ -362,7 +420,10 @@ async fn fill(client: &Client, rpc: &RpcClient, senders: &[Keypair], n: usize) -
 async fn finalized_number(rpc: &RpcClient) -> Result<u64, Error> {
 	let hash: Json = rpc.request("chain_getFinalizedHead", rpc_params![]).await?;
 	let header: Json = rpc.request("chain_getHeader", rpc_params![hash]).await?;
-	Ok(u64::from_str_radix(header["number"].as_str().unwrap_or("0x0").trim_start_matches("0x"), 16)?)
+	Ok(u64::from_str_radix(
+		header["number"].as_str().unwrap_or("0x0").trim_start_matches("0x"),
+		16,
+	)?)
 }
 
 /// Signed extrinsics in block `number` (all but the timestamp inherent).
@@ -379,13 +440,19 @@ async fn free_ips(rpc: &RpcClient) -> Result<u64, Error> {
 }
 
 fn unique_tag() -> u64 {
-	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_secs())
+		.unwrap_or(0)
 }
 
 fn image() -> Value {
 	Value::named_composite([
 		("name", Value::from_bytes("ubuntu-24.04")),
-		("image_url", Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi")),
+		(
+			"image_url",
+			Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"),
+		),
 	])
 }
 

@@ -63,7 +63,10 @@ fn event<'a>(tx: &'a FinalizedTx, event: &str) -> &'a Value {
 
 /// A field of an event as a number.
 fn number(fields: &Value, name: &str) -> u128 {
-	fields.at(name).and_then(Value::as_u128).unwrap_or_else(|| panic!("field {name} of {fields:?}"))
+	fields
+		.at(name)
+		.and_then(Value::as_u128)
+		.unwrap_or_else(|| panic!("field {name} of {fields:?}"))
 }
 
 /// The request as `compute_getComputeRequest` shows it.
@@ -79,7 +82,10 @@ async fn miner_request(node: &Node) -> Json {
 }
 
 async fn assert_invalid_params(node: &Node, method: &str, params: Json, param: &str) {
-	let err = node.try_rpc(method, params.clone()).await.expect_err("malformed params must fail");
+	let err = node
+		.try_rpc(method, params.clone())
+		.await
+		.expect_err("malformed params must fail");
 	let text = format!("{err:?}");
 	assert!(text.contains(&INVALID_PARAMS.to_string()), "{method}{params}: {text}");
 	assert!(text.contains(param), "{method}{params}: error does not name `{param}`: {text}");
@@ -111,8 +117,10 @@ async fn lifecycle(node: &mut Node) {
 	let pool_before = node.rpc("compute_getIpPool", json!([])).await;
 	let free_before = pool_before["freeCount"].as_u64().expect("freeCount");
 	let plans = node.rpc("compute_getPlans", json!([])).await;
-	let small_price: u128 =
-		plans[SMALL as usize]["pricePerBlock"].as_str().and_then(|p| p.parse().ok()).expect("price");
+	let small_price: u128 = plans[SMALL as usize]["pricePerBlock"]
+		.as_str()
+		.and_then(|p| p.parse().ok())
+		.expect("price");
 
 	// The miner registers a node while the user asks for a small VM: two accounts, one block.
 	let capacity = Value::named_composite([
@@ -124,18 +132,32 @@ async fn lifecycle(node: &mut Node) {
 	]);
 	let image = Value::named_composite([
 		("name", Value::from_bytes("ubuntu-24.04")),
-		("image_url", Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi")),
+		(
+			"image_url",
+			Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"),
+		),
 	]);
 	// The node key's signature proves the miner may register it.
-	let proof = NodeKey::from_seed(NODE_SEED).registration_proof(client.genesis_hash().0, miner.public_key().0);
+	let proof = NodeKey::from_seed(NODE_SEED)
+		.registration_proof(client.genesis_hash().0, miner.public_key().0);
 	let (registered, tx) = tokio::join!(
 		compute(
 			&client,
 			&miner,
 			"register_miner_node",
-			vec![Value::from_bytes(node_id()), capacity, ipv4([10, 0, 0, 1]), Value::from_bytes(proof)],
+			vec![
+				Value::from_bytes(node_id()),
+				capacity,
+				ipv4([10, 0, 0, 1]),
+				Value::from_bytes(proof)
+			],
 		),
-		compute(&client, &user, "create_compute_request", vec![u(SMALL.into()), image, none(), none()]),
+		compute(
+			&client,
+			&user,
+			"create_compute_request",
+			vec![u(SMALL.into()), image, none(), none()]
+		),
 	);
 	event(&registered, "MinerNodeRegistered");
 	let request_id = number(event(&tx, "ComputeRequestCreated"), "request_id") as u64;
@@ -197,8 +219,20 @@ async fn lifecycle(node: &mut Node) {
 	// the request), and the owner's stop is queued for the miner.
 	let metrics = metrics_value("AMD EPYC 9654", 1);
 	let (reported_tx, stranger_stop, stop) = tokio::join!(
-		compute(&client, &miner, "report_node_metrics", vec![Value::from_bytes(node_id()), metrics]),
-		submit_finalized(&client, &stranger, "Compute", "request_compute_stop", vec![u(request_id.into())], TX),
+		compute(
+			&client,
+			&miner,
+			"report_node_metrics",
+			vec![Value::from_bytes(node_id()), metrics]
+		),
+		submit_finalized(
+			&client,
+			&stranger,
+			"Compute",
+			"request_compute_stop",
+			vec![u(request_id.into())],
+			TX
+		),
 		compute(&client, &user, "request_compute_stop", vec![u(request_id.into())]),
 	);
 	event(&reported_tx, "NodeMetricsReported");
@@ -217,8 +251,13 @@ async fn lifecycle(node: &mut Node) {
 	// move before the claim.
 	event(&stop, "ComputeStopRequested");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], true);
-	let tx = compute(&client, &miner, "fulfill_stop_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
-		.await;
+	let tx = compute(
+		&client,
+		&miner,
+		"fulfill_stop_request",
+		vec![Value::from_bytes(node_id()), u(request_id.into())],
+	)
+	.await;
 	event(&tx, "ComputeStopRequestFulfilled");
 	let paid_in = |t: &FinalizedTx| -> u128 {
 		t.events
@@ -228,8 +267,13 @@ async fn lifecycle(node: &mut Node) {
 			.sum()
 	};
 	assert_eq!(paid_in(&stop) + paid_in(&tx), 0, "rent accrues on chain until claimed");
-	let claim = compute(&client, &miner, "claim_compute_payments", vec![Value::from_bytes(node_id()), u(10)])
-		.await;
+	let claim = compute(
+		&client,
+		&miner,
+		"claim_compute_payments",
+		vec![Value::from_bytes(node_id()), u(10)],
+	)
+	.await;
 	let running_blocks = u128::from(stop.block_number - running_from);
 	assert_eq!(paid_in(&claim), small_price * running_blocks, "rent for {running_blocks} blocks");
 	let claimed = event(&claim, "ComputePaymentsClaimed");
@@ -240,24 +284,40 @@ async fn lifecycle(node: &mut Node) {
 
 	// Boot.
 	compute(&client, &user, "request_compute_boot", vec![u(request_id.into())]).await;
-	let tx = compute(&client, &miner, "fulfill_boot_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
-		.await;
+	let tx = compute(
+		&client,
+		&miner,
+		"fulfill_boot_request",
+		vec![Value::from_bytes(node_id()), u(request_id.into())],
+	)
+	.await;
 	event(&tx, "ComputeBootRequestRemoved");
 	assert_eq!(request(node, request_id).await["status"], "Running");
 
 	// Reboot.
 	compute(&client, &user, "request_compute_reboot", vec![u(request_id.into())]).await;
 	assert_eq!(miner_request(node).await["pendingOperations"]["reboot"], true);
-	let tx = compute(&client, &miner, "fulfill_reboot_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
-		.await;
+	let tx = compute(
+		&client,
+		&miner,
+		"fulfill_reboot_request",
+		vec![Value::from_bytes(node_id()), u(request_id.into())],
+	)
+	.await;
 	event(&tx, "ComputeRebootRequestFulfilled");
 	assert_eq!(request(node, request_id).await["status"], "Running");
 
 	// Resize to the medium plan.
-	compute(&client, &user, "request_compute_resize", vec![u(request_id.into()), u(MEDIUM.into())]).await;
-	assert_eq!(miner_request(node).await["pendingOperations"]["resize"], MEDIUM);
-	let tx = compute(&client, &miner, "fulfill_resize_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
+	compute(&client, &user, "request_compute_resize", vec![u(request_id.into()), u(MEDIUM.into())])
 		.await;
+	assert_eq!(miner_request(node).await["pendingOperations"]["resize"], MEDIUM);
+	let tx = compute(
+		&client,
+		&miner,
+		"fulfill_resize_request",
+		vec![Value::from_bytes(node_id()), u(request_id.into())],
+	)
+	.await;
 	event(&tx, "ComputeResizeRequestFulfilled");
 	assert_eq!(request(node, request_id).await["planId"], MEDIUM);
 
@@ -275,12 +335,20 @@ async fn lifecycle(node: &mut Node) {
 		compute(&client, &user, "request_compute_delete", vec![u(request_id.into())]),
 	);
 	let err = second_fulfil.expect_err("nothing queued");
-	assert!(matches!(&err, TxError::Dispatch(e) if e == "Compute::ComputeResizeRequestNotFound"), "{err}");
+	assert!(
+		matches!(&err, TxError::Dispatch(e) if e == "Compute::ComputeResizeRequestNotFound"),
+		"{err}"
+	);
 
 	// Delete: the address returns to the pool and the request is gone.
 	assert_eq!(miner_request(node).await["pendingOperations"]["delete"], true);
-	let tx = compute(&client, &miner, "fulfill_deletion_request", vec![Value::from_bytes(node_id()), u(request_id.into())])
-		.await;
+	let tx = compute(
+		&client,
+		&miner,
+		"fulfill_deletion_request",
+		vec![Value::from_bytes(node_id()), u(request_id.into())],
+	)
+	.await;
 	event(&tx, "ComputeDeletionRequestRemoved");
 	// The address was paid for (burned) for every block the VM held it, stopped or not.
 	event(&tx, "ComputeAddressRentBurned");
@@ -290,5 +358,8 @@ async fn lifecycle(node: &mut Node) {
 	let pool = node.rpc("compute_getIpPool", json!([500])).await;
 	assert_eq!(pool["freeCount"].as_u64(), Some(free_before));
 	assert_eq!(pool["assignedCount"].as_u64(), Some(0));
-	assert!(pool["free"].as_array().expect("free").contains(&json!(ip)), "{ip} not back in the pool");
+	assert!(
+		pool["free"].as_array().expect("free").contains(&json!(ip)),
+		"{ip} not back in the pool"
+	);
 }

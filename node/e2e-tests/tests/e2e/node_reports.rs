@@ -106,7 +106,8 @@ async fn node_reports(node: &mut Node) {
 	// The operator signs the registration proof with `compute-node key sign-node-registration`
 	// from the node's key file; the library's own signature must be the same.
 	let genesis = client.genesis_hash().0;
-	let proof = sign_registration_with_the_cli(&miner.public_key().to_account_id().to_string(), genesis);
+	let proof =
+		sign_registration_with_the_cli(&miner.public_key().to_account_id().to_string(), genesis);
 	assert_eq!(proof, key.registration_proof(genesis, miner.public_key().0));
 	let proof = Value::from_bytes(proof);
 	let registered = submit_finalized(
@@ -177,7 +178,9 @@ async fn node_reports(node: &mut Node) {
 	let relayed_at = at.block_number();
 	let (report, signature) =
 		key.signed_report(&at, relayed_at, metrics_value("AMD EPYC 9755", 3), false);
-	let tx = relay(&client, &relayer, report, signature).await.unwrap_or_else(|e| panic!("{e}"));
+	let tx = relay(&client, &relayer, report, signature)
+		.await
+		.unwrap_or_else(|e| panic!("{e}"));
 	assert!(tx.event("Compute", "NodeMetricsReported").is_some());
 	let (payer, fee) = fee_paid(&tx).expect("a relayed report pays a fee");
 	assert_eq!(payer, relayer.public_key().0.to_vec());

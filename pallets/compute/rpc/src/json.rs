@@ -133,8 +133,7 @@ pub struct Request {
 	pub miner_id: Option<String>,
 }
 
-impl<AccountId, BlockNumber, S, N> From<ComputeRequest<AccountId, BlockNumber, S, N>>
-	for Request
+impl<AccountId, BlockNumber, S, N> From<ComputeRequest<AccountId, BlockNumber, S, N>> for Request
 where
 	AccountId: Member + Ss58Codec,
 	BlockNumber: Member + Into<u64>,

@@ -100,7 +100,8 @@ pub trait ComputeApi {
 /// given `AccountId`, `Balance`, `BlockNumber`, `MaxStringLen` and `MaxNodeIdLen`.
 pub struct Compute<C, Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen> {
 	client: Arc<C>,
-	_marker: PhantomData<RuntimeTypes<Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>>,
+	_marker:
+		PhantomData<RuntimeTypes<Block, AccountId, Balance, BlockNumber, StringLen, NodeIdLen>>,
 }
 
 /// The runtime types [`Compute`] serves, as a marker (owning none of them).
@@ -124,7 +125,8 @@ where
 {
 	/// The block to read: `at`, or the best block.
 	fn at(&self, at: Option<Value>) -> RpcResult<Block::Hash> {
-		Ok(params::optional::<Block::Hash>("at", at)?.unwrap_or_else(|| self.client.info().best_hash))
+		Ok(params::optional::<Block::Hash>("at", at)?
+			.unwrap_or_else(|| self.client.info().best_hash))
 	}
 }
 
@@ -145,7 +147,8 @@ where
 		node_id: Value,
 		at: Option<Value>,
 	) -> RpcResult<Option<json::NodeMetrics>> {
-		let node_id = params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
+		let node_id =
+			params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
 		let at = self.at(at)?;
 		let metrics = self
 			.client
@@ -177,11 +180,7 @@ where
 		let vm_name =
 			params::bounded(vm_name.into_bytes(), "vmName", pallet_compute::MAX_VM_NAME_LEN)?;
 		let at = self.at(at)?;
-		let ip = self
-			.client
-			.runtime_api()
-			.vm_ip(at, vm_name)
-			.map_err(error::runtime_error)?;
+		let ip = self.client.runtime_api().vm_ip(at, vm_name).map_err(error::runtime_error)?;
 		Ok(ip.map(|ip| ip.to_string()))
 	}
 
@@ -226,7 +225,8 @@ where
 		start_after: Option<Value>,
 		at: Option<Value>,
 	) -> RpcResult<Vec<json::MinerRequest>> {
-		let node_id = params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
+		let node_id =
+			params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
 		let limit = params::optional::<u32>("limit", limit)?;
 		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
 		let at = self.at(at)?;
@@ -247,8 +247,11 @@ where
 		let limit = params::optional::<u32>("limit", limit)?;
 		let start_after = params::optional::<PlanId>("startAfter", start_after)?;
 		let at = self.at(at)?;
-		let page =
-			self.client.runtime_api().plans(at, start_after, limit).map_err(error::runtime_error)?;
+		let page = self
+			.client
+			.runtime_api()
+			.plans(at, start_after, limit)
+			.map_err(error::runtime_error)?;
 		Ok(page.items.into_iter().map(Into::into).collect())
 	}
 }

@@ -50,7 +50,7 @@ pub fn hex_bytes(name: &str, value: Value) -> Result<Vec<u8>, ErrorObjectOwned> 
 /// `bytes`, if at most `max` long: a longer node id or VM name cannot exist on chain.
 pub fn bounded(bytes: Vec<u8>, name: &str, max: u32) -> Result<Vec<u8>, ErrorObjectOwned> {
 	if bytes.len() > max as usize {
-		return Err(invalid_param(name, format!("longer than {max} bytes")))
+		return Err(invalid_param(name, format!("longer than {max} bytes")));
 	}
 	Ok(bytes)
 }

@@ -24,7 +24,9 @@ fn detects_an_address_both_free_and_assigned() {
 fn detects_a_running_vm_without_address() {
 	broken(|| {
 		let ip = RequestRecords::<Test>::mutate(0, |r| r.as_mut().unwrap().ip.take()).unwrap();
-		MinerComputeRequests::<Test>::mutate(node("n1"), 0, |e| e.as_mut().unwrap().ip_assigned = None);
+		MinerComputeRequests::<Test>::mutate(node("n1"), 0, |e| {
+			e.as_mut().unwrap().ip_assigned = None
+		});
 		IpStates::<Test>::remove(ip);
 		IpPool::<Test>::mutate(|pool| pool.assigned = 0);
 	});
@@ -85,7 +87,9 @@ fn detects_a_record_whose_funds_were_released() {
 
 #[test]
 fn detects_a_wrong_rent_rate() {
-	broken(|| RequestRecords::<Test>::mutate(0, |r| r.as_mut().unwrap().billing.rent_per_block = 5));
+	broken(|| {
+		RequestRecords::<Test>::mutate(0, |r| r.as_mut().unwrap().billing.rent_per_block = 5)
+	});
 }
 
 #[cfg(feature = "try-runtime")]

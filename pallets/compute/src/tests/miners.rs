@@ -64,7 +64,13 @@ fn register_miner_node_errors() {
 		);
 		let n9 = node("n9");
 		assert_noop!(
-			Compute::register_miner_node(signed(POOR), n9.clone(), capacity(), ip4(250), proof(POOR, &n9)),
+			Compute::register_miner_node(
+				signed(POOR),
+				n9.clone(),
+				capacity(),
+				ip4(250),
+				proof(POOR, &n9)
+			),
 			Error::<Test>::InsufficientBalance
 		);
 	});
@@ -102,13 +108,22 @@ fn node_ids_cannot_be_squatted() {
 		let foreign = (NODE_REGISTRATION_CONTEXT, [9u8; 32], MINER_2, &victim[..]).encode();
 		let foreign = sign_as(&key, &foreign);
 		assert_noop!(
-			Compute::register_miner_node(signed(MINER_2), victim.clone(), capacity(), ip4(250), foreign),
+			Compute::register_miner_node(
+				signed(MINER_2),
+				victim.clone(),
+				capacity(),
+				ip4(250),
+				foreign
+			),
 			Error::<Test>::InvalidSignature
 		);
 		assert_eq!((free(MINER_2), deposit_held(MINER_2)), (ENDOWMENT, 0));
 		// The key's owner registers it.
 		register_id(MINER_1, &victim);
-		assert_eq!((free(MINER_1), deposit_held(MINER_1)), (ENDOWMENT - MINER_DEPOSIT, MINER_DEPOSIT));
+		assert_eq!(
+			(free(MINER_1), deposit_held(MINER_1)),
+			(ENDOWMENT - MINER_DEPOSIT, MINER_DEPOSIT)
+		);
 	});
 }
 

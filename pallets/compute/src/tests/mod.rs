@@ -17,12 +17,12 @@ mod requests;
 mod views;
 
 use crate::{mock::*, *};
-pub use node_keys::weak_keys;
 use frame_support::{
 	assert_ok,
 	traits::{fungible::InspectHold, GetStorageVersion},
 	BoundedVec,
 };
+pub use node_keys::weak_keys;
 
 /// Plan 0 of the mock genesis.
 pub const SMALL: PlanId = 0;
@@ -196,7 +196,9 @@ pub fn deposit_held(who: AccountId) -> Balance {
 }
 
 pub fn prepayment(request_id: RequestId) -> Balance {
-	RequestRecords::<Test>::get(request_id).map(|r| r.billing.held).unwrap_or_default()
+	RequestRecords::<Test>::get(request_id)
+		.map(|r| r.billing.held)
+		.unwrap_or_default()
 }
 
 /// The billing state of stored request `request_id`.

@@ -6,13 +6,12 @@ use codec::Encode;
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::{DispatchErrorWithPostInfo, Pays, PostDispatchInfo},
-	weights::Weight,
 	pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
 	traits::Authorize,
+	weights::Weight,
 };
 use sp_core::ed25519;
 use sp_runtime::{traits::BadOrigin, transaction_validity::ValidTransaction};
-
 
 /// Registers the node of `key` (as its peer id) for `miner` in the current block, then moves
 /// to the next block: the first in which the node may make a report.
@@ -43,7 +42,9 @@ fn authorize(
 	signature: ed25519::Signature,
 ) -> Result<ValidTransaction, TransactionValidityError> {
 	let call = RuntimeCall::Compute(Call::report_signed_node_metrics { report, signature });
-	call.authorize(TransactionSource::External).unwrap().map(|(validity, _refund)| validity)
+	call.authorize(TransactionSource::External)
+		.unwrap()
+		.map(|(validity, _refund)| validity)
 }
 
 fn authorized() -> RuntimeOrigin {

@@ -67,7 +67,11 @@ fn prepayment_must_leave_the_existential_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
 		// Exactly the prepayment and the deposit are not enough: the account must keep its
 		// existential deposit.
-		assert_ok!(Balances::transfer_allow_death(signed(BOB), POOR, SMALL_PREPAY + REQUEST_DEPOSIT));
+		assert_ok!(Balances::transfer_allow_death(
+			signed(BOB),
+			POOR,
+			SMALL_PREPAY + REQUEST_DEPOSIT
+		));
 		assert_noop!(
 			Compute::create_compute_request(signed(POOR), SMALL, image(), None, None),
 			Error::<Test>::InsufficientBalance

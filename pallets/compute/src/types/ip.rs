@@ -45,7 +45,16 @@ impl fmt::Display for IpAddress {
 
 /// Where an address of the IP pool is.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum IpState {
 	/// Free, at this position of `FreeIps`.

@@ -70,11 +70,11 @@ impl PlanSpec {
 
 	/// Whether every component is at most the same component of `limit`.
 	pub fn fits_within(&self, limit: &Self) -> bool {
-		self.vcpus <= limit.vcpus &&
-			self.memory_mb <= limit.memory_mb &&
-			self.storage_gb <= limit.storage_gb &&
-			self.bandwidth_mbps <= limit.bandwidth_mbps &&
-			self.gpus <= limit.gpus
+		self.vcpus <= limit.vcpus
+			&& self.memory_mb <= limit.memory_mb
+			&& self.storage_gb <= limit.storage_gb
+			&& self.bandwidth_mbps <= limit.bandwidth_mbps
+			&& self.gpus <= limit.gpus
 	}
 }
 

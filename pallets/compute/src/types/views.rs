@@ -3,9 +3,7 @@
 use super::*;
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
-use frame_support::{
-	pallet_prelude::Get, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
-};
+use frame_support::{pallet_prelude::Get, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use scale_info::TypeInfo;
 use sp_runtime::traits::Member;
 

@@ -2,10 +2,7 @@
 
 use super::*;
 use alloc::vec::Vec;
-use frame_support::{
-	pallet_prelude::ConstU32,
-	BoundedVec,
-};
+use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 
 /// Longest VM name: `vm-` followed by the 20 digits of `u64::MAX`.
 pub const MAX_VM_NAME_LEN: u32 = 23;
@@ -27,7 +24,7 @@ pub fn vm_name_of(request_id: RequestId) -> VmName {
 		digits[start] = b'0' + (n % 10) as u8;
 		n /= 10;
 		if n == 0 {
-			break
+			break;
 		}
 	}
 	let mut name = Vec::with_capacity(VM_NAME_PREFIX.len() + digits.len() - start);
@@ -42,12 +39,12 @@ pub fn vm_name_of(request_id: RequestId) -> VmName {
 pub fn request_id_of(vm_name: &[u8]) -> Option<RequestId> {
 	let digits = vm_name.strip_prefix(VM_NAME_PREFIX)?;
 	if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
-		return None
+		return None;
 	}
 	let mut id: RequestId = 0;
 	for d in digits {
 		if !d.is_ascii_digit() {
-			return None
+			return None;
 		}
 		id = id.checked_mul(10)?.checked_add(RequestId::from(d - b'0'))?;
 	}

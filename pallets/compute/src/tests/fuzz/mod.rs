@@ -118,7 +118,7 @@ fn metrics(rng: &mut Rng) -> NodeMetricsOf<Test> {
 /// Mostly `preferred`; else a signed origin of any user or miner, root, or unsigned.
 fn origin(rng: &mut Rng, preferred: RuntimeOrigin) -> RuntimeOrigin {
 	if rng.chance(80) {
-		return preferred
+		return preferred;
 	}
 	match rng.below(4) {
 		0 => signed(rng.pick(&USERS)),
@@ -161,8 +161,9 @@ fn random_call(rng: &mut Rng) -> (RuntimeCall, RuntimeOrigin) {
 		10 => queued(rng, MinerComputeBootRequests::<Test>::iter_keys().map(|k| k.1).collect()),
 		11 => queued(rng, MinerComputeRebootRequests::<Test>::iter_keys().map(|k| k.1).collect()),
 		12 => queued(rng, MinerComputeResizeRequests::<Test>::iter_keys().map(|k| k.1).collect()),
-		13 | 28 =>
-			queued(rng, MinerComputeDeletionRequests::<Test>::iter_keys().map(|k| k.1).collect()),
+		13 | 28 => {
+			queued(rng, MinerComputeDeletionRequests::<Test>::iter_keys().map(|k| k.1).collect())
+		},
 		_ => any_request(rng),
 	};
 	// Mostly act as the request's owner, so that calls get past the ownership checks.
@@ -285,7 +286,13 @@ fn random_call(rng: &mut Rng) -> (RuntimeCall, RuntimeOrigin) {
 			(C::report_node_metrics { node_id, metrics: metrics(rng) }, signed(miner))
 		},
 		22 => {
-			let spec = PlanSpec { vcpus: 2, memory_mb: 2048, storage_gb: 20, bandwidth_mbps: 200, gpus: 0 };
+			let spec = PlanSpec {
+				vcpus: 2,
+				memory_mb: 2048,
+				storage_gb: 20,
+				bandwidth_mbps: 200,
+				gpus: 0,
+			};
 			(C::create_plan { spec, price_per_block: rng.pick(&[0, 1, 3]) }, root())
 		},
 		23 => (C::set_plan_active { plan_id, active: rng.chance(70) }, root()),
@@ -327,7 +334,7 @@ fn weighted(rng: &mut Rng, weights: &[u64]) -> usize {
 	let mut roll = rng.below(weights.iter().sum());
 	for (index, weight) in weights.iter().enumerate() {
 		if roll < *weight {
-			return index
+			return index;
 		}
 		roll -= weight;
 	}
@@ -361,8 +368,9 @@ fn record_rules(coverage: &mut Coverage) {
 	for event in events() {
 		let rule = match event {
 			Event::ComputeRentalFundsLow { .. } => "rule: low-funds stop",
-			Event::ComputeRequestClosed { reason: CloseReason::FundsExhausted, .. } =>
-				"rule: exhausted prepayment closed",
+			Event::ComputeRequestClosed { reason: CloseReason::FundsExhausted, .. } => {
+				"rule: exhausted prepayment closed"
+			},
 			Event::ComputeRequestPruned { .. } => "rule: terminal record pruned",
 			_ => continue,
 		};
@@ -395,16 +403,20 @@ fn run_seed(seed: u64) -> Coverage {
 				let before = sp_io::storage::root(StateVersion::V1);
 				let first_new_id = NextRequestId::<Test>::get();
 				let claimed = match &call {
-					RuntimeCall::Compute(crate::Call::cancel_compute_request { request_id }) =>
+					RuntimeCall::Compute(crate::Call::cancel_compute_request { request_id }) => {
 						Compute::compute_request(*request_id)
-							.is_some_and(|r| r.status == ComputeRequestStatus::InProgress),
+							.is_some_and(|r| r.status == ComputeRequestStatus::InProgress)
+					},
 					_ => false,
 				};
 				last = format!("{call:?} from {:?}", origin.caller);
 				let result = call.clone().dispatch(origin);
 				coverage.record(name_of(&call), result.is_ok());
 				if claimed {
-					coverage.record("rule: claimed request cancelled after the deadline", result.is_ok());
+					coverage.record(
+						"rule: claimed request cancelled after the deadline",
+						result.is_ok(),
+					);
 				}
 				match result {
 					Ok(_) => oracle.after_call(&call, first_new_id),

@@ -39,11 +39,11 @@ fn price(plan_id: PlanId) -> Balance {
 /// The rent per block the rules charge now, before the low-funds rule.
 fn rent_rate(request_id: RequestId, request: &ComputeRequestOf<Test>) -> Balance {
 	let Some(node_id) = &request.miner_id else { return 0 };
-	if request.status != ComputeRequestStatus::Running ||
-		MinerComputeStopRequests::<Test>::contains_key(node_id, request_id) ||
-		MinerComputeDeletionRequests::<Test>::contains_key(node_id, request_id)
+	if request.status != ComputeRequestStatus::Running
+		|| MinerComputeStopRequests::<Test>::contains_key(node_id, request_id)
+		|| MinerComputeDeletionRequests::<Test>::contains_key(node_id, request_id)
 	{
-		return 0
+		return 0;
 	}
 	let price = price(request.plan_id);
 	match MinerComputeResizeRequests::<Test>::get(node_id, request_id) {
@@ -57,7 +57,11 @@ fn holds_address(request_id: RequestId) -> bool {
 }
 
 fn miner_of(request: &ComputeRequestOf<Test>) -> Option<AccountId> {
-	request.miner_id.as_ref().and_then(MinerNodes::<Test>::get).map(|node| node.owner)
+	request
+		.miner_id
+		.as_ref()
+		.and_then(MinerNodes::<Test>::get)
+		.map(|node| node.owner)
 }
 
 impl Oracle {
@@ -91,20 +95,21 @@ impl Oracle {
 
 	/// A request without a VM any more got all that was left back (or is gone).
 	fn forget_ended(&mut self) {
-		self.requests.retain(|request_id, expected| match Compute::compute_request(*request_id) {
-			Some(request) if !request.status.is_terminal() => true,
-			Some(_) => {
-				expected.held = 0;
-				true
-			},
-			None => false,
-		});
+		self.requests
+			.retain(|request_id, expected| match Compute::compute_request(*request_id) {
+				Some(request) if !request.status.is_terminal() => true,
+				Some(_) => {
+					expected.held = 0;
+					true
+				},
+				None => false,
+			});
 		for (request_id, expected) in &mut self.requests {
 			// The low-funds stop shows on chain (or the VM left `Running`): the chain's own
 			// state says the rest.
 			let request = Compute::compute_request(*request_id).unwrap();
-			let visible = request.status != ComputeRequestStatus::Running ||
-				request.miner_id.as_ref().is_some_and(|node_id| {
+			let visible = request.status != ComputeRequestStatus::Running
+				|| request.miner_id.as_ref().is_some_and(|node_id| {
 					MinerComputeStopRequests::<Test>::contains_key(node_id, request_id)
 				});
 			if visible {
@@ -117,8 +122,9 @@ impl Oracle {
 	fn charge_block(&mut self) {
 		for (request_id, expected) in &mut self.requests {
 			let request = Compute::compute_request(*request_id).unwrap();
-			let rent = if expected.low_funds_stopped { 0 } else { rent_rate(*request_id, &request) }
-				.min(expected.held);
+			let rent =
+				if expected.low_funds_stopped { 0 } else { rent_rate(*request_id, &request) }
+					.min(expected.held);
 			expected.held -= rent;
 			let address =
 				if holds_address(*request_id) { ADDRESS_PRICE.min(expected.held) } else { 0 };
@@ -139,7 +145,7 @@ impl Oracle {
 			let request = Compute::compute_request(*request_id).unwrap();
 			let rate = rent_rate(*request_id, &request);
 			if expected.low_funds_stopped || rate == 0 {
-				continue
+				continue;
 			}
 			if expected.held / (rate + ADDRESS_PRICE) <= PREPAY_BLOCKS / 10 {
 				expected.low_funds_stopped = true;
@@ -170,9 +176,10 @@ impl Oracle {
 				rent: billing.rent_owed + charges.rent,
 				address: billing.address_owed + charges.address,
 			};
-			let expected = self.requests.get(&request_id).unwrap_or_else(|| {
-				panic!("{context}: request {request_id} unknown to the oracle")
-			});
+			let expected = self
+				.requests
+				.get(&request_id)
+				.unwrap_or_else(|| panic!("{context}: request {request_id} unknown to the oracle"));
 			assert_eq!(
 				billing.held - charges.rent - charges.address,
 				expected.held,
@@ -185,8 +192,8 @@ impl Oracle {
 			pending_address += charges.address;
 		}
 		for (who, total) in &self.totals {
-			let settled = Balances::total_balance(who) + pending_rent.get(who).unwrap_or(&0) -
-				owed.get(who).unwrap_or(&0);
+			let settled = Balances::total_balance(who) + pending_rent.get(who).unwrap_or(&0)
+				- owed.get(who).unwrap_or(&0);
 			assert_eq!(settled, *total, "{context}: balance of account {who}");
 		}
 		assert_eq!(
