@@ -5,13 +5,16 @@
 #   scripts/benchmark.sh pallet     # pallet_compute -> pallets/compute/src/weights.rs
 #   scripts/benchmark.sh base       # runtime/src/weights/{block,extrinsic}_weights.rs
 #   scripts/benchmark.sh db         # runtime/src/weights/paritydb_weights.rs
-#   scripts/benchmark.sh balances   # prints pallet_balances::transfer_keep_alive, to compare
+#   scripts/benchmark.sh balances   # pallet_balances -> runtime/src/weights/pallet_balances.rs
 #
-# - pallet: `benchmark pallet` (`STEPS`, `REPEAT`; defaults 50 and 20);
+# - pallet, balances: `benchmark pallet` (`STEPS`, `REPEAT`; defaults 50 and 20); the runtime
+#   weighs transfers with the balances weights measured here too, so that compute calls and
+#   transfers compare on one machine;
 # - base: `benchmark overhead`, the time of an empty block and of a no-op extrinsic;
 # - db: `benchmark storage` on ParityDB (the node's database) of a dev chain's state: a fresh
 #   one, or the one at `STATE_DIR` (a `--base-path` of a stopped dev node, e.g. after
-#   `compute-load fill`) to measure a fuller state.
+#   `compute-load fill`) to measure a fuller state. Writes are timed in batches of `DB_BATCH`
+#   (default 100) keys, each batch's storage root shared by its writes, as in a block.
 #
 # The generated values are the measured averages; the runtime adds one margin to all of them
 # (`MEASURED_WEIGHT_MARGIN` in runtime/src/weights/mod.rs).
@@ -19,14 +22,17 @@
 # Builds compute-node with `--features runtime-benchmarks` (same profile and target dir as the
 # other scripts; the feature set differs, so the first run compiles a second copy of the graph).
 set -euo pipefail
+# The benchmark build is not linted (scripts/test.sh lints every crate CI builds): an empty
+# wrapper keeps env.sh from compiling the workspace's crates through clippy-driver.
+export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER-}"
 . "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
 
 what="${1:-all}"
 case "$what" in
-	all | pallet | base | db | balances) ;;
+	all | pallet | balances | base | db) ;;
 	*)
-		echo "usage: scripts/benchmark.sh [all|pallet|base|db|balances]" >&2
+		echo "usage: scripts/benchmark.sh [all|pallet|balances|base|db]" >&2
 		exit 2
 		;;
 esac
@@ -58,10 +64,10 @@ fi
 
 if want base; then
 	"$NODE_BIN" benchmark overhead --chain dev --weight-path runtime/src/weights
-	# The CLI's template names the SDK's inner crates; the runtime reaches them through
-	# frame_support.
+	# The CLI's template names the SDK's inner crates (the runtime reaches them through
+	# frame_support) and is not formatted by rustfmt.toml.
 	sed -i \
-		-e 's/use sp_core::parameter_types;/use frame_support::parameter_types;/' \
+		-e 's/^use sp_core::parameter_types;/#![cfg_attr(rustfmt, rustfmt_skip)]\n\nuse frame_support::parameter_types;/' \
 		-e 's/sp_weights::/frame_support::weights::/g' \
 		runtime/src/weights/block_weights.rs runtime/src/weights/extrinsic_weights.rs
 fi
@@ -77,12 +83,19 @@ if want db; then
 		--base-path "$state_dir" \
 		--database paritydb \
 		--state-version 1 \
+		--batch-size "${DB_BATCH:-100}" \
 		--template-path scripts/db-weight-template.hbs \
 		--weight-path runtime/src/weights
 fi
 
 if want balances; then
-	"$NODE_BIN" benchmark pallet --chain dev --pallet pallet_balances \
-		--extrinsic transfer_keep_alive --steps "$STEPS" --repeat "$REPEAT" \
-		--wasm-execution compiled
+	"$NODE_BIN" benchmark pallet \
+		--chain dev \
+		--pallet pallet_balances \
+		--extrinsic '*' \
+		--steps "$STEPS" \
+		--repeat "$REPEAT" \
+		--wasm-execution compiled \
+		--heap-pages 4096 \
+		--output runtime/src/weights/pallet_balances.rs
 fi

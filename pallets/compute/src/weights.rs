@@ -42,7 +42,7 @@ pub trait WeightInfo {
 	fn create_compute_request() -> Weight;
 	fn submit_compute_request_assignment() -> Weight;
 	fn fulfill_compute_request() -> Weight;
-	fn report_compute_request_failure(_q: u32, ) -> Weight;
+	fn report_compute_request_failure(q: u32, ) -> Weight;
 	fn request_compute_stop() -> Weight;
 	fn request_compute_boot() -> Weight;
 	fn request_compute_reboot() -> Weight;
@@ -52,8 +52,8 @@ pub trait WeightInfo {
 	fn fulfill_boot_request() -> Weight;
 	fn fulfill_reboot_request() -> Weight;
 	fn fulfill_resize_request() -> Weight;
-	fn fulfill_deletion_request(_q: u32, ) -> Weight;
-	fn close_compute_request(_q: u32, ) -> Weight;
+	fn fulfill_deletion_request(q: u32, ) -> Weight;
+	fn close_compute_request(q: u32, ) -> Weight;
 	fn cancel_compute_request() -> Weight;
 	fn cancel_pending_compute_request() -> Weight;
 	fn add_ips(n: u32, ) -> Weight;
@@ -67,7 +67,7 @@ pub trait WeightInfo {
 	fn set_plan_active() -> Weight;
 	fn top_up_compute_request() -> Weight;
 	fn claim_compute_payment() -> Weight;
-	fn claim_compute_payments(_n: u32, ) -> Weight;
+	fn claim_compute_payments(n: u32, ) -> Weight;
 	fn set_miner_node_status() -> Weight;
 	fn process_rental_expiries(n: u32, ) -> Weight;
 	fn report_signed_node_metrics() -> Weight;
@@ -89,681 +89,463 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RequestOwners` (r:0 w:1)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:0 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:0 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	fn create_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `662`
+		//  Measured:  `1183`
 		//  Estimated: `3593`
-		// Minimum execution time: 261_264_000 picoseconds.
-		Weight::from_parts(388_807_000, 3593)
+		// Minimum execution time: 151_357_000 picoseconds.
+		Weight::from_parts(306_508_000, 3593)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn submit_compute_request_assignment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1477`
+		//  Measured:  `1508`
 		//  Estimated: `4441`
-		// Minimum execution time: 79_535_000 picoseconds.
-		Weight::from_parts(157_994_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 51_092_000 picoseconds.
+		Weight::from_parts(97_431_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:1 w:1)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:1 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	fn fulfill_compute_request() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `3511`
-		//  Estimated: `4441`
-		// Minimum execution time: 274_968_000 picoseconds.
-		Weight::from_parts(318_276_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	fn fulfill_compute_request() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2446`
+		//  Estimated: `4441`
+		// Minimum execution time: 81_179_000 picoseconds.
+		Weight::from_parts(148_755_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn report_compute_request_failure(_q: u32, ) -> Weight {
+	/// The range of component `q` is `[0, 4]`.
+	fn report_compute_request_failure(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2825`
+		//  Measured:  `2612 + q * (33 ±0)`
 		//  Estimated: `6196`
-		// Minimum execution time: 414_380_000 picoseconds.
-		Weight::from_parts(634_603_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(22_u64))
+		// Minimum execution time: 255_283_000 picoseconds.
+		Weight::from_parts(492_948_008, 6196)
+			// Standard Error: 554_266
+			.saturating_add(Weight::from_parts(5_469_084, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn request_compute_stop() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2678`
-		//  Estimated: `6196`
-		// Minimum execution time: 241_206_000 picoseconds.
-		Weight::from_parts(423_025_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 30_465_000 picoseconds.
+		Weight::from_parts(46_404_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:0)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_boot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1834`
-		//  Estimated: `4441`
-		// Minimum execution time: 115_976_000 picoseconds.
-		Weight::from_parts(175_562_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 28_243_000 picoseconds.
+		Weight::from_parts(58_551_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:0)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_reboot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1820`
-		//  Estimated: `4441`
-		// Minimum execution time: 106_891_000 picoseconds.
-		Weight::from_parts(156_187_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 31_732_000 picoseconds.
+		Weight::from_parts(65_316_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Plans` (r:1 w:0)
 	/// Proof: `Compute::Plans` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	fn request_compute_resize() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2733`
-		//  Estimated: `6196`
-		// Minimum execution time: 216_000_000 picoseconds.
-		Weight::from_parts(424_431_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	fn request_compute_resize() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1860`
+		//  Estimated: `4441`
+		// Minimum execution time: 57_035_000 picoseconds.
+		Weight::from_parts(108_158_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn request_compute_delete() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2678`
-		//  Estimated: `6196`
-		// Minimum execution time: 203_540_000 picoseconds.
-		Weight::from_parts(391_554_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 70_122_000 picoseconds.
+		Weight::from_parts(104_631_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn fulfill_stop_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2385`
+		//  Measured:  `1588`
 		//  Estimated: `4441`
-		// Minimum execution time: 144_588_000 picoseconds.
-		Weight::from_parts(274_939_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Minimum execution time: 49_369_000 picoseconds.
+		Weight::from_parts(120_569_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:1 w:1)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_boot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2449`
+		//  Measured:  `1555`
 		//  Estimated: `4441`
-		// Minimum execution time: 139_699_000 picoseconds.
-		Weight::from_parts(238_534_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 57_230_000 picoseconds.
+		Weight::from_parts(129_187_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn fulfill_reboot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1663`
-		//  Estimated: `4441`
-		// Minimum execution time: 54_133_000 picoseconds.
-		Weight::from_parts(123_362_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		//  Measured:  `616`
+		//  Estimated: `3778`
+		// Minimum execution time: 41_525_000 picoseconds.
+		Weight::from_parts(78_116_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	fn fulfill_resize_request() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2294`
+		//  Estimated: `4441`
+		// Minimum execution time: 102_183_000 picoseconds.
+		Weight::from_parts(197_886_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	fn fulfill_resize_request() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `3240`
-		//  Estimated: `6196`
-		// Minimum execution time: 214_105_000 picoseconds.
-		Weight::from_parts(365_208_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:1)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn fulfill_deletion_request(_q: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2666`
-		//  Estimated: `4441`
-		// Minimum execution time: 290_602_000 picoseconds.
-		Weight::from_parts(503_831_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().writes(22_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:1)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
-	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn close_compute_request(_q: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2666`
-		//  Estimated: `4441`
-		// Minimum execution time: 306_785_000 picoseconds.
-		Weight::from_parts(531_803_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().writes(22_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// The range of component `q` is `[1, 4]`.
+	fn fulfill_deletion_request(q: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1677 + q * (35 ±0)`
+		//  Estimated: `6196`
+		// Minimum execution time: 296_433_000 picoseconds.
+		Weight::from_parts(487_679_741, 6196)
+			// Standard Error: 3_066_336
+			.saturating_add(Weight::from_parts(23_359_144, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
+	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// The range of component `q` is `[1, 4]`.
+	fn close_compute_request(q: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1778 + q * (35 ±0)`
+		//  Estimated: `6196`
+		// Minimum execution time: 340_338_000 picoseconds.
+		Weight::from_parts(633_041_727, 6196)
+			// Standard Error: 1_042_171
+			.saturating_add(Weight::from_parts(4_772_553, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2544`
+		//  Measured:  `2268`
 		//  Estimated: `4441`
-		// Minimum execution time: 244_050_000 picoseconds.
-		Weight::from_parts(364_808_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(21_u64))
+		// Minimum execution time: 205_338_000 picoseconds.
+		Weight::from_parts(405_120_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2544`
+		//  Measured:  `1827`
 		//  Estimated: `4441`
-		// Minimum execution time: 244_050_000 picoseconds.
-		Weight::from_parts(364_808_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(21_u64))
+		// Minimum execution time: 103_159_000 picoseconds.
+		Weight::from_parts(205_780_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:0)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:256 w:256)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:256 w:0)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:256 w:256)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:256)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
 	fn add_ips(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4838 + n * (6 ±0)`
-		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 42_767_000 picoseconds.
-		Weight::from_parts(224_251_484, 1489)
-			// Standard Error: 229_192
-			.saturating_add(Weight::from_parts(18_026_332, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+		//  Measured:  `4940 + n * (6 ±0)`
+		//  Estimated: `1493 + n * (2517 ±0)`
+		// Minimum execution time: 35_358_000 picoseconds.
+		Weight::from_parts(261_361_253, 1493)
+			// Standard Error: 121_946
+			.saturating_add(Weight::from_parts(13_038_764, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2517).saturating_mul(n.into()))
 	}
-	/// Storage: `Compute::IpVms` (r:1 w:0)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:1 w:2)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:1 w:2)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:1 w:2)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn remove_ip() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1777`
-		//  Estimated: `3522`
-		// Minimum execution time: 53_871_000 picoseconds.
-		Weight::from_parts(100_807_000, 3522)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `1789`
+		//  Estimated: `3507`
+		// Minimum execution time: 54_769_000 picoseconds.
+		Weight::from_parts(96_906_000, 3507)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:1 w:2)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:1 w:2)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:1 w:2)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	fn assign_ip_to_vm() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `3465`
-		//  Estimated: `4441`
-		// Minimum execution time: 126_599_000 picoseconds.
-		Weight::from_parts(253_311_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	fn assign_ip_to_vm() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2407`
+		//  Estimated: `4235`
+		// Minimum execution time: 104_664_000 picoseconds.
+		Weight::from_parts(151_310_000, 4235)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn release_ip_from_vm() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2497`
-		//  Estimated: `4441`
-		// Minimum execution time: 169_357_000 picoseconds.
-		Weight::from_parts(299_270_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		//  Measured:  `775`
+		//  Estimated: `4235`
+		// Minimum execution time: 60_980_000 picoseconds.
+		Weight::from_parts(135_572_000, 4235)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -774,17 +556,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn register_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `536`
-		//  Estimated: `3657`
-		// Minimum execution time: 199_663_000 picoseconds.
-		Weight::from_parts(398_099_000, 3657)
+		//  Measured:  `540`
+		//  Estimated: `3670`
+		// Minimum execution time: 193_119_000 picoseconds.
+		Weight::from_parts(428_560_000, 3670)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:0)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -795,23 +575,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn deregister_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `833`
-		//  Estimated: `3657`
-		// Minimum execution time: 103_477_000 picoseconds.
-		Weight::from_parts(179_354_000, 3657)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Measured:  `842`
+		//  Estimated: `3670`
+		// Minimum execution time: 110_867_000 picoseconds.
+		Weight::from_parts(228_940_000, 3670)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:0 w:1)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn report_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `369`
-		//  Estimated: `3657`
-		// Minimum execution time: 31_322_000 picoseconds.
-		Weight::from_parts(80_280_000, 3657)
+		//  Measured:  `348`
+		//  Estimated: `3670`
+		// Minimum execution time: 39_248_000 picoseconds.
+		Weight::from_parts(98_423_000, 3670)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -821,10 +601,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Plans` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn create_plan() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `157`
+		//  Measured:  `161`
 		//  Estimated: `1489`
-		// Minimum execution time: 19_702_000 picoseconds.
-		Weight::from_parts(40_375_000, 1489)
+		// Minimum execution time: 22_535_000 picoseconds.
+		Weight::from_parts(43_732_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -832,23 +612,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Plans` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn set_plan_active() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `290`
+		//  Measured:  `294`
 		//  Estimated: `3514`
-		// Minimum execution time: 20_886_000 picoseconds.
-		Weight::from_parts(45_988_000, 3514)
+		// Minimum execution time: 21_726_000 picoseconds.
+		Weight::from_parts(48_125_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -857,21 +631,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn top_up_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2590`
-		//  Estimated: `6196`
-		// Minimum execution time: 251_671_000 picoseconds.
-		Weight::from_parts(477_691_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		//  Measured:  `1134`
+		//  Estimated: `3778`
+		// Minimum execution time: 137_099_000 picoseconds.
+		Weight::from_parts(276_252_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -880,44 +648,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn claim_compute_payment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2590`
+		//  Measured:  `1473`
 		//  Estimated: `6196`
-		// Minimum execution time: 178_418_000 picoseconds.
-		Weight::from_parts(301_541_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	fn claim_compute_payments(_n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2590`
-		//  Estimated: `6196`
-		// Minimum execution time: 178_418_000 picoseconds.
-		Weight::from_parts(301_541_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 111_024_000 picoseconds.
+		Weight::from_parts(162_501_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1001 w:0)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1000 w:1000)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1000 w:1000)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1001 w:1001)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 1000]`.
+	fn claim_compute_payments(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `7173 + n * (518 ±0)`
+		//  Estimated: `4235 + n * (3245 ±0)`
+		// Minimum execution time: 184_133_000 picoseconds.
+		Weight::from_parts(194_299_000, 4235)
+			// Standard Error: 1_398_594
+			.saturating_add(Weight::from_parts(163_897_384, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3245).saturating_mul(n.into()))
+	}
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	fn set_miner_node_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `369`
-		//  Estimated: `3657`
-		// Minimum execution time: 26_648_000 picoseconds.
-		Weight::from_parts(77_985_000, 3657)
+		//  Measured:  `348`
+		//  Estimated: `3670`
+		// Minimum execution time: 41_683_000 picoseconds.
+		Weight::from_parts(94_006_000, 3670)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -925,64 +697,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::ExpiryCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:128 w:254)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:127 w:127)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RequestOwners` (r:127 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:127 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:127 w:127)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:128 w:128)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:127 w:127)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:127)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 127]`.
 	fn process_rental_expiries(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5667 + n * (1273 ±0)`
-		//  Estimated: `3657 + n * (3451 ±0)`
-		// Minimum execution time: 181_193_000 picoseconds.
-		Weight::from_parts(185_355_000, 3657)
-			// Standard Error: 3_844_693
-			.saturating_add(Weight::from_parts(228_189_109, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3451).saturating_mul(n.into()))
+		//  Measured:  `337 + n * (313 ±0)`
+		//  Estimated: `3493 + n * (2788 ±0)`
+		// Minimum execution time: 114_118_000 picoseconds.
+		Weight::from_parts(69_999_092, 3493)
+			// Standard Error: 629_342
+			.saturating_add(Weight::from_parts(43_649_895, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2788).saturating_mul(n.into()))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:1 w:1)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1107`
+		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 139_555_000 picoseconds.
-		Weight::from_parts(212_077_000, 4151)
+		// Minimum execution time: 120_959_000 picoseconds.
+		Weight::from_parts(244_947_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:1 w:0)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1107`
+		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 96_817_000 picoseconds.
-		Weight::from_parts(174_890_000, 4151)
+		// Minimum execution time: 93_268_000 picoseconds.
+		Weight::from_parts(180_998_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
@@ -1001,681 +761,463 @@ impl WeightInfo for () {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RequestOwners` (r:0 w:1)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:0 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:0 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	fn create_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `662`
+		//  Measured:  `1183`
 		//  Estimated: `3593`
-		// Minimum execution time: 261_264_000 picoseconds.
-		Weight::from_parts(388_807_000, 3593)
+		// Minimum execution time: 151_357_000 picoseconds.
+		Weight::from_parts(306_508_000, 3593)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn submit_compute_request_assignment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1477`
+		//  Measured:  `1508`
 		//  Estimated: `4441`
-		// Minimum execution time: 79_535_000 picoseconds.
-		Weight::from_parts(157_994_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		// Minimum execution time: 51_092_000 picoseconds.
+		Weight::from_parts(97_431_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:1 w:1)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:1 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	fn fulfill_compute_request() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `3511`
-		//  Estimated: `4441`
-		// Minimum execution time: 274_968_000 picoseconds.
-		Weight::from_parts(318_276_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	fn fulfill_compute_request() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2446`
+		//  Estimated: `4441`
+		// Minimum execution time: 81_179_000 picoseconds.
+		Weight::from_parts(148_755_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn report_compute_request_failure(_q: u32, ) -> Weight {
+	/// The range of component `q` is `[0, 4]`.
+	fn report_compute_request_failure(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2825`
+		//  Measured:  `2612 + q * (33 ±0)`
 		//  Estimated: `6196`
-		// Minimum execution time: 414_380_000 picoseconds.
-		Weight::from_parts(634_603_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(22_u64))
+		// Minimum execution time: 255_283_000 picoseconds.
+		Weight::from_parts(492_948_008, 6196)
+			// Standard Error: 554_266
+			.saturating_add(Weight::from_parts(5_469_084, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn request_compute_stop() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2678`
-		//  Estimated: `6196`
-		// Minimum execution time: 241_206_000 picoseconds.
-		Weight::from_parts(423_025_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 30_465_000 picoseconds.
+		Weight::from_parts(46_404_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:0)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_boot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1834`
-		//  Estimated: `4441`
-		// Minimum execution time: 115_976_000 picoseconds.
-		Weight::from_parts(175_562_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 28_243_000 picoseconds.
+		Weight::from_parts(58_551_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:0)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_reboot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1820`
-		//  Estimated: `4441`
-		// Minimum execution time: 106_891_000 picoseconds.
-		Weight::from_parts(156_187_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 31_732_000 picoseconds.
+		Weight::from_parts(65_316_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Plans` (r:1 w:0)
 	/// Proof: `Compute::Plans` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	fn request_compute_resize() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2733`
-		//  Estimated: `6196`
-		// Minimum execution time: 216_000_000 picoseconds.
-		Weight::from_parts(424_431_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	fn request_compute_resize() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1860`
+		//  Estimated: `4441`
+		// Minimum execution time: 57_035_000 picoseconds.
+		Weight::from_parts(108_158_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn request_compute_delete() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2678`
-		//  Estimated: `6196`
-		// Minimum execution time: 203_540_000 picoseconds.
-		Weight::from_parts(391_554_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+		//  Measured:  `583`
+		//  Estimated: `3778`
+		// Minimum execution time: 70_122_000 picoseconds.
+		Weight::from_parts(104_631_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn fulfill_stop_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2385`
+		//  Measured:  `1588`
 		//  Estimated: `4441`
-		// Minimum execution time: 144_588_000 picoseconds.
-		Weight::from_parts(274_939_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		// Minimum execution time: 49_369_000 picoseconds.
+		Weight::from_parts(120_569_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:1 w:1)
+	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:0)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_boot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2449`
+		//  Measured:  `1555`
 		//  Estimated: `4441`
-		// Minimum execution time: 139_699_000 picoseconds.
-		Weight::from_parts(238_534_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+		// Minimum execution time: 57_230_000 picoseconds.
+		Weight::from_parts(129_187_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:1 w:1)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn fulfill_reboot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1663`
-		//  Estimated: `4441`
-		// Minimum execution time: 54_133_000 picoseconds.
-		Weight::from_parts(123_362_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		//  Measured:  `616`
+		//  Estimated: `3778`
+		// Minimum execution time: 41_525_000 picoseconds.
+		Weight::from_parts(78_116_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	fn fulfill_resize_request() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2294`
+		//  Estimated: `4441`
+		// Minimum execution time: 102_183_000 picoseconds.
+		Weight::from_parts(197_886_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	fn fulfill_resize_request() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `3240`
-		//  Estimated: `6196`
-		// Minimum execution time: 214_105_000 picoseconds.
-		Weight::from_parts(365_208_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:1)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn fulfill_deletion_request(_q: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2666`
-		//  Estimated: `4441`
-		// Minimum execution time: 290_602_000 picoseconds.
-		Weight::from_parts(503_831_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
-			.saturating_add(RocksDbWeight::get().writes(22_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:1)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
-	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	fn close_compute_request(_q: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2666`
-		//  Estimated: `4441`
-		// Minimum execution time: 306_785_000 picoseconds.
-		Weight::from_parts(531_803_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
-			.saturating_add(RocksDbWeight::get().writes(22_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// The range of component `q` is `[1, 4]`.
+	fn fulfill_deletion_request(q: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1677 + q * (35 ±0)`
+		//  Estimated: `6196`
+		// Minimum execution time: 296_433_000 picoseconds.
+		Weight::from_parts(487_679_741, 6196)
+			// Standard Error: 3_066_336
+			.saturating_add(Weight::from_parts(23_359_144, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeDeletionRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
+	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeResizeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
+	/// The range of component `q` is `[1, 4]`.
+	fn close_compute_request(q: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1778 + q * (35 ±0)`
+		//  Estimated: `6196`
+		// Minimum execution time: 340_338_000 picoseconds.
+		Weight::from_parts(633_041_727, 6196)
+			// Standard Error: 1_042_171
+			.saturating_add(Weight::from_parts(4_772_553, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:0 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2544`
+		//  Measured:  `2268`
 		//  Estimated: `4441`
-		// Minimum execution time: 244_050_000 picoseconds.
-		Weight::from_parts(364_808_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(21_u64))
+		// Minimum execution time: 205_338_000 picoseconds.
+		Weight::from_parts(405_120_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeResizeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:1)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeBootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
+	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRebootRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:1)
-	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2544`
+		//  Measured:  `1827`
 		//  Estimated: `4441`
-		// Minimum execution time: 244_050_000 picoseconds.
-		Weight::from_parts(364_808_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(21_u64))
+		// Minimum execution time: 103_159_000 picoseconds.
+		Weight::from_parts(205_780_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:0)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:256 w:256)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:256 w:0)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:256 w:256)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:256)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 256]`.
 	fn add_ips(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4838 + n * (6 ±0)`
-		//  Estimated: `1489 + n * (2532 ±0)`
-		// Minimum execution time: 42_767_000 picoseconds.
-		Weight::from_parts(224_251_484, 1489)
-			// Standard Error: 229_192
-			.saturating_add(Weight::from_parts(18_026_332, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+		//  Measured:  `4940 + n * (6 ±0)`
+		//  Estimated: `1493 + n * (2517 ±0)`
+		// Minimum execution time: 35_358_000 picoseconds.
+		Weight::from_parts(261_361_253, 1493)
+			// Standard Error: 121_946
+			.saturating_add(Weight::from_parts(13_038_764, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2517).saturating_mul(n.into()))
 	}
-	/// Storage: `Compute::IpVms` (r:1 w:0)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:1 w:2)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:1 w:2)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:1 w:2)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn remove_ip() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1777`
-		//  Estimated: `3522`
-		// Minimum execution time: 53_871_000 picoseconds.
-		Weight::from_parts(100_807_000, 3522)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		//  Measured:  `1789`
+		//  Estimated: `3507`
+		// Minimum execution time: 54_769_000 picoseconds.
+		Weight::from_parts(96_906_000, 3507)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:1 w:2)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
-	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:1 w:2)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:1 w:2)
 	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
-	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
-	fn assign_ip_to_vm() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `3465`
-		//  Estimated: `4441`
-		// Minimum execution time: 126_599_000 picoseconds.
-		Weight::from_parts(253_311_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::VmIps` (r:1 w:1)
-	/// Proof: `Compute::VmIps` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::AssignedIpCount` (r:1 w:1)
-	/// Proof: `Compute::AssignedIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpCount` (r:1 w:1)
-	/// Proof: `Compute::FreeIpCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIps` (r:0 w:1)
-	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::FreeIpIndex` (r:0 w:1)
-	/// Proof: `Compute::FreeIpIndex` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::IpVms` (r:0 w:1)
-	/// Proof: `Compute::IpVms` (`max_values`: None, `max_size`: Some(57), added: 2532, mode: `MaxEncodedLen`)
+	fn assign_ip_to_vm() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `2407`
+		//  Estimated: `4235`
+		// Minimum execution time: 104_664_000 picoseconds.
+		Weight::from_parts(151_310_000, 4235)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
+	}
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpPool` (r:1 w:1)
+	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1 w:1)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::FreeIps` (r:0 w:1)
+	/// Proof: `Compute::FreeIps` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::IpStates` (r:0 w:1)
+	/// Proof: `Compute::IpStates` (`max_values`: None, `max_size`: Some(42), added: 2517, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
+	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn release_ip_from_vm() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2497`
-		//  Estimated: `4441`
-		// Minimum execution time: 169_357_000 picoseconds.
-		Weight::from_parts(299_270_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+		//  Measured:  `775`
+		//  Estimated: `4235`
+		// Minimum execution time: 60_980_000 picoseconds.
+		Weight::from_parts(135_572_000, 4235)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -1686,17 +1228,15 @@ impl WeightInfo for () {
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn register_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `536`
-		//  Estimated: `3657`
-		// Minimum execution time: 199_663_000 picoseconds.
-		Weight::from_parts(398_099_000, 3657)
+		//  Measured:  `540`
+		//  Estimated: `3670`
+		// Minimum execution time: 193_119_000 picoseconds.
+		Weight::from_parts(428_560_000, 3670)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerRequestCount` (r:1 w:0)
-	/// Proof: `Compute::MinerRequestCount` (`max_values`: None, `max_size`: Some(86), added: 2561, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -1707,23 +1247,23 @@ impl WeightInfo for () {
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn deregister_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `833`
-		//  Estimated: `3657`
-		// Minimum execution time: 103_477_000 picoseconds.
-		Weight::from_parts(179_354_000, 3657)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		//  Measured:  `842`
+		//  Estimated: `3670`
+		// Minimum execution time: 110_867_000 picoseconds.
+		Weight::from_parts(228_940_000, 3670)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:0 w:1)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn report_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `369`
-		//  Estimated: `3657`
-		// Minimum execution time: 31_322_000 picoseconds.
-		Weight::from_parts(80_280_000, 3657)
+		//  Measured:  `348`
+		//  Estimated: `3670`
+		// Minimum execution time: 39_248_000 picoseconds.
+		Weight::from_parts(98_423_000, 3670)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1733,10 +1273,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::Plans` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn create_plan() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `157`
+		//  Measured:  `161`
 		//  Estimated: `1489`
-		// Minimum execution time: 19_702_000 picoseconds.
-		Weight::from_parts(40_375_000, 1489)
+		// Minimum execution time: 22_535_000 picoseconds.
+		Weight::from_parts(43_732_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -1744,23 +1284,17 @@ impl WeightInfo for () {
 	/// Proof: `Compute::Plans` (`max_values`: None, `max_size`: Some(49), added: 2524, mode: `MaxEncodedLen`)
 	fn set_plan_active() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `290`
+		//  Measured:  `294`
 		//  Estimated: `3514`
-		// Minimum execution time: 20_886_000 picoseconds.
-		Weight::from_parts(45_988_000, 3514)
+		// Minimum execution time: 21_726_000 picoseconds.
+		Weight::from_parts(48_125_000, 3514)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -1769,21 +1303,15 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn top_up_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2590`
-		//  Estimated: `6196`
-		// Minimum execution time: 251_671_000 picoseconds.
-		Weight::from_parts(477_691_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		//  Measured:  `1134`
+		//  Estimated: `3778`
+		// Minimum execution time: 137_099_000 picoseconds.
+		Weight::from_parts(276_252_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1 w:1)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -1792,44 +1320,48 @@ impl WeightInfo for () {
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn claim_compute_payment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2590`
+		//  Measured:  `1473`
 		//  Estimated: `6196`
-		// Minimum execution time: 178_418_000 picoseconds.
-		Weight::from_parts(301_541_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
-	}
-	/// Storage: `Compute::RequestOwners` (r:1 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:1 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:1 w:1)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	fn claim_compute_payments(_n: u32, ) -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `2590`
-		//  Estimated: `6196`
-		// Minimum execution time: 178_418_000 picoseconds.
-		Weight::from_parts(301_541_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		// Minimum execution time: 111_024_000 picoseconds.
+		Weight::from_parts(162_501_000, 6196)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::MinerComputeRequests` (r:1001 w:0)
+	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:1000 w:1000)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1000 w:1000)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1001 w:1001)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HoldTotal` (r:1 w:1)
+	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 1000]`.
+	fn claim_compute_payments(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `7173 + n * (518 ±0)`
+		//  Estimated: `4235 + n * (3245 ±0)`
+		// Minimum execution time: 184_133_000 picoseconds.
+		Weight::from_parts(194_299_000, 4235)
+			// Standard Error: 1_398_594
+			.saturating_add(Weight::from_parts(163_897_384, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3245).saturating_mul(n.into()))
+	}
+	/// Storage: `Compute::MinerNodes` (r:1 w:1)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	fn set_miner_node_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `369`
-		//  Estimated: `3657`
-		// Minimum execution time: 26_648_000 picoseconds.
-		Weight::from_parts(77_985_000, 3657)
+		//  Measured:  `348`
+		//  Estimated: `3670`
+		// Minimum execution time: 41_683_000 picoseconds.
+		Weight::from_parts(94_006_000, 3670)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1837,64 +1369,52 @@ impl WeightInfo for () {
 	/// Proof: `Compute::ExpiryCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:128 w:254)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RentalPrepayments` (r:127 w:127)
-	/// Proof: `Compute::RentalPrepayments` (`max_values`: None, `max_size`: Some(105), added: 2580, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RequestOwners` (r:127 w:0)
-	/// Proof: `Compute::RequestOwners` (`max_values`: None, `max_size`: Some(48), added: 2523, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::ComputeRequests` (r:127 w:0)
-	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:127 w:127)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:128 w:128)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::RequestRecords` (r:127 w:127)
+	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeStopRequests` (r:0 w:127)
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 127]`.
 	fn process_rental_expiries(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5667 + n * (1273 ±0)`
-		//  Estimated: `3657 + n * (3451 ±0)`
-		// Minimum execution time: 181_193_000 picoseconds.
-		Weight::from_parts(185_355_000, 3657)
-			// Standard Error: 3_844_693
-			.saturating_add(Weight::from_parts(228_189_109, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
-			.saturating_add(RocksDbWeight::get().writes((6_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 3451).saturating_mul(n.into()))
+		//  Measured:  `337 + n * (313 ±0)`
+		//  Estimated: `3493 + n * (2788 ±0)`
+		// Minimum execution time: 114_118_000 picoseconds.
+		Weight::from_parts(69_999_092, 3493)
+			// Standard Error: 629_342
+			.saturating_add(Weight::from_parts(43_649_895, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2788).saturating_mul(n.into()))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:1 w:1)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1107`
+		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 139_555_000 picoseconds.
-		Weight::from_parts(212_077_000, 4151)
+		// Minimum execution time: 120_959_000 picoseconds.
+		Weight::from_parts(244_947_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
-	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(192), added: 2667, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:1 w:0)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1107`
+		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 96_817_000 picoseconds.
-		Weight::from_parts(174_890_000, 4151)
+		// Minimum execution time: 93_268_000 picoseconds.
+		Weight::from_parts(180_998_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 }

@@ -10,16 +10,14 @@ use frame_support::{
 	dispatch::DispatchClass,
 	parameter_types,
 	traits::ConstU32,
-	weights::{
-		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		Weight,
-	},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
 use sp_runtime::Perbill;
 use sp_version::RuntimeVersion;
 
 use super::{
+	weights::{BlockExecutionWeight, DbWeight, ExtrinsicBaseWeight},
 	AccountId, Balance, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime, RuntimeCall,
 	RuntimeEvent, RuntimeOrigin, RuntimeTask, VERSION,
 };
@@ -28,17 +26,33 @@ use super::{
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 /// Largest block in bytes.
 const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
+/// Two seconds of compute per 6-second block.
+const MAX_BLOCK_WEIGHT: Weight = Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX);
+/// Share of a block's weight that `on_initialize` hooks take on average.
+const AVERAGE_ON_INITIALIZE_RATIO: Perbill = Perbill::from_percent(10);
 
 parameter_types! {
 	/// Number of recent block hashes kept for mortal transactions.
 	pub const BlockHashCount: BlockNumber = 2400;
 	/// This runtime's version.
 	pub const Version: RuntimeVersion = VERSION;
-	/// Two seconds of compute per 6-second block.
-	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
-		Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
-		NORMAL_DISPATCH_RATIO,
-	);
+	/// Two seconds of compute per 6-second block, with the base weights of a block and of an
+	/// extrinsic measured on the reference machine (`crate::weights`).
+	pub RuntimeBlockWeights: BlockWeights = BlockWeights::builder()
+		.base_block(BlockExecutionWeight::get())
+		.for_class(DispatchClass::all(), |weights| {
+			weights.base_extrinsic = ExtrinsicBaseWeight::get();
+		})
+		.for_class(DispatchClass::Normal, |weights| {
+			weights.max_total = Some(NORMAL_DISPATCH_RATIO * MAX_BLOCK_WEIGHT);
+		})
+		.for_class(DispatchClass::Operational, |weights| {
+			weights.max_total = Some(MAX_BLOCK_WEIGHT);
+			weights.reserved =
+				Some(MAX_BLOCK_WEIGHT.saturating_sub(NORMAL_DISPATCH_RATIO * MAX_BLOCK_WEIGHT));
+		})
+		.avg_block_initialization(AVERAGE_ON_INITIALIZE_RATIO)
+		.build_or_panic();
 	/// Block length limits.
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(MAX_BLOCK_LENGTH)
@@ -59,10 +73,8 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	// The node runs ParityDB, whose reference weights are lower (8 µs a read, 50 µs a write);
-	// the higher RocksDB figures (25 µs, 100 µs) are kept for margin on slower disks (README,
-	// "Measured results").
-	type DbWeight = RocksDbWeight;
+	// ParityDB, the node's database, as measured on the reference machine, with the margin.
+	type DbWeight = DbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;

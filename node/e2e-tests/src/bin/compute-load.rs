@@ -6,6 +6,7 @@
 //! compute-load rpc  [--url URL] [--count N]        # req/s, p50/p99 of compute_* vs system_accountNextIndex
 //! compute-load fill [--url URL] [--count N]        # add N live requests (+ miners, IPs) to the chain
 //! compute-load reports [--url URL] [--count N]     # feeless node-signed metric reports vs transfers
+//! compute-load state [--url URL]                   # bytes of the Compute pallet's state per item
 //! ```
 //!
 //! Transactions are pre-signed from the dev preset's funded `//Sender//0..255` accounts, then
@@ -52,7 +53,7 @@ fn args() -> Result<Args, Error> {
 	let mut it = std::env::args().skip(1);
 	let mode = it
 		.next()
-		.ok_or("usage: compute-load tx|rpc|fill|reports [--url URL] [--count N]")?;
+		.ok_or("usage: compute-load tx|rpc|fill|reports|state [--url URL] [--count N]")?;
 	let mut args = Args { mode, url: "ws://127.0.0.1:9944".into(), count: 2_000 };
 	while let Some(flag) = it.next() {
 		let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -80,6 +81,7 @@ async fn main() -> Result<(), Error> {
 		"rpc" => rpc_mode(&rpc, &senders, args.count).await,
 		"fill" => fill(&client, &rpc, &senders, args.count).await,
 		"reports" => reports_mode(&client, &rpc, &senders, args.count).await,
+		"state" => state_mode(&rpc).await,
 		other => Err(format!("unknown mode {other}").into()),
 	}
 }
@@ -94,6 +96,8 @@ struct Throughput {
 	finalized: usize,
 	seconds: f64,
 	blocks: u64,
+	/// Most of these transactions in one block.
+	largest_block: usize,
 }
 
 impl Throughput {
@@ -120,7 +124,7 @@ async fn tx_mode(
 			vec![Value::u128(SMALL_PLAN), image(), none(), none()],
 		)
 	};
-	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks");
+	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks  largest block");
 	let t = run(client, rpc, senders, n, &transfer).await?;
 	report("balances.transfer_keep_alive", &t);
 	let c = run(client, rpc, senders, n, &create).await?;
@@ -181,13 +185,14 @@ async fn tx_mode(
 
 fn report(kind: &str, t: &Throughput) {
 	println!(
-		"{kind:<30}{:>5}{:>10}{:>11}{:>9.1}{:>7.1}{:>8}",
+		"{kind:<30}{:>5}{:>10}{:>11}{:>9.1}{:>7.1}{:>8}{:>15}",
 		t.submitted,
 		t.rejected,
 		t.finalized,
 		t.seconds,
 		t.per_second(),
-		t.blocks
+		t.blocks,
+		t.largest_block
 	);
 }
 
@@ -253,6 +258,7 @@ async fn submit_all(rpc: &RpcClient, lanes: Vec<Vec<Vec<u8>>>) -> Result<Through
 	}
 
 	let mut finalized = 0;
+	let mut largest_block = 0;
 	let mut seen = start_block;
 	while finalized < accepted {
 		if started.elapsed() > FINALITY_TIMEOUT {
@@ -263,7 +269,9 @@ async fn submit_all(rpc: &RpcClient, lanes: Vec<Vec<Vec<u8>>>) -> Result<Through
 		let head = finalized_number(rpc).await?;
 		while seen < head {
 			seen += 1;
-			finalized += signed_in_block(rpc, seen).await?;
+			let in_block = signed_in_block(rpc, seen).await?;
+			largest_block = largest_block.max(in_block);
+			finalized += in_block;
 		}
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
@@ -273,6 +281,7 @@ async fn submit_all(rpc: &RpcClient, lanes: Vec<Vec<Vec<u8>>>) -> Result<Through
 		finalized,
 		seconds: started.elapsed().as_secs_f64(),
 		blocks: seen - start_block,
+		largest_block,
 	})
 }
 
@@ -297,7 +306,7 @@ async fn reports_mode(
 	let tag = unique_tag();
 	let keys: Vec<NodeKey> = (0..n).map(|i| node_key(tag, 2, i)).collect();
 	let genesis = client.genesis_hash().0;
-	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks");
+	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks  largest block");
 	let register = |i: usize| {
 		let ip = ipv4([10, 2, (i / 256) as u8, (i % 256) as u8]);
 		let proof = keys[i].registration_proof(genesis, senders[i % senders.len()].public_key().0);
@@ -472,4 +481,83 @@ fn ipv4(octets: [u8; 4]) -> Value {
 
 fn none() -> Value {
 	Value::unnamed_variant("None", [])
+}
+
+/// The Compute pallet's storage items that hold an entry per request.
+const PER_REQUEST_ITEMS: [&str; 9] = [
+	"ComputeRequests",
+	"RequestRecords",
+	"MinerComputeRequests",
+	"MinerComputeDeletionRequests",
+	"MinerComputeStopRequests",
+	"MinerComputeBootRequests",
+	"MinerComputeRebootRequests",
+	"MinerComputeResizeRequests",
+	"RentalExpiries",
+];
+
+/// The Compute pallet's other storage items.
+const SHARED_ITEMS: [&str; 11] = [
+	"NextRequestId",
+	"UserRequestCount",
+	"Plans",
+	"NextPlanId",
+	"MinerNodes",
+	"NodeMetrics",
+	"FreeIps",
+	"IpStates",
+	"IpPool",
+	"ExpiryCursor",
+	"HoldTotal",
+];
+
+/// Entries and bytes (keys and values) of one storage item of the Compute pallet at `at`.
+async fn item_size(rpc: &RpcClient, item: &str, at: &Json) -> Result<(u64, u64), Error> {
+	let mut prefix = sp_core::hashing::twox_128(b"Compute").to_vec();
+	prefix.extend(sp_core::hashing::twox_128(item.as_bytes()));
+	let prefix = hex(&prefix);
+	let (mut entries, mut bytes) = (0u64, 0u64);
+	let mut start: Option<String> = None;
+	loop {
+		let keys: Vec<String> = rpc
+			.request("state_getKeysPaged", rpc_params![&prefix, 1000, start.clone(), at.clone()])
+			.await?;
+		for key in &keys {
+			let size: Option<u64> =
+				rpc.request("state_getStorageSize", rpc_params![key, at.clone()]).await?;
+			entries += 1;
+			bytes += (key.len() as u64 - 2) / 2 + size.unwrap_or(0);
+		}
+		if keys.len() < 1000 {
+			return Ok((entries, bytes));
+		}
+		start = keys.last().cloned();
+	}
+}
+
+/// Prints the size of the Compute pallet's state at the finalized head, per storage item, and
+/// the bytes its per-request items take per live request.
+async fn state_mode(rpc: &RpcClient) -> Result<(), Error> {
+	let at: Json = rpc.request("chain_getFinalizedHead", rpc_params![]).await?;
+	println!("{:<30}{:>9}{:>12}{:>10}", "item", "entries", "bytes", "per entry");
+	let mut per_request = 0;
+	let mut live = 0;
+	for item in PER_REQUEST_ITEMS.iter().chain(SHARED_ITEMS.iter()) {
+		let (entries, bytes) = item_size(rpc, item, &at).await?;
+		println!(
+			"{item:<30}{entries:>9}{bytes:>12}{:>10}",
+			bytes.checked_div(entries).unwrap_or(0)
+		);
+		if PER_REQUEST_ITEMS.contains(item) {
+			per_request += bytes;
+		}
+		if *item == "RequestRecords" {
+			live = entries;
+		}
+	}
+	println!(
+		"{live} live requests: {} bytes of per-request items each (keys and values)",
+		per_request.checked_div(live).unwrap_or(0)
+	);
+	Ok(())
 }
