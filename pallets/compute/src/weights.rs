@@ -83,8 +83,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextRequestId` (r:1 w:1)
 	/// Proof: `Compute::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -95,12 +93,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	fn create_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1183`
-		//  Estimated: `3593`
-		// Minimum execution time: 151_357_000 picoseconds.
-		Weight::from_parts(306_508_000, 3593)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		//  Measured:  `811`
+		//  Estimated: `3568`
+		// Minimum execution time: 153_244_000 picoseconds.
+		Weight::from_parts(207_694_000, 3568)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
@@ -114,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1508`
 		//  Estimated: `4441`
-		// Minimum execution time: 51_092_000 picoseconds.
-		Weight::from_parts(97_431_000, 4441)
+		// Minimum execution time: 68_359_000 picoseconds.
+		Weight::from_parts(155_387_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -137,8 +135,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2446`
 		//  Estimated: `4441`
-		// Minimum execution time: 81_179_000 picoseconds.
-		Weight::from_parts(148_755_000, 4441)
+		// Minimum execution time: 90_135_000 picoseconds.
+		Weight::from_parts(201_911_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -150,7 +148,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
@@ -175,14 +173,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `q` is `[0, 4]`.
 	fn report_compute_request_failure(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2612 + q * (33 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 255_283_000 picoseconds.
-		Weight::from_parts(492_948_008, 6196)
-			// Standard Error: 554_266
-			.saturating_add(Weight::from_parts(5_469_084, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		//  Measured:  `2273 + q * (33 ±0)`
+		//  Estimated: `4441`
+		// Minimum execution time: 229_757_000 picoseconds.
+		Weight::from_parts(329_350_810, 4441)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -193,8 +189,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 30_465_000 picoseconds.
-		Weight::from_parts(46_404_000, 3778)
+		// Minimum execution time: 30_312_000 picoseconds.
+		Weight::from_parts(49_149_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -206,8 +202,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 28_243_000 picoseconds.
-		Weight::from_parts(58_551_000, 3778)
+		// Minimum execution time: 28_047_000 picoseconds.
+		Weight::from_parts(37_431_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -219,8 +215,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 31_732_000 picoseconds.
-		Weight::from_parts(65_316_000, 3778)
+		// Minimum execution time: 27_156_000 picoseconds.
+		Weight::from_parts(35_689_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -238,8 +234,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1860`
 		//  Estimated: `4441`
-		// Minimum execution time: 57_035_000 picoseconds.
-		Weight::from_parts(108_158_000, 4441)
+		// Minimum execution time: 53_776_000 picoseconds.
+		Weight::from_parts(67_370_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -251,8 +247,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 70_122_000 picoseconds.
-		Weight::from_parts(104_631_000, 3778)
+		// Minimum execution time: 27_572_000 picoseconds.
+		Weight::from_parts(34_349_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -268,8 +264,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1588`
 		//  Estimated: `4441`
-		// Minimum execution time: 49_369_000 picoseconds.
-		Weight::from_parts(120_569_000, 4441)
+		// Minimum execution time: 42_796_000 picoseconds.
+		Weight::from_parts(96_022_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -285,8 +281,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1555`
 		//  Estimated: `4441`
-		// Minimum execution time: 57_230_000 picoseconds.
-		Weight::from_parts(129_187_000, 4441)
+		// Minimum execution time: 94_615_000 picoseconds.
+		Weight::from_parts(121_023_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -298,8 +294,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `616`
 		//  Estimated: `3778`
-		// Minimum execution time: 41_525_000 picoseconds.
-		Weight::from_parts(78_116_000, 3778)
+		// Minimum execution time: 62_517_000 picoseconds.
+		Weight::from_parts(81_067_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -319,8 +315,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2294`
 		//  Estimated: `4441`
-		// Minimum execution time: 102_183_000 picoseconds.
-		Weight::from_parts(197_886_000, 4441)
+		// Minimum execution time: 85_962_000 picoseconds.
+		Weight::from_parts(174_221_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -332,7 +328,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
@@ -359,14 +355,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `q` is `[1, 4]`.
 	fn fulfill_deletion_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1677 + q * (35 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 296_433_000 picoseconds.
-		Weight::from_parts(487_679_741, 6196)
-			// Standard Error: 3_066_336
-			.saturating_add(Weight::from_parts(23_359_144, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		//  Measured:  `1338 + q * (35 ±0)`
+		//  Estimated: `3778`
+		// Minimum execution time: 457_878_000 picoseconds.
+		Weight::from_parts(579_174_079, 3778)
+			// Standard Error: 1_070_607
+			.saturating_add(Weight::from_parts(1_493_240, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -379,7 +375,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
@@ -404,14 +400,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `q` is `[1, 4]`.
 	fn close_compute_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1778 + q * (35 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 340_338_000 picoseconds.
-		Weight::from_parts(633_041_727, 6196)
-			// Standard Error: 1_042_171
-			.saturating_add(Weight::from_parts(4_772_553, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		//  Measured:  `1406 + q * (35 ±0)`
+		//  Estimated: `3778`
+		// Minimum execution time: 289_769_000 picoseconds.
+		Weight::from_parts(459_894_030, 3778)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -420,8 +414,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -438,17 +430,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2268`
+		//  Measured:  `1896`
 		//  Estimated: `4441`
-		// Minimum execution time: 205_338_000 picoseconds.
-		Weight::from_parts(405_120_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Minimum execution time: 165_821_000 picoseconds.
+		Weight::from_parts(314_513_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -459,12 +449,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1827`
+		//  Measured:  `1455`
 		//  Estimated: `4441`
-		// Minimum execution time: 103_159_000 picoseconds.
-		Weight::from_parts(205_780_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 91_507_000 picoseconds.
+		Weight::from_parts(115_055_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -477,10 +467,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4940 + n * (6 ±0)`
 		//  Estimated: `1493 + n * (2517 ±0)`
-		// Minimum execution time: 35_358_000 picoseconds.
-		Weight::from_parts(261_361_253, 1493)
-			// Standard Error: 121_946
-			.saturating_add(Weight::from_parts(13_038_764, 0).saturating_mul(n.into()))
+		// Minimum execution time: 35_336_000 picoseconds.
+		Weight::from_parts(55_538_631, 1493)
+			// Standard Error: 205_718
+			.saturating_add(Weight::from_parts(15_684_390, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -497,8 +487,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1789`
 		//  Estimated: `3507`
-		// Minimum execution time: 54_769_000 picoseconds.
-		Weight::from_parts(96_906_000, 3507)
+		// Minimum execution time: 51_567_000 picoseconds.
+		Weight::from_parts(103_606_000, 3507)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -518,8 +508,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2407`
 		//  Estimated: `4235`
-		// Minimum execution time: 104_664_000 picoseconds.
-		Weight::from_parts(151_310_000, 4235)
+		// Minimum execution time: 113_079_000 picoseconds.
+		Weight::from_parts(224_399_000, 4235)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -539,8 +529,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `4235`
-		// Minimum execution time: 60_980_000 picoseconds.
-		Weight::from_parts(135_572_000, 4235)
+		// Minimum execution time: 74_557_000 picoseconds.
+		Weight::from_parts(129_675_000, 4235)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -548,25 +538,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn register_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
+		//  Measured:  `201`
 		//  Estimated: `3670`
-		// Minimum execution time: 193_119_000 picoseconds.
-		Weight::from_parts(428_560_000, 3670)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 272_513_000 picoseconds.
+		Weight::from_parts(400_824_000, 3670)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -575,12 +561,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn deregister_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `842`
+		//  Measured:  `503`
 		//  Estimated: `3670`
-		// Minimum execution time: 110_867_000 picoseconds.
-		Weight::from_parts(228_940_000, 3670)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Minimum execution time: 103_498_000 picoseconds.
+		Weight::from_parts(204_900_000, 3670)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
@@ -590,8 +576,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `348`
 		//  Estimated: `3670`
-		// Minimum execution time: 39_248_000 picoseconds.
-		Weight::from_parts(98_423_000, 3670)
+		// Minimum execution time: 29_024_000 picoseconds.
+		Weight::from_parts(56_080_000, 3670)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -603,8 +589,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `161`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_535_000 picoseconds.
-		Weight::from_parts(43_732_000, 1489)
+		// Minimum execution time: 20_339_000 picoseconds.
+		Weight::from_parts(42_855_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -614,15 +600,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `294`
 		//  Estimated: `3514`
-		// Minimum execution time: 21_726_000 picoseconds.
-		Weight::from_parts(48_125_000, 3514)
+		// Minimum execution time: 21_604_000 picoseconds.
+		Weight::from_parts(45_339_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -631,54 +615,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn top_up_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1134`
+		//  Measured:  `762`
 		//  Estimated: `3778`
-		// Minimum execution time: 137_099_000 picoseconds.
-		Weight::from_parts(276_252_000, 3778)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 113_879_000 picoseconds.
+		Weight::from_parts(171_381_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn claim_compute_payment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1473`
-		//  Estimated: `6196`
-		// Minimum execution time: 111_024_000 picoseconds.
-		Weight::from_parts(162_501_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		//  Measured:  `1134`
+		//  Estimated: `3778`
+		// Minimum execution time: 109_983_000 picoseconds.
+		Weight::from_parts(194_954_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1001 w:0)
+	/// Storage: `Compute::MinerComputeRequests` (r:101 w:0)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RequestRecords` (r:1000 w:1000)
+	/// Storage: `Compute::RequestRecords` (r:100 w:100)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1000 w:1000)
+	/// Storage: `Balances::Holds` (r:100 w:100)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1001 w:1001)
+	/// Storage: `System::Account` (r:100 w:100)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[1, 1000]`.
+	/// The range of component `n` is `[1, 100]`.
 	fn claim_compute_payments(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7173 + n * (518 ±0)`
+		//  Measured:  `3631 + n * (549 ±0)`
 		//  Estimated: `4235 + n * (3245 ±0)`
-		// Minimum execution time: 184_133_000 picoseconds.
-		Weight::from_parts(194_299_000, 4235)
-			// Standard Error: 1_398_594
-			.saturating_add(Weight::from_parts(163_897_384, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 142_195_000 picoseconds.
+		Weight::from_parts(164_505_000, 4235)
+			// Standard Error: 1_587_065
+			.saturating_add(Weight::from_parts(129_865_747, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3245).saturating_mul(n.into()))
 	}
@@ -688,8 +672,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `348`
 		//  Estimated: `3670`
-		// Minimum execution time: 41_683_000 picoseconds.
-		Weight::from_parts(94_006_000, 3670)
+		// Minimum execution time: 33_688_000 picoseconds.
+		Weight::from_parts(82_657_000, 3670)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -706,10 +690,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `337 + n * (313 ±0)`
 		//  Estimated: `3493 + n * (2788 ±0)`
-		// Minimum execution time: 114_118_000 picoseconds.
-		Weight::from_parts(69_999_092, 3493)
-			// Standard Error: 629_342
-			.saturating_add(Weight::from_parts(43_649_895, 0).saturating_mul(n.into()))
+		// Minimum execution time: 99_379_000 picoseconds.
+		Weight::from_parts(105_885_000, 3493)
+			// Standard Error: 182_237
+			.saturating_add(Weight::from_parts(38_088_087, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -726,8 +710,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 120_959_000 picoseconds.
-		Weight::from_parts(244_947_000, 4151)
+		// Minimum execution time: 130_501_000 picoseconds.
+		Weight::from_parts(258_380_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -741,8 +725,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 93_268_000 picoseconds.
-		Weight::from_parts(180_998_000, 4151)
+		// Minimum execution time: 90_969_000 picoseconds.
+		Weight::from_parts(157_314_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
@@ -755,8 +739,6 @@ impl WeightInfo for () {
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NextRequestId` (r:1 w:1)
 	/// Proof: `Compute::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -767,12 +749,12 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	fn create_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1183`
-		//  Estimated: `3593`
-		// Minimum execution time: 151_357_000 picoseconds.
-		Weight::from_parts(306_508_000, 3593)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		//  Measured:  `811`
+		//  Estimated: `3568`
+		// Minimum execution time: 153_244_000 picoseconds.
+		Weight::from_parts(207_694_000, 3568)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
@@ -786,8 +768,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1508`
 		//  Estimated: `4441`
-		// Minimum execution time: 51_092_000 picoseconds.
-		Weight::from_parts(97_431_000, 4441)
+		// Minimum execution time: 68_359_000 picoseconds.
+		Weight::from_parts(155_387_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -809,8 +791,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2446`
 		//  Estimated: `4441`
-		// Minimum execution time: 81_179_000 picoseconds.
-		Weight::from_parts(148_755_000, 4441)
+		// Minimum execution time: 90_135_000 picoseconds.
+		Weight::from_parts(201_911_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -822,7 +804,7 @@ impl WeightInfo for () {
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
@@ -847,14 +829,12 @@ impl WeightInfo for () {
 	/// The range of component `q` is `[0, 4]`.
 	fn report_compute_request_failure(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2612 + q * (33 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 255_283_000 picoseconds.
-		Weight::from_parts(492_948_008, 6196)
-			// Standard Error: 554_266
-			.saturating_add(Weight::from_parts(5_469_084, 0).saturating_mul(q.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		//  Measured:  `2273 + q * (33 ±0)`
+		//  Estimated: `4441`
+		// Minimum execution time: 229_757_000 picoseconds.
+		Weight::from_parts(329_350_810, 4441)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -865,8 +845,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 30_465_000 picoseconds.
-		Weight::from_parts(46_404_000, 3778)
+		// Minimum execution time: 30_312_000 picoseconds.
+		Weight::from_parts(49_149_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -878,8 +858,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 28_243_000 picoseconds.
-		Weight::from_parts(58_551_000, 3778)
+		// Minimum execution time: 28_047_000 picoseconds.
+		Weight::from_parts(37_431_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -891,8 +871,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 31_732_000 picoseconds.
-		Weight::from_parts(65_316_000, 3778)
+		// Minimum execution time: 27_156_000 picoseconds.
+		Weight::from_parts(35_689_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -910,8 +890,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1860`
 		//  Estimated: `4441`
-		// Minimum execution time: 57_035_000 picoseconds.
-		Weight::from_parts(108_158_000, 4441)
+		// Minimum execution time: 53_776_000 picoseconds.
+		Weight::from_parts(67_370_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -923,8 +903,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `583`
 		//  Estimated: `3778`
-		// Minimum execution time: 70_122_000 picoseconds.
-		Weight::from_parts(104_631_000, 3778)
+		// Minimum execution time: 27_572_000 picoseconds.
+		Weight::from_parts(34_349_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -940,8 +920,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1588`
 		//  Estimated: `4441`
-		// Minimum execution time: 49_369_000 picoseconds.
-		Weight::from_parts(120_569_000, 4441)
+		// Minimum execution time: 42_796_000 picoseconds.
+		Weight::from_parts(96_022_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -957,8 +937,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1555`
 		//  Estimated: `4441`
-		// Minimum execution time: 57_230_000 picoseconds.
-		Weight::from_parts(129_187_000, 4441)
+		// Minimum execution time: 94_615_000 picoseconds.
+		Weight::from_parts(121_023_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -970,8 +950,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `616`
 		//  Estimated: `3778`
-		// Minimum execution time: 41_525_000 picoseconds.
-		Weight::from_parts(78_116_000, 3778)
+		// Minimum execution time: 62_517_000 picoseconds.
+		Weight::from_parts(81_067_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -991,8 +971,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2294`
 		//  Estimated: `4441`
-		// Minimum execution time: 102_183_000 picoseconds.
-		Weight::from_parts(197_886_000, 4441)
+		// Minimum execution time: 85_962_000 picoseconds.
+		Weight::from_parts(174_221_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -1004,7 +984,7 @@ impl WeightInfo for () {
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
@@ -1031,14 +1011,14 @@ impl WeightInfo for () {
 	/// The range of component `q` is `[1, 4]`.
 	fn fulfill_deletion_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1677 + q * (35 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 296_433_000 picoseconds.
-		Weight::from_parts(487_679_741, 6196)
-			// Standard Error: 3_066_336
-			.saturating_add(Weight::from_parts(23_359_144, 0).saturating_mul(q.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		//  Measured:  `1338 + q * (35 ±0)`
+		//  Estimated: `3778`
+		// Minimum execution time: 457_878_000 picoseconds.
+		Weight::from_parts(579_174_079, 3778)
+			// Standard Error: 1_070_607
+			.saturating_add(Weight::from_parts(1_493_240, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -1051,7 +1031,7 @@ impl WeightInfo for () {
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
@@ -1076,14 +1056,12 @@ impl WeightInfo for () {
 	/// The range of component `q` is `[1, 4]`.
 	fn close_compute_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1778 + q * (35 ±0)`
-		//  Estimated: `6196`
-		// Minimum execution time: 340_338_000 picoseconds.
-		Weight::from_parts(633_041_727, 6196)
-			// Standard Error: 1_042_171
-			.saturating_add(Weight::from_parts(4_772_553, 0).saturating_mul(q.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+		//  Measured:  `1406 + q * (35 ±0)`
+		//  Estimated: `3778`
+		// Minimum execution time: 289_769_000 picoseconds.
+		Weight::from_parts(459_894_030, 3778)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(12_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -1092,8 +1070,6 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -1110,17 +1086,15 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2268`
+		//  Measured:  `1896`
 		//  Estimated: `4441`
-		// Minimum execution time: 205_338_000 picoseconds.
-		Weight::from_parts(405_120_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+		// Minimum execution time: 165_821_000 picoseconds.
+		Weight::from_parts(314_513_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -1131,12 +1105,12 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1827`
+		//  Measured:  `1455`
 		//  Estimated: `4441`
-		// Minimum execution time: 103_159_000 picoseconds.
-		Weight::from_parts(205_780_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		// Minimum execution time: 91_507_000 picoseconds.
+		Weight::from_parts(115_055_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -1149,10 +1123,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4940 + n * (6 ±0)`
 		//  Estimated: `1493 + n * (2517 ±0)`
-		// Minimum execution time: 35_358_000 picoseconds.
-		Weight::from_parts(261_361_253, 1493)
-			// Standard Error: 121_946
-			.saturating_add(Weight::from_parts(13_038_764, 0).saturating_mul(n.into()))
+		// Minimum execution time: 35_336_000 picoseconds.
+		Weight::from_parts(55_538_631, 1493)
+			// Standard Error: 205_718
+			.saturating_add(Weight::from_parts(15_684_390, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1169,8 +1143,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1789`
 		//  Estimated: `3507`
-		// Minimum execution time: 54_769_000 picoseconds.
-		Weight::from_parts(96_906_000, 3507)
+		// Minimum execution time: 51_567_000 picoseconds.
+		Weight::from_parts(103_606_000, 3507)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1190,8 +1164,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `2407`
 		//  Estimated: `4235`
-		// Minimum execution time: 104_664_000 picoseconds.
-		Weight::from_parts(151_310_000, 4235)
+		// Minimum execution time: 113_079_000 picoseconds.
+		Weight::from_parts(224_399_000, 4235)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -1211,8 +1185,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `775`
 		//  Estimated: `4235`
-		// Minimum execution time: 60_980_000 picoseconds.
-		Weight::from_parts(135_572_000, 4235)
+		// Minimum execution time: 74_557_000 picoseconds.
+		Weight::from_parts(129_675_000, 4235)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -1220,25 +1194,21 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn register_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `540`
+		//  Measured:  `201`
 		//  Estimated: `3670`
-		// Minimum execution time: 193_119_000 picoseconds.
-		Weight::from_parts(428_560_000, 3670)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		// Minimum execution time: 272_513_000 picoseconds.
+		Weight::from_parts(400_824_000, 3670)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -1247,12 +1217,12 @@ impl WeightInfo for () {
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn deregister_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `842`
+		//  Measured:  `503`
 		//  Estimated: `3670`
-		// Minimum execution time: 110_867_000 picoseconds.
-		Weight::from_parts(228_940_000, 3670)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		// Minimum execution time: 103_498_000 picoseconds.
+		Weight::from_parts(204_900_000, 3670)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
@@ -1262,8 +1232,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `348`
 		//  Estimated: `3670`
-		// Minimum execution time: 39_248_000 picoseconds.
-		Weight::from_parts(98_423_000, 3670)
+		// Minimum execution time: 29_024_000 picoseconds.
+		Weight::from_parts(56_080_000, 3670)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1275,8 +1245,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `161`
 		//  Estimated: `1489`
-		// Minimum execution time: 22_535_000 picoseconds.
-		Weight::from_parts(43_732_000, 1489)
+		// Minimum execution time: 20_339_000 picoseconds.
+		Weight::from_parts(42_855_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -1286,15 +1256,13 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `294`
 		//  Estimated: `3514`
-		// Minimum execution time: 21_726_000 picoseconds.
-		Weight::from_parts(48_125_000, 3514)
+		// Minimum execution time: 21_604_000 picoseconds.
+		Weight::from_parts(45_339_000, 3514)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
@@ -1303,54 +1271,54 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn top_up_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1134`
+		//  Measured:  `762`
 		//  Estimated: `3778`
-		// Minimum execution time: 137_099_000 picoseconds.
-		Weight::from_parts(276_252_000, 3778)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		// Minimum execution time: 113_879_000 picoseconds.
+		Weight::from_parts(171_381_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
+	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn claim_compute_payment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1473`
-		//  Estimated: `6196`
-		// Minimum execution time: 111_024_000 picoseconds.
-		Weight::from_parts(162_501_000, 6196)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		//  Measured:  `1134`
+		//  Estimated: `3778`
+		// Minimum execution time: 109_983_000 picoseconds.
+		Weight::from_parts(194_954_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::MinerComputeRequests` (r:1001 w:0)
+	/// Storage: `Compute::MinerComputeRequests` (r:101 w:0)
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::RequestRecords` (r:1000 w:1000)
+	/// Storage: `Compute::RequestRecords` (r:100 w:100)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1000 w:1000)
+	/// Storage: `Balances::Holds` (r:100 w:100)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1001 w:1001)
+	/// Storage: `System::Account` (r:100 w:100)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HoldTotal` (r:1 w:1)
 	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[1, 1000]`.
+	/// The range of component `n` is `[1, 100]`.
 	fn claim_compute_payments(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `7173 + n * (518 ±0)`
+		//  Measured:  `3631 + n * (549 ±0)`
 		//  Estimated: `4235 + n * (3245 ±0)`
-		// Minimum execution time: 184_133_000 picoseconds.
-		Weight::from_parts(194_299_000, 4235)
-			// Standard Error: 1_398_594
-			.saturating_add(Weight::from_parts(163_897_384, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		// Minimum execution time: 142_195_000 picoseconds.
+		Weight::from_parts(164_505_000, 4235)
+			// Standard Error: 1_587_065
+			.saturating_add(Weight::from_parts(129_865_747, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3245).saturating_mul(n.into()))
 	}
@@ -1360,8 +1328,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `348`
 		//  Estimated: `3670`
-		// Minimum execution time: 41_683_000 picoseconds.
-		Weight::from_parts(94_006_000, 3670)
+		// Minimum execution time: 33_688_000 picoseconds.
+		Weight::from_parts(82_657_000, 3670)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1378,10 +1346,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `337 + n * (313 ±0)`
 		//  Estimated: `3493 + n * (2788 ±0)`
-		// Minimum execution time: 114_118_000 picoseconds.
-		Weight::from_parts(69_999_092, 3493)
-			// Standard Error: 629_342
-			.saturating_add(Weight::from_parts(43_649_895, 0).saturating_mul(n.into()))
+		// Minimum execution time: 99_379_000 picoseconds.
+		Weight::from_parts(105_885_000, 3493)
+			// Standard Error: 182_237
+			.saturating_add(Weight::from_parts(38_088_087, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1398,8 +1366,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 120_959_000 picoseconds.
-		Weight::from_parts(244_947_000, 4151)
+		// Minimum execution time: 130_501_000 picoseconds.
+		Weight::from_parts(258_380_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1413,8 +1381,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1086`
 		//  Estimated: `4151`
-		// Minimum execution time: 93_268_000 picoseconds.
-		Weight::from_parts(180_998_000, 4151)
+		// Minimum execution time: 90_969_000 picoseconds.
+		Weight::from_parts(157_314_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 }

@@ -35,19 +35,19 @@ use frame_support::{
 parameter_types! {
 	/// Time to read and to write one storage item of the state above.
 	pub const ParityDbWeight: RuntimeDbWeight = RuntimeDbWeight {
-		/// Read. Stats nanoseconds:
-		///   Min, Max: 1_846, 5_433_571
-		///   Average:  13_768
-		///   Median:   5_534
-		///   Std-Dev:  194595.17
-		///   Percentiles 99th, 95th, 75th: 34_959, 11_123, 7_207
+		// Read. Stats nanoseconds:
+		//   Min, Max: 1_846, 5_433_571
+		//   Average:  13_768
+		//   Median:   5_534
+		//   Std-Dev:  194595.17
+		//   Percentiles 99th, 95th, 75th: 34_959, 11_123, 7_207
 		read: 13_768 * WEIGHT_REF_TIME_PER_NANOS,
-		/// Write (including its share of the storage root). Stats nanoseconds:
-		///   Min, Max: 12_754, 192_311
-		///   Average:  39_282
-		///   Median:   13_912
-		///   Std-Dev:  62480.42
-		///   Percentiles 99th, 95th, 75th: 192_311, 192_311, 15_723
+		// Write (including its share of the storage root). Stats nanoseconds:
+		//   Min, Max: 12_754, 192_311
+		//   Average:  39_282
+		//   Median:   13_912
+		//   Std-Dev:  62480.42
+		//   Percentiles 99th, 95th, 75th: 192_311, 192_311, 15_723
 		write: 39_282 * WEIGHT_REF_TIME_PER_NANOS,
 	};
 }

@@ -513,8 +513,8 @@ const SHARED_ITEMS: [&str; 11] = [
 
 /// Entries and bytes (keys and values) of one storage item of the Compute pallet at `at`.
 async fn item_size(rpc: &RpcClient, item: &str, at: &Json) -> Result<(u64, u64), Error> {
-	let mut prefix = sp_core::hashing::twox_128(b"Compute").to_vec();
-	prefix.extend(sp_core::hashing::twox_128(item.as_bytes()));
+	let mut prefix = sp_crypto_hashing::twox_128(b"Compute").to_vec();
+	prefix.extend(sp_crypto_hashing::twox_128(item.as_bytes()));
 	let prefix = hex(&prefix);
 	let (mut entries, mut bytes) = (0u64, 0u64);
 	let mut start: Option<String> = None;
