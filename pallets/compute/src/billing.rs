@@ -248,24 +248,34 @@ impl<T: Config> Pallet<T> {
 			let miner = miner.ok_or(Error::<T>::MinerNodeNotFound)?;
 			Self::pay_rent(request_id, owner, miner, billing)?;
 		}
-		let address = billing.address_owed;
-		if !address.is_zero() {
-			T::Currency::burn_held(
-				&Self::rental_reason(),
-				owner,
-				address,
-				Precision::Exact,
-				Fortitude::Force,
-			)?;
-			Self::track(HoldReason::RentalPrepayment, address, false);
-			billing.held = billing.held.saturating_sub(address);
-			billing.address_owed = Zero::zero();
-			Self::deposit_event(Event::ComputeAddressRentBurned {
-				request_id,
-				owner: owner.clone(),
-				amount: address,
-			});
+		Self::burn_address_rent(request_id, owner, billing)
+	}
+
+	/// Burns the address rent a request owes, out of the owner's hold.
+	fn burn_address_rent(
+		request_id: RequestId,
+		owner: &T::AccountId,
+		billing: &mut RentalBillingOf<T>,
+	) -> DispatchResult {
+		let amount = billing.address_owed;
+		if amount.is_zero() {
+			return Ok(());
 		}
+		T::Currency::burn_held(
+			&Self::rental_reason(),
+			owner,
+			amount,
+			Precision::Exact,
+			Fortitude::Force,
+		)?;
+		Self::track(HoldReason::RentalPrepayment, amount, false);
+		billing.held = billing.held.saturating_sub(amount);
+		billing.address_owed = Zero::zero();
+		Self::deposit_event(Event::ComputeAddressRentBurned {
+			request_id,
+			owner: owner.clone(),
+			amount,
+		});
 		Ok(())
 	}
 

@@ -11,8 +11,13 @@ use sp_runtime::traits::Zero;
 impl<T: Config> Pallet<T> {
 	/// Fails unless `ip` is new to the pool and `extra` more addresses fit in it.
 	pub(crate) fn ensure_can_add_ip(ip: &IpAddress, extra: u32) -> DispatchResult {
-		ensure!(!IpStates::<T>::contains_key(ip), Error::<T>::IpAlreadyExists);
+		Self::ensure_new_ip(ip)?;
 		Self::ensure_pool_room(extra)
+	}
+
+	fn ensure_new_ip(ip: &IpAddress) -> DispatchResult {
+		ensure!(!IpStates::<T>::contains_key(ip), Error::<T>::IpAlreadyExists);
+		Ok(())
 	}
 
 	fn ensure_pool_room(extra: u32) -> DispatchResult {
@@ -90,7 +95,7 @@ impl<T: Config> Pallet<T> {
 		let mut seen = BTreeSet::new();
 		for ip in &ips {
 			ensure!(seen.insert(*ip), Error::<T>::IpAlreadyExists);
-			Self::ensure_can_add_ip(ip, 0)?;
+			Self::ensure_new_ip(ip)?;
 		}
 		for ip in &ips {
 			Self::push_free_ip(*ip);
