@@ -107,20 +107,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Adds `delta` to (or, with `add == false`, takes it from) the running total of `reason`.
-	fn track(reason: HoldReason, delta: BalanceOf<T>, add: bool) {
-		HoldTotal::<T>::mutate(|totals| {
-			let total = match reason {
-				HoldReason::RentalPrepayment => &mut totals.rental,
-				HoldReason::RequestDeposit => &mut totals.request_deposits,
-				HoldReason::MinerDeposit => &mut totals.miner_deposits,
-			};
-			*total = if add { total.saturating_add(delta) } else { total.saturating_sub(delta) };
-		});
-	}
-
-	/// Puts `amount` of `who`'s funds on hold for `reason` (nothing for zero), keeping
-	/// [`HoldTotal`] in step. Every hold of this pallet goes through here.
+	/// Puts `amount` of `who`'s funds on hold for `reason` (nothing for zero).
 	pub(crate) fn hold(
 		reason: HoldReason,
 		who: &T::AccountId,
@@ -129,13 +116,10 @@ impl<T: Config> Pallet<T> {
 		if amount.is_zero() {
 			return Ok(());
 		}
-		T::Currency::hold(&reason.into(), who, amount)?;
-		Self::track(reason, amount, true);
-		Ok(())
+		T::Currency::hold(&reason.into(), who, amount)
 	}
 
-	/// Returns `amount` of `who`'s `reason` hold to its free balance (nothing for zero),
-	/// keeping [`HoldTotal`] in step. Every release of this pallet goes through here.
+	/// Returns `amount` of `who`'s `reason` hold to its free balance (nothing for zero).
 	pub(crate) fn release(
 		reason: HoldReason,
 		who: &T::AccountId,
@@ -145,7 +129,6 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		T::Currency::release(&reason.into(), who, amount, Precision::Exact)?;
-		Self::track(reason, amount, false);
 		Ok(())
 	}
 
@@ -222,7 +205,6 @@ impl<T: Config> Pallet<T> {
 			Restriction::Free,
 			Fortitude::Force,
 		)?;
-		Self::track(HoldReason::RentalPrepayment, amount, false);
 		billing.held = billing.held.saturating_sub(amount);
 		billing.rent_owed = Zero::zero();
 		Self::deposit_event(Event::ComputePaymentSettled {
@@ -268,7 +250,6 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 			Fortitude::Force,
 		)?;
-		Self::track(HoldReason::RentalPrepayment, amount, false);
 		billing.held = billing.held.saturating_sub(amount);
 		billing.address_owed = Zero::zero();
 		Self::deposit_event(Event::ComputeAddressRentBurned {

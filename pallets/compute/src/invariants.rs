@@ -248,21 +248,6 @@ impl<T: Config> Pallet<T> {
 			let sum = miner_deposits.entry(node.owner).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(node.deposit);
 		}
-		// The running totals track every hold and release, so a hold the records lost shows
-		// here even when its account has no record left.
-		let totals = HoldTotal::<T>::get();
-		let total = |sums: &BTreeMap<T::AccountId, BalanceOf<T>>| {
-			sums.values().fold(BalanceOf::<T>::zero(), |acc, v| acc.saturating_add(*v))
-		};
-		ensure!(totals.rental == total(&rental), "rental hold total differs from the records");
-		ensure!(
-			totals.request_deposits == total(&deposits),
-			"request deposit total differs from the records"
-		);
-		ensure!(
-			totals.miner_deposits == total(&miner_deposits),
-			"miner deposit total differs from the nodes"
-		);
 		for (reason, sums) in [
 			(Self::rental_reason(), &rental),
 			(Self::request_deposit_reason(), &deposits),

@@ -89,7 +89,7 @@
 //! Ed25519 key ([`node_public_key`]); registering it takes the key's signature of
 //! [`node_registration_message`], and weak keys ([`is_weak_node_key`]) are refused.
 //!
-//! Total issuance changes only by burned address rent; [`HoldTotal`] tracks every hold.
+//! Total issuance changes only by burned address rent.
 
 //! ## Node metrics
 //!
@@ -111,9 +111,10 @@
 //!   it.
 //! - Every counter equals the size of the map it counts, and every record agrees with the
 //!   public entries it repeats (status, host, address, queued operations).
-//! - Each account's holds equal its records (prepayments, request deposits, node deposits), the
-//!   running totals in [`HoldTotal`] equal the sums of the records, and each record's rates
-//!   match its request's state.
+//! - Each account's holds equal its records (prepayments, request deposits, node deposits), and
+//!   each record's rates match its request's state. (The pallet keeps no running total of its
+//!   holds, which every money path would have to write; the unit tests compare every hold in
+//!   `pallet_balances` with the records, so no hold can outlive its record unnoticed.)
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -456,10 +457,6 @@ pub mod pallet {
 	/// The oldest block whose `RentalExpiries` entries may not all be processed yet.
 	#[pallet::storage]
 	pub type ExpiryCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
-
-	/// What this pallet has on hold, per hold reason, over all accounts.
-	#[pallet::storage]
-	pub type HoldTotal<T: Config> = StorageValue<_, HoldTotals<BalanceOf<T>>, ValueQuery>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

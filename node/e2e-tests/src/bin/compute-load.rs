@@ -508,7 +508,6 @@ const SHARED_ITEMS: [&str; 11] = [
 	"IpStates",
 	"IpPool",
 	"ExpiryCursor",
-	"HoldTotal",
 ];
 
 /// Entries and bytes (keys and values) of one storage item of the Compute pallet at `at`.

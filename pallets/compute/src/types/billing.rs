@@ -44,25 +44,3 @@ pub struct RentalBilling<Balance, BlockNumber> {
 	/// pruned.
 	pub due: Option<BlockNumber>,
 }
-
-/// Running totals of what this pallet has on hold, per hold reason, over all accounts.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	Default,
-)]
-pub struct HoldTotals<Balance> {
-	/// `HoldReason::RentalPrepayment`.
-	pub rental: Balance,
-	/// `HoldReason::RequestDeposit`.
-	pub request_deposits: Balance,
-	/// `HoldReason::MinerDeposit`.
-	pub miner_deposits: Balance,
-}
