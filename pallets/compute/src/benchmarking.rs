@@ -332,8 +332,8 @@ mod benchmarks {
 
 		assert_eq!(status::<T>(&caller, request_id), ComputeRequestStatus::Pending);
 		assert_eq!(
-			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &caller),
-			billing::<T>(request_id).held
+			T::Currency::balance_on_hold(&Compute::<T>::request_reason(), &caller),
+			billing::<T>(request_id).held + T::RequestDeposit::get()
 		);
 	}
 
@@ -389,8 +389,8 @@ mod benchmarks {
 		assert!(T::Currency::balance(&vm.miner) > miner_before);
 		assert_eq!(RequestRecords::<T>::get(vm.request_id).map(|r| r.queued.len()), Some(0));
 		assert_eq!(
-			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
-			0u32.into()
+			T::Currency::balance_on_hold(&Compute::<T>::request_reason(), &vm.owner),
+			T::RequestDeposit::get()
 		);
 	}
 
@@ -545,7 +545,7 @@ mod benchmarks {
 		assert!(T::Currency::balance(&vm.miner) > miner_before);
 		assert_eq!(MinerNodes::<T>::get(&vm.node).map(|n| n.hosted), Some(0));
 		assert_eq!(
-			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
+			T::Currency::balance_on_hold(&Compute::<T>::request_reason(), &vm.owner),
 			0u32.into()
 		);
 	}
@@ -562,7 +562,7 @@ mod benchmarks {
 
 		assert!(RequestRecords::<T>::get(vm.request_id).is_none());
 		assert_eq!(
-			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &vm.owner),
+			T::Currency::balance_on_hold(&Compute::<T>::request_reason(), &vm.owner),
 			0u32.into()
 		);
 	}
@@ -586,8 +586,8 @@ mod benchmarks {
 		assert_eq!(status::<T>(&owner, request_id), ComputeRequestStatus::Cancelled);
 		assert!(is_free::<T>(ip));
 		assert_eq!(
-			T::Currency::balance_on_hold(&Compute::<T>::rental_reason(), &owner),
-			0u32.into()
+			T::Currency::balance_on_hold(&Compute::<T>::request_reason(), &owner),
+			T::RequestDeposit::get()
 		);
 	}
 

@@ -44,19 +44,14 @@ enum DueOutcome {
 }
 
 impl<T: Config> Pallet<T> {
-	/// The hold reason of rent prepayments.
-	pub(crate) fn rental_reason() -> T::RuntimeHoldReason {
-		HoldReason::RentalPrepayment.into()
+	/// The hold reason of requests: prepaid rent and storage deposits.
+	pub(crate) fn request_reason() -> T::RuntimeHoldReason {
+		HoldReason::Request.into()
 	}
 
 	/// The hold reason of miner deposits.
 	pub(crate) fn deposit_reason() -> T::RuntimeHoldReason {
 		HoldReason::MinerDeposit.into()
-	}
-
-	/// The hold reason of request deposits.
-	pub(crate) fn request_deposit_reason() -> T::RuntimeHoldReason {
-		HoldReason::RequestDeposit.into()
 	}
 
 	fn blocks_to_balance(blocks: BlockNumberFor<T>) -> BalanceOf<T> {
@@ -197,7 +192,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(amount);
 		}
 		T::Currency::transfer_on_hold(
-			&Self::rental_reason(),
+			&Self::request_reason(),
 			owner,
 			miner,
 			amount,
@@ -244,7 +239,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		T::Currency::burn_held(
-			&Self::rental_reason(),
+			&Self::request_reason(),
 			owner,
 			amount,
 			Precision::Exact,
@@ -458,7 +453,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_can_hold_liquid(&who, amount)?;
 		let now = frame_system::Pallet::<T>::block_number();
 
-		Self::hold(HoldReason::RentalPrepayment, &who, amount)?;
+		Self::hold(HoldReason::Request, &who, amount)?;
 		Self::accrue(billing, now);
 		billing.held = held;
 		Self::reschedule(request_id, billing, now);

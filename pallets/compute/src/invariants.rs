@@ -197,16 +197,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_billing() -> Result<(), TryRuntimeError> {
-		let mut rental: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		// What each owner's requests hold: prepayments and deposits, under one hold reason.
+		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled: BTreeSet<(BlockNumberFor<T>, RequestId)> = BTreeSet::new();
 		for (request_id, record) in RequestRecords::<T>::iter() {
 			let billing = &record.billing;
 			ensure!(!billing.price_per_block.is_zero(), "zero price");
-			let sum = rental.entry(record.owner.clone()).or_insert_with(Zero::zero);
-			*sum = sum.saturating_add(billing.held);
-			let sum = deposits.entry(record.owner.clone()).or_insert_with(Zero::zero);
-			*sum = sum.saturating_add(billing.deposit);
+			let sum = held.entry(record.owner.clone()).or_insert_with(Zero::zero);
+			*sum = sum.saturating_add(billing.held).saturating_add(billing.deposit);
 			ensure!(billing.deposit == T::RequestDeposit::get(), "request deposit not held");
 			ensure!(
 				billing.rent_owed.saturating_add(billing.address_owed) <= billing.held,
@@ -248,11 +246,9 @@ impl<T: Config> Pallet<T> {
 			let sum = miner_deposits.entry(node.owner).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(node.deposit);
 		}
-		for (reason, sums) in [
-			(Self::rental_reason(), &rental),
-			(Self::request_deposit_reason(), &deposits),
-			(Self::deposit_reason(), &miner_deposits),
-		] {
+		for (reason, sums) in
+			[(Self::request_reason(), &held), (Self::deposit_reason(), &miner_deposits)]
+		{
 			for (who, sum) in sums {
 				ensure!(
 					T::Currency::balance_on_hold(&reason, who) == *sum,

@@ -55,8 +55,9 @@
 //! ## Billing and market rules
 //!
 //! Creating a request holds its prepayment, `(price_per_block + AddressPricePerBlock) ×
-//! RentalPrepayBlocks` ([`HoldReason::RentalPrepayment`]; `top_up_compute_request` adds to it),
-//! and [`Config::RequestDeposit`] ([`HoldReason::RequestDeposit`]) until the record is removed.
+//! RentalPrepayBlocks` (`top_up_compute_request` adds to it), and [`Config::RequestDeposit`]
+//! until the record is removed, both under one hold, [`HoldReason::Request`], so that creating
+//! and removing a request each move its funds once.
 //! Each request's [`RentalBilling`] keeps two rates, charged per block:
 //!
 //! - **rent**, owed to the hosting miner, while the VM is `Running` with no stop or deletion
@@ -319,12 +320,11 @@ pub mod pallet {
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// Rent prepaid for compute requests.
-		RentalPrepayment,
+		/// What a compute request holds from its owner: the rent prepaid (until spent or
+		/// returned) and the storage deposit (until the record is removed).
+		Request,
 		/// Deposit of a registered miner node.
 		MinerDeposit,
-		/// Deposit of a stored compute request.
-		RequestDeposit,
 	}
 
 	/// Id of the next compute request.

@@ -225,8 +225,8 @@ pub fn check_holds() {
 	let mut expected = Sums::new();
 	for (_, record) in crate::RequestRecords::<Test>::iter() {
 		let owner = record.owner;
-		add(&mut expected, owner, crate::HoldReason::RentalPrepayment, record.billing.held);
-		add(&mut expected, owner, crate::HoldReason::RequestDeposit, record.billing.deposit);
+		let request = record.billing.held + record.billing.deposit;
+		add(&mut expected, owner, crate::HoldReason::Request, request);
 	}
 	for (_, node) in crate::MinerNodes::<Test>::iter() {
 		add(&mut expected, node.owner, crate::HoldReason::MinerDeposit, node.deposit);

@@ -180,8 +180,7 @@ impl<T: Config> Pallet<T> {
 		let total = prepayment.checked_add(&deposit).ok_or(ArithmeticError::Overflow)?;
 		Self::ensure_can_hold_liquid(&who, total)?;
 
-		Self::hold(HoldReason::RentalPrepayment, &who, prepayment)?;
-		Self::hold(HoldReason::RequestDeposit, &who, deposit)?;
+		Self::hold(HoldReason::Request, &who, total)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		NextRequestId::<T>::put(next_id);
 		ComputeRequests::<T>::insert(
@@ -374,8 +373,9 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let owner = &record.owner;
 		let billing = &mut record.billing;
-		Self::release(HoldReason::RentalPrepayment, owner, billing.held)?;
-		Self::release(HoldReason::RequestDeposit, owner, billing.deposit)?;
+		let returned =
+			billing.held.checked_add(&billing.deposit).ok_or(ArithmeticError::Overflow)?;
+		Self::release(HoldReason::Request, owner, returned)?;
 		Self::set_due(request_id, billing, None);
 		RequestRecords::<T>::remove(request_id);
 		ComputeRequests::<T>::remove(owner, request_id);
@@ -395,7 +395,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let billing = &mut record.billing;
 		let refunded = billing.held;
-		Self::release(HoldReason::RentalPrepayment, &record.owner, refunded)?;
+		Self::release(HoldReason::Request, &record.owner, refunded)?;
 		billing.held = Zero::zero();
 		billing.rent_per_block = Zero::zero();
 		billing.address_per_block = Zero::zero();

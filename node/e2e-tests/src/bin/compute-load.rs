@@ -3,15 +3,27 @@
 //!
 //! ```text
 //! compute-load tx   [--url URL] [--count N]        # finalized tx/s: transfers vs compute calls
-//! compute-load rpc  [--url URL] [--count N]        # req/s, p50/p99 of compute_* vs system_accountNextIndex
-//! compute-load fill [--url URL] [--count N]        # add N live requests (+ miners, IPs) to the chain
+//! compute-load rpc  [--url URL] [--count N] [--senders U] [--page P]
+//!                                                  # req/s, p50/p99 of compute_* vs system_accountNextIndex
+//! compute-load fill [--url URL] [--count N] [--senders U] [--running M]
+//!                                                  # add N live requests, M of them running VMs
 //! compute-load reports [--url URL] [--count N]     # feeless node-signed metric reports vs transfers
 //! compute-load state [--url URL]                   # bytes of the Compute pallet's state per item
 //! ```
 //!
-//! Transactions are pre-signed from the dev preset's funded `//Sender//0..255` accounts, then
-//! submitted as fast as the node accepts them; throughput is counted from the moment the first is
-//! submitted until the last is in a finalized block.
+//! Transactions are pre-signed from the dev preset's funded `//Sender//0..255` accounts (the first
+//! `--senders`, 256 by default), then submitted as fast as the node accepts them; throughput is
+//! counted from the moment the first is submitted until the last is in a finalized block.
+//!
+//! `fill` and `rpc` together compare a small chain with a large one like for like: `rpc` reads
+//! pages of `--page` items (25 by default) of the first senders' requests and nodes, which
+//! `fill` gives the same number of items in both. For example, 100 against 100,000 live
+//! requests, each with a full address pool (every address held by a running VM):
+//!
+//! ```text
+//! compute-load fill --senders 2 --count 100 --running 50 && compute-load rpc --senders 2
+//! compute-load fill --count 99900 --running 9950        && compute-load rpc --senders 2
+//! ```
 
 use std::{
 	collections::BTreeMap,
@@ -39,6 +51,13 @@ const CONCURRENCY: usize = 64;
 const FINALITY_TIMEOUT: Duration = Duration::from_secs(300);
 /// The dev preset's small plan.
 const SMALL_PLAN: u128 = 0;
+/// Transactions signed against one block in `fill`: few enough to be in blocks before they
+/// leave their mortality window.
+const FILL_CHUNK: usize = 8_000;
+/// Addresses per `add_ips` call (the runtime's `MaxIpsPerCall`).
+const IPS_PER_CALL: usize = 256;
+/// Items per page when `fill` lists a pool or a user's requests (the runtime's `MAX_PAGE_SIZE`).
+const LIST_PAGE: u32 = 500;
 
 type Client = OnlineClient<SubstrateConfig>;
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -47,19 +66,35 @@ struct Args {
 	mode: String,
 	url: String,
 	count: usize,
+	/// How many of the funded senders to use.
+	senders: usize,
+	/// `fill`: how many of the new requests become running VMs.
+	running: Option<usize>,
+	/// `rpc`: items per page of the list methods.
+	page: u32,
 }
 
 fn args() -> Result<Args, Error> {
 	let mut it = std::env::args().skip(1);
 	let mode = it
 		.next()
-		.ok_or("usage: compute-load tx|rpc|fill|reports|state [--url URL] [--count N]")?;
-	let mut args = Args { mode, url: "ws://127.0.0.1:9944".into(), count: 2_000 };
+		.ok_or("usage: compute-load tx|rpc|fill|reports|state [--url URL] [--count N] [--senders U] [--running M] [--page P]")?;
+	let mut args = Args {
+		mode,
+		url: "ws://127.0.0.1:9944".into(),
+		count: 2_000,
+		senders: SENDERS as usize,
+		running: None,
+		page: 25,
+	};
 	while let Some(flag) = it.next() {
 		let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
 		match flag.as_str() {
 			"--url" => args.url = value,
 			"--count" => args.count = value.parse()?,
+			"--senders" => args.senders = value.parse()?,
+			"--running" => args.running = Some(value.parse()?),
+			"--page" => args.page = value.parse()?,
 			other => return Err(format!("unknown flag {other}").into()),
 		}
 	}
@@ -71,23 +106,36 @@ async fn main() -> Result<(), Error> {
 	let args = args()?;
 	let rpc = RpcClient::from_insecure_url(&args.url).await?;
 	let client = Client::from_rpc_client(rpc.clone()).await?;
-	let mut senders = Vec::with_capacity(SENDERS as usize);
-	for i in 0..SENDERS {
-		let uri = SecretUri::from_str(&format!("//Sender//{i}")).map_err(|e| format!("{e:?}"))?;
-		senders.push(Keypair::from_uri(&uri).map_err(|e| format!("{e:?}"))?);
+	if args.senders == 0 || args.senders > SENDERS as usize {
+		return Err(format!("--senders must be 1 to {SENDERS}").into());
 	}
+	let senders = (0..args.senders)
+		.map(|i| keypair(&format!("//Sender//{i}")))
+		.collect::<Result<Vec<_>, _>>()?;
 	match args.mode.as_str() {
 		"tx" => tx_mode(&client, &rpc, &senders, args.count).await,
-		"rpc" => rpc_mode(&rpc, &senders, args.count).await,
-		"fill" => fill(&client, &rpc, &senders, args.count).await,
+		"rpc" => rpc_mode(&rpc, &senders, args.count, args.page).await,
+		"fill" => {
+			let running = args.running.unwrap_or(args.count / 10);
+			fill(&client, &rpc, &senders, args.count, running).await
+		},
 		"reports" => reports_mode(&client, &rpc, &senders, args.count).await,
 		"state" => state_mode(&rpc).await,
 		other => Err(format!("unknown mode {other}").into()),
 	}
 }
 
+/// A development key pair from its secret URI (`//Alice`, `//Sender//3`).
+fn keypair(uri: &str) -> Result<Keypair, Error> {
+	let uri = SecretUri::from_str(uri).map_err(|e| format!("{e:?}"))?;
+	Ok(Keypair::from_uri(&uri).map_err(|e| format!("{e:?}"))?)
+}
+
+/// A call: pallet, call name and fields.
+type Call = (&'static str, &'static str, Vec<Value>);
+
 /// One kind of transaction: the call for the `i`-th transaction, sent by `senders[i % len]`.
-type CallFor<'a> = dyn Fn(usize) -> (&'static str, &'static str, Vec<Value>) + 'a;
+type CallFor<'a> = dyn Fn(usize) -> Call + 'a;
 
 /// Result of one throughput run.
 struct Throughput {
@@ -205,26 +253,39 @@ async fn run(
 	n: usize,
 	call: &CallFor<'_>,
 ) -> Result<Throughput, Error> {
+	let jobs: Vec<(usize, Call)> = (0..n).map(|i| (i % senders.len(), call(i))).collect();
+	run_jobs(client, rpc, senders, jobs).await
+}
+
+/// Pre-signs each `(sender index, call)` job, submits them, and waits until every accepted one
+/// is in a finalized block.
+async fn run_jobs(
+	client: &Client,
+	rpc: &RpcClient,
+	senders: &[Keypair],
+	jobs: Vec<(usize, Call)>,
+) -> Result<Throughput, Error> {
 	let mut nonces = BTreeMap::new();
-	for (i, who) in senders.iter().enumerate() {
-		let ss58 = who.public_key().to_account_id().to_string();
-		let nonce: u64 = rpc.request("system_accountNextIndex", rpc_params![ss58]).await?;
-		nonces.insert(i, nonce);
-	}
 	let at = client.at_current_block().await?;
 	// One lane per sender, in nonce order.
-	let mut lanes = vec![Vec::new(); senders.len().min(n)];
-	for i in 0..n {
-		let s = i % senders.len();
-		let nonce = nonces.get_mut(&s).ok_or("sender")?;
-		let (pallet, name, fields) = call(i);
+	let mut lanes: BTreeMap<usize, Vec<Vec<u8>>> = BTreeMap::new();
+	for (s, (pallet, name, fields)) in jobs {
+		let who = senders.get(s).ok_or("no such sender")?;
+		let nonce = match nonces.get_mut(&s) {
+			Some(nonce) => nonce,
+			None => {
+				let ss58 = who.public_key().to_account_id().to_string();
+				let next: u64 = rpc.request("system_accountNextIndex", rpc_params![ss58]).await?;
+				nonces.entry(s).or_insert(next)
+			},
+		};
 		let payload = subxt::dynamic::tx(pallet, name, fields);
 		let params = DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(*nonce).build();
-		let tx = at.transactions().create_signable_offline(&payload, params)?.sign(&senders[s])?;
-		lanes[s].push(tx.into_encoded());
+		let tx = at.transactions().create_signable_offline(&payload, params)?.sign(who)?;
+		lanes.entry(s).or_default().push(tx.into_encoded());
 		*nonce += 1;
 	}
-	submit_all(rpc, lanes).await
+	submit_all(rpc, lanes.into_values().collect()).await
 }
 
 /// Submits encoded transactions and waits until every accepted one is in a finalized block.
@@ -344,7 +405,21 @@ async fn reports_mode(
 	Ok(())
 }
 
-/// Requests and latency of one RPC method under load.
+/// Items in one RPC answer: a list's length, an IP pool page's addresses, 1 for any other
+/// value and 0 for `null`.
+fn items(answer: &Json) -> usize {
+	match answer {
+		Json::Null => 0,
+		Json::Array(list) => list.len(),
+		Json::Object(map) if map.contains_key("freeCount") => {
+			let len = |field: &str| map.get(field).and_then(Json::as_array).map_or(0, Vec::len);
+			len("free") + len("assigned")
+		},
+		_ => 1,
+	}
+}
+
+/// Requests, latency and items per answer of one RPC method under load.
 async fn measure(
 	rpc: &RpcClient,
 	name: &str,
@@ -363,57 +438,135 @@ async fn measure(
 			for v in p.as_array().cloned().unwrap_or_default() {
 				builder.push(v).ok()?;
 			}
-			rpc.request::<Json>(&method, builder).await.ok()?;
-			Some(t.elapsed())
+			let answer = rpc.request::<Json>(&method, builder).await.ok()?;
+			Some((t.elapsed(), items(&answer)))
 		}));
 	}
 	let mut latencies = Vec::with_capacity(n);
+	let mut returned = 0;
 	for task in tasks {
-		if let Some(l) = task.await? {
-			latencies.push(l);
+		if let Some((latency, items)) = task.await? {
+			latencies.push(latency);
+			returned += items;
 		}
+	}
+	if latencies.is_empty() {
+		return Err(format!("every {name} call failed").into());
 	}
 	let seconds = started.elapsed().as_secs_f64();
 	latencies.sort();
 	let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1e3;
 	println!(
-		"{name:<28}{:>7}{:>10.0}{:>10.2}{:>10.2}",
+		"{name:<28}{:>7}{:>10.0}{:>10.2}{:>10.2}{:>8.1}",
 		latencies.len(),
 		latencies.len() as f64 / seconds,
 		pct(0.5),
-		pct(0.99)
+		pct(0.99),
+		returned as f64 / latencies.len() as f64
 	);
 	Ok(())
 }
 
-async fn rpc_mode(rpc: &RpcClient, senders: &[Keypair], n: usize) -> Result<(), Error> {
+/// `n` calls of each `compute_*` method against `system_accountNextIndex`, on the senders'
+/// accounts and their `fill` nodes, lists in pages of `page`. Prints the items per answer, so
+/// that runs on different chains can be checked to compare like for like.
+async fn rpc_mode(rpc: &RpcClient, senders: &[Keypair], n: usize, page: u32) -> Result<(), Error> {
 	let accounts: Vec<String> =
 		senders.iter().map(|k| k.public_key().to_account_id().to_string()).collect();
-	let requests: u64 = rpc
-		.request("compute_getIpPool", rpc_params![0])
-		.await
-		.map(|p: Json| p["assignedCount"].as_u64().unwrap_or(0))?;
-	println!("assigned IPs: {requests}");
-	println!("method                         ok     req/s   p50 ms    p99 ms");
-	measure(rpc, "system_accountNextIndex", n, |i| json!([accounts[i % accounts.len()]])).await?;
-	measure(rpc, "compute_getNodeMetrics", n, |i| {
-		json!([hex(format!("load-node-{i}").as_bytes())])
-	})
-	.await?;
-	measure(rpc, "compute_getIpPool", n, |_| json!([50])).await?;
-	measure(rpc, "compute_getUserRequests", n, |i| json!([accounts[i % accounts.len()], 50]))
-		.await?;
+	let nodes: Vec<String> = (0..senders.len()).map(|k| hex(&fill_node_key(k).node_id())).collect();
+	let pool: Json = rpc.request("compute_getIpPool", rpc_params![0]).await?;
+	let next: u64 = rpc
+		.request::<Json>("state_getStorage", rpc_params![hex(&storage_prefix("NextRequestId"))])
+		.await?
+		.as_str()
+		.and_then(|v| sp_core::bytes::from_hex(v).ok())
+		.and_then(|b| b.try_into().ok())
+		.map(u64::from_le_bytes)
+		.unwrap_or(0);
+	// Requests of the first sender and VMs of its node, for the single-item lookups.
+	let mine: Json =
+		rpc.request("compute_getUserRequests", rpc_params![&accounts[0], page]).await?;
+	let ids: Vec<u64> = mine
+		.as_array()
+		.into_iter()
+		.flatten()
+		.filter_map(|r| r["requestId"].as_u64())
+		.collect();
+	let hosted: Json =
+		rpc.request("compute_getMinerRequests", rpc_params![&nodes[0], page]).await?;
+	let vms: Vec<u64> = hosted
+		.as_array()
+		.into_iter()
+		.flatten()
+		.filter_map(|r| r["requestId"].as_u64())
+		.collect();
+	if ids.is_empty() || vms.is_empty() {
+		return Err("the first sender has no requests or no VMs: run `fill` first".into());
+	}
+	println!(
+		"requests ever made: {next}; pool: {} free, {} assigned; page size {page}",
+		pool["freeCount"], pool["assignedCount"]
+	);
+	println!("method                         ok     req/s   p50 ms    p99 ms   items");
+	let of = |list: &[String], i: usize| list[i % list.len()].clone();
+	measure(rpc, "system_accountNextIndex", n, |i| json!([of(&accounts, i)])).await?;
+	measure(rpc, "compute_getNodeMetrics", n, |i| json!([of(&nodes, i)])).await?;
+	measure(rpc, "compute_getComputeRequest", n, |i| json!([ids[i % ids.len()]])).await?;
+	measure(rpc, "compute_getVmIp", n, |i| json!([format!("vm-{}", vms[i % vms.len()])])).await?;
+	measure(rpc, "compute_getIpPool", n, |_| json!([page])).await?;
+	measure(rpc, "compute_getUserRequests", n, |i| json!([of(&accounts, i), page])).await?;
+	measure(rpc, "compute_getMinerRequests", n, |i| json!([of(&nodes, i), page])).await?;
+	measure(rpc, "compute_getPlans", n, |_| json!([page])).await?;
 	Ok(())
 }
 
-/// Adds `n` live requests from the senders, plus one miner per sender and enough IPs that every
-/// miner can host VMs, so later measurements run against a full chain.
+/// The storage key of a Compute pallet value (or the prefix of a map).
+fn storage_prefix(item: &str) -> Vec<u8> {
+	let mut key = sp_crypto_hashing::twox_128(b"Compute").to_vec();
+	key.extend(sp_crypto_hashing::twox_128(item.as_bytes()));
+	key
+}
+
+/// Adds `n` live requests, round-robin from the senders, and makes `running` of them running
+/// VMs with an address each: every sender registers a node (once) and hosts its own requests,
+/// and the pool is grown or shrunk (by the dev chain's sudo key, `//Alice`) so that these VMs
+/// take every free address.
 async fn fill(
 	client: &Client,
 	rpc: &RpcClient,
 	senders: &[Keypair],
 	n: usize,
+	running: usize,
 ) -> Result<(), Error> {
+	if running > n {
+		return Err("--running is at most --count".into());
+	}
+	let started = Instant::now();
+	println!("kind                          txs  rejected  finalized  seconds   tx/s  blocks  largest block");
+	let genesis = client.genesis_hash().0;
+	let mut missing = Vec::new();
+	for (k, who) in senders.iter().enumerate() {
+		if !node_registered(rpc, &fill_node_key(k)).await? {
+			missing.push((k, who.public_key().0));
+		}
+	}
+	let register: Vec<(usize, Call)> = missing
+		.into_iter()
+		.map(|(k, owner)| {
+			let key = fill_node_key(k);
+			let proof = key.registration_proof(genesis, owner);
+			let ip = ipv4([10, 3, (k / 256) as u8, (k % 256) as u8]);
+			let fields =
+				vec![Value::from_bytes(key.node_id()), capacity(), ip, Value::from_bytes(proof)];
+			(k, ("Compute", "register_miner_node", fields))
+		})
+		.collect();
+	if !register.is_empty() {
+		report("compute.register_miner_node", &run_jobs(client, rpc, senders, register).await?);
+	}
+
+	fit_pool(client, rpc, running).await?;
+
 	let create = |_: usize| {
 		(
 			"Compute",
@@ -421,9 +574,165 @@ async fn fill(
 			vec![Value::u128(SMALL_PLAN), image(), none(), none()],
 		)
 	};
-	let t = run(client, rpc, senders, n, &create).await?;
-	report("compute.create_compute_request", &t);
+	for chunk in chunks(n) {
+		report("compute.create_compute_request", &run(client, rpc, senders, chunk, &create).await?);
+	}
+
+	// The newest pending requests of each sender, taken round-robin, run on the sender's node.
+	let mut pending = Vec::with_capacity(senders.len());
+	for who in senders {
+		pending.push(pending_requests(rpc, &who.public_key().to_account_id().to_string()).await?);
+	}
+	let mut vms = Vec::with_capacity(running);
+	while vms.len() < running {
+		let before = vms.len();
+		for (k, ids) in pending.iter_mut().enumerate() {
+			if vms.len() < running {
+				if let Some(id) = ids.pop() {
+					vms.push((k, id));
+				}
+			}
+		}
+		if vms.len() == before {
+			return Err("fewer pending requests than --running".into());
+		}
+	}
+	for chunk in vms.chunks(FILL_CHUNK) {
+		let claims = chunk
+			.iter()
+			.map(|&(k, id)| {
+				let owner = Value::from_bytes(senders[k].public_key().0);
+				let node = Value::from_bytes(fill_node_key(k).node_id());
+				let fields = vec![node, Value::u128(SMALL_PLAN), Value::u128(id.into()), owner];
+				(k, ("Compute", "submit_compute_request_assignment", fields))
+			})
+			.collect();
+		report("compute.submit_assignment", &run_jobs(client, rpc, senders, claims).await?);
+		let fulfils = chunk
+			.iter()
+			.map(|&(k, id)| {
+				let node = Value::from_bytes(fill_node_key(k).node_id());
+				let fields = vec![node, Value::u128(id.into()), none(), none(), none()];
+				(k, ("Compute", "fulfill_compute_request", fields))
+			})
+			.collect();
+		report("compute.fulfill_compute_request", &run_jobs(client, rpc, senders, fulfils).await?);
+	}
+	let pool: Json = rpc.request("compute_getIpPool", rpc_params![0]).await?;
+	println!(
+		"filled in {:.0} s; pool: {} free, {} assigned",
+		started.elapsed().as_secs_f64(),
+		pool["freeCount"],
+		pool["assignedCount"]
+	);
 	Ok(())
+}
+
+/// Splits `n` transactions into runs of at most [`FILL_CHUNK`].
+fn chunks(n: usize) -> impl Iterator<Item = usize> {
+	(0..n).step_by(FILL_CHUNK).map(move |start| FILL_CHUNK.min(n - start))
+}
+
+/// The node key `fill` registers for sender `k`: the same on every run, so that later runs
+/// reuse the nodes and `rpc` finds them.
+fn fill_node_key(k: usize) -> NodeKey {
+	node_key(0, 3, k)
+}
+
+/// Whether a node is registered, read from `Compute::MinerNodes` (keyed by the SCALE-encoded
+/// node id, hashed with `Blake2_128Concat`).
+async fn node_registered(rpc: &RpcClient, key: &NodeKey) -> Result<bool, Error> {
+	let id = key.node_id();
+	let mut encoded = codec_compact_len(id.len());
+	encoded.extend_from_slice(&id);
+	let mut storage_key = storage_prefix("MinerNodes");
+	storage_key.extend(sp_crypto_hashing::blake2_128(&encoded));
+	storage_key.extend(&encoded);
+	let value: Option<String> =
+		rpc.request("state_getStorage", rpc_params![hex(&storage_key)]).await?;
+	Ok(value.is_some())
+}
+
+/// The SCALE compact encoding of a length below 2^14.
+fn codec_compact_len(len: usize) -> Vec<u8> {
+	if len < 64 {
+		vec![(len as u8) << 2]
+	} else {
+		let v = ((len as u16) << 2) | 1;
+		v.to_le_bytes().to_vec()
+	}
+}
+
+/// Grows or shrinks the pool's free addresses to exactly `want`, with sudo from `//Alice`.
+async fn fit_pool(client: &Client, rpc: &RpcClient, want: usize) -> Result<(), Error> {
+	let alice = [keypair("//Alice")?];
+	let pool: Json = rpc.request("compute_getIpPool", rpc_params![0]).await?;
+	let free = pool["freeCount"].as_u64().unwrap_or(0) as usize;
+	let total = free + pool["assignedCount"].as_u64().unwrap_or(0) as usize;
+	let sudo = |name: &str, fields: Vec<(&str, Value)>| -> Call {
+		let call = Value::unnamed_variant("Compute", [Value::named_variant(name, fields)]);
+		("Sudo", "sudo", vec![call])
+	};
+	let jobs: Vec<(usize, Call)> = if free < want {
+		// New addresses in 198.18.0.0/15, numbered after every address the pool ever had here.
+		let ips: Vec<Value> = (total..total + want - free)
+			.map(|i| ipv4([198, 18 + (i >> 16) as u8 % 2, (i >> 8) as u8, i as u8]))
+			.collect();
+		ips.chunks(IPS_PER_CALL)
+			.map(|chunk| {
+				(0, sudo("add_ips", vec![("ips", Value::unnamed_composite(chunk.to_vec()))]))
+			})
+			.collect()
+	} else {
+		let mut ips = Vec::new();
+		let mut start_after: Option<Json> = None;
+		while ips.len() < free - want {
+			let page: Json = rpc
+				.request("compute_getIpPool", rpc_params![LIST_PAGE, start_after.clone()])
+				.await?;
+			let listed = page["free"].as_array().cloned().unwrap_or_default();
+			if listed.is_empty() {
+				break;
+			}
+			start_after = listed.last().cloned();
+			ips.extend(listed);
+		}
+		ips.truncate(free - want);
+		ips.into_iter()
+			.map(|ip| -> Result<(usize, Call), Error> {
+				let ip: std::net::IpAddr = ip.as_str().ok_or("address")?.parse()?;
+				let std::net::IpAddr::V4(ip) = ip else { return Err("IPv6 in the pool".into()) };
+				Ok((0, sudo("remove_ip", vec![("ip", ipv4(ip.octets()))])))
+			})
+			.collect::<Result<_, _>>()?
+	};
+	if !jobs.is_empty() {
+		report("sudo(compute.add_ips|remove_ip)", &run_jobs(client, rpc, &alice, jobs).await?);
+	}
+	Ok(())
+}
+
+/// The ids of the pending requests of `owner` (SS58), oldest first.
+async fn pending_requests(rpc: &RpcClient, owner: &str) -> Result<Vec<u64>, Error> {
+	let mut ids = Vec::new();
+	let mut start_after: Option<u64> = None;
+	loop {
+		let page: Json = rpc
+			.request("compute_getUserRequests", rpc_params![owner, LIST_PAGE, start_after])
+			.await?;
+		let items = page.as_array().cloned().unwrap_or_default();
+		for item in &items {
+			let id = item["requestId"].as_u64().ok_or("request without id")?;
+			if item["status"] == "Pending" {
+				ids.push(id);
+			}
+			start_after = Some(id);
+		}
+		if items.len() < LIST_PAGE as usize {
+			ids.sort();
+			return Ok(ids);
+		}
+	}
 }
 
 async fn finalized_number(rpc: &RpcClient) -> Result<u64, Error> {
@@ -497,7 +806,7 @@ const PER_REQUEST_ITEMS: [&str; 9] = [
 ];
 
 /// The Compute pallet's other storage items.
-const SHARED_ITEMS: [&str; 11] = [
+const SHARED_ITEMS: [&str; 10] = [
 	"NextRequestId",
 	"UserRequestCount",
 	"Plans",
@@ -512,9 +821,7 @@ const SHARED_ITEMS: [&str; 11] = [
 
 /// Entries and bytes (keys and values) of one storage item of the Compute pallet at `at`.
 async fn item_size(rpc: &RpcClient, item: &str, at: &Json) -> Result<(u64, u64), Error> {
-	let mut prefix = sp_crypto_hashing::twox_128(b"Compute").to_vec();
-	prefix.extend(sp_crypto_hashing::twox_128(item.as_bytes()));
-	let prefix = hex(&prefix);
+	let prefix = hex(&storage_prefix(item));
 	let (mut entries, mut bytes) = (0u64, 0u64);
 	let mut start: Option<String> = None;
 	loop {

@@ -149,7 +149,7 @@ fn an_overdue_deletion_is_closed_by_the_owner() {
 		assert_eq!(miner_income(), 20);
 		// Paid 20 of rent and 10 + 6 of address rent; the rest and the deposit are back.
 		assert_eq!(free(ALICE), ENDOWMENT - 20 - 16);
-		assert_eq!((rent_held(ALICE), request_deposit_held(ALICE)), (0, 0));
+		assert_eq!(request_held(ALICE), 0);
 		assert_eq!(Compute::compute_request(id), None);
 		assert_eq!(IpPool::<Test>::get().free, 4);
 		assert_eq!(MinerNodes::<Test>::get(&n1).unwrap().used, PlanSpec::default());
@@ -212,7 +212,7 @@ fn a_claimed_request_left_unfulfilled_is_cancelled_after_the_provision_timeout()
 		// The record and its deposit stay for `TerminalRetention` blocks, then go.
 		let pruned_at = 2 + PROVISION_TIMEOUT + TERMINAL_RETENTION;
 		run_to_block(pruned_at - 1);
-		assert_eq!(request_deposit_held(ALICE), REQUEST_DEPOSIT);
+		assert_eq!(request_held(ALICE), REQUEST_DEPOSIT);
 		run_to_block(pruned_at);
 		assert_last(Event::ComputeRequestPruned { request_id: id, owner: ALICE });
 		assert_eq!(Compute::compute_request(id), None);
@@ -263,7 +263,7 @@ fn deletion_settles_and_refunds_the_rest_and_the_deposit() {
 		assert_has(burned(id, ALICE, 12));
 		assert_eq!(miner_income(), 20);
 		assert_eq!(free(ALICE), ENDOWMENT - 32);
-		assert_eq!((rent_held(ALICE), request_deposit_held(ALICE)), (0, 0));
+		assert_eq!(request_held(ALICE), 0);
 		assert_eq!(RequestRecords::<Test>::get(id).map(|r| r.billing), None);
 	});
 }
@@ -524,7 +524,7 @@ fn fulfil_respects_a_queued_deletion() {
 fn every_stored_request_holds_a_deposit() {
 	ExtBuilder::default().build_and_execute(|| {
 		let ids: Vec<RequestId> = (0..3).map(|_| create(ALICE, SMALL)).collect();
-		assert_eq!(request_deposit_held(ALICE), 3 * REQUEST_DEPOSIT);
+		assert_eq!(request_held(ALICE), 3 * (SMALL_PREPAY + REQUEST_DEPOSIT));
 		for id in &ids {
 			assert_ok!(Compute::cancel_compute_request(signed(ALICE), *id));
 		}

@@ -74,9 +74,7 @@ fn detects_an_entry_behind_the_cursor() {
 /// with the records, as every test does on teardown.
 #[test]
 fn detects_a_leaked_hold_on_an_account_without_records() {
-	for reason in
-		[HoldReason::RentalPrepayment, HoldReason::RequestDeposit, HoldReason::MinerDeposit]
-	{
+	for reason in [HoldReason::Request, HoldReason::MinerDeposit] {
 		new_test_ext().execute_with(|| {
 			running(ALICE, SMALL);
 			check_holds();
@@ -90,7 +88,7 @@ fn detects_a_leaked_hold_on_an_account_without_records() {
 
 #[test]
 fn detects_a_record_whose_funds_were_released() {
-	broken(|| Compute::release(HoldReason::RequestDeposit, &ALICE, REQUEST_DEPOSIT).unwrap());
+	broken(|| Compute::release(HoldReason::Request, &ALICE, REQUEST_DEPOSIT).unwrap());
 }
 
 #[test]

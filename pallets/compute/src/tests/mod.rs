@@ -183,12 +183,14 @@ pub fn free(who: AccountId) -> Balance {
 	Balances::free_balance(who)
 }
 
-pub fn rent_held(who: AccountId) -> Balance {
-	Balances::balance_on_hold(&HoldReason::RentalPrepayment.into(), &who)
+/// What `who`'s requests hold: prepaid rent and storage deposits.
+pub fn request_held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::Request.into(), &who)
 }
 
-pub fn request_deposit_held(who: AccountId) -> Balance {
-	Balances::balance_on_hold(&HoldReason::RequestDeposit.into(), &who)
+/// The prepaid rent `who`'s requests hold: [`request_held`] without the storage deposits.
+pub fn rent_held(who: AccountId) -> Balance {
+	request_held(who) - UserRequestCount::<Test>::get(who) as Balance * REQUEST_DEPOSIT
 }
 
 pub fn deposit_held(who: AccountId) -> Balance {

@@ -22,8 +22,7 @@ fn create_compute_request_holds_prepayment() {
 		assert_eq!(request.cloud_init_cid, Some(text("bafycloudinit")));
 		assert_eq!(request.miner_id, Some(node("n1")));
 		assert!(!request.is_assigned);
-		assert_eq!(rent_held(ALICE), SMALL_PREPAY);
-		assert_eq!(request_deposit_held(ALICE), REQUEST_DEPOSIT);
+		assert_eq!(request_held(ALICE), SMALL_PREPAY + REQUEST_DEPOSIT);
 		assert_eq!(free(ALICE), ENDOWMENT - SMALL_PREPAY - REQUEST_DEPOSIT);
 		assert_eq!(UserRequestCount::<Test>::get(ALICE), 1);
 		assert_eq!(NextRequestId::<Test>::get(), 1);

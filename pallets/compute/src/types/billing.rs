@@ -11,9 +11,8 @@ use scale_info::TypeInfo;
 /// miner; address rent owed is burned when the request leaves the miner. Until then both stay
 /// in `held`, on hold.
 ///
-/// The sum of `held` over a user's requests is exactly what the user has on hold for
-/// `HoldReason::RentalPrepayment`; the sum of `deposit` is what the user has on hold for
-/// `HoldReason::RequestDeposit`.
+/// The sum of `held + deposit` over a user's requests is exactly what the user has on hold for
+/// `HoldReason::Request`.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
