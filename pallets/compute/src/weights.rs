@@ -84,9 +84,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::NextRequestId` (r:1 w:1)
 	/// Proof: `Compute::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RequestRecords` (r:0 w:1)
@@ -94,11 +92,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_compute_request() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `811`
-		//  Estimated: `3568`
-		// Minimum execution time: 153_244_000 picoseconds.
-		Weight::from_parts(207_694_000, 3568)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		//  Estimated: `3550`
+		// Minimum execution time: 137_590_000 picoseconds.
+		Weight::from_parts(258_775_000, 3550)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
@@ -110,10 +108,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn submit_compute_request_assignment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1508`
+		//  Measured:  `1502`
 		//  Estimated: `4441`
-		// Minimum execution time: 68_359_000 picoseconds.
-		Weight::from_parts(155_387_000, 4441)
+		// Minimum execution time: 78_535_000 picoseconds.
+		Weight::from_parts(162_639_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -133,10 +131,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2446`
+		//  Measured:  `2409`
 		//  Estimated: `4441`
-		// Minimum execution time: 90_135_000 picoseconds.
-		Weight::from_parts(201_911_000, 4441)
+		// Minimum execution time: 120_304_000 picoseconds.
+		Weight::from_parts(219_947_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -147,11 +145,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
@@ -173,12 +169,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `q` is `[0, 4]`.
 	fn report_compute_request_failure(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2273 + q * (33 ±0)`
+		//  Measured:  `2180 + q * (33 ±0)`
 		//  Estimated: `4441`
-		// Minimum execution time: 229_757_000 picoseconds.
-		Weight::from_parts(329_350_810, 4441)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Minimum execution time: 419_258_000 picoseconds.
+		Weight::from_parts(505_108_081, 4441)
+			// Standard Error: 612_819
+			.saturating_add(Weight::from_parts(3_527_412, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -187,10 +185,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_stop() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 30_312_000 picoseconds.
-		Weight::from_parts(49_149_000, 3778)
+		// Minimum execution time: 44_770_000 picoseconds.
+		Weight::from_parts(111_460_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -200,10 +198,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_boot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 28_047_000 picoseconds.
-		Weight::from_parts(37_431_000, 3778)
+		// Minimum execution time: 51_578_000 picoseconds.
+		Weight::from_parts(96_599_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -213,10 +211,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_reboot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 27_156_000 picoseconds.
-		Weight::from_parts(35_689_000, 3778)
+		// Minimum execution time: 48_810_000 picoseconds.
+		Weight::from_parts(99_889_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -232,10 +230,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	fn request_compute_resize() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1860`
+		//  Measured:  `1854`
 		//  Estimated: `4441`
-		// Minimum execution time: 53_776_000 picoseconds.
-		Weight::from_parts(67_370_000, 4441)
+		// Minimum execution time: 67_844_000 picoseconds.
+		Weight::from_parts(113_122_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -245,10 +243,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_delete() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 27_572_000 picoseconds.
-		Weight::from_parts(34_349_000, 3778)
+		// Minimum execution time: 41_401_000 picoseconds.
+		Weight::from_parts(100_704_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -264,8 +262,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1588`
 		//  Estimated: `4441`
-		// Minimum execution time: 42_796_000 picoseconds.
-		Weight::from_parts(96_022_000, 4441)
+		// Minimum execution time: 85_625_000 picoseconds.
+		Weight::from_parts(133_836_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -279,10 +277,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_boot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1555`
+		//  Measured:  `1549`
 		//  Estimated: `4441`
-		// Minimum execution time: 94_615_000 picoseconds.
-		Weight::from_parts(121_023_000, 4441)
+		// Minimum execution time: 97_635_000 picoseconds.
+		Weight::from_parts(141_600_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -292,10 +290,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn fulfill_reboot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `616`
+		//  Measured:  `610`
 		//  Estimated: `3778`
-		// Minimum execution time: 62_517_000 picoseconds.
-		Weight::from_parts(81_067_000, 3778)
+		// Minimum execution time: 74_333_000 picoseconds.
+		Weight::from_parts(106_604_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -313,10 +311,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_resize_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2294`
+		//  Measured:  `2288`
 		//  Estimated: `4441`
-		// Minimum execution time: 85_962_000 picoseconds.
-		Weight::from_parts(174_221_000, 4441)
+		// Minimum execution time: 130_938_000 picoseconds.
+		Weight::from_parts(211_199_000, 4441)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -327,11 +325,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
@@ -355,14 +351,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `q` is `[1, 4]`.
 	fn fulfill_deletion_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1338 + q * (35 ±0)`
+		//  Measured:  `1247 + q * (35 ±0)`
 		//  Estimated: `3778`
-		// Minimum execution time: 457_878_000 picoseconds.
-		Weight::from_parts(579_174_079, 3778)
-			// Standard Error: 1_070_607
-			.saturating_add(Weight::from_parts(1_493_240, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Minimum execution time: 405_278_000 picoseconds.
+		Weight::from_parts(484_192_929, 3778)
+			// Standard Error: 1_172_046
+			.saturating_add(Weight::from_parts(4_699_503, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -374,11 +370,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
@@ -400,12 +394,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `q` is `[1, 4]`.
 	fn close_compute_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406 + q * (35 ±0)`
+		//  Measured:  `1315 + q * (35 ±0)`
 		//  Estimated: `3778`
-		// Minimum execution time: 289_769_000 picoseconds.
-		Weight::from_parts(459_894_030, 3778)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Minimum execution time: 343_707_000 picoseconds.
+		Weight::from_parts(516_211_265, 3778)
+			// Standard Error: 754_162
+			.saturating_add(Weight::from_parts(8_431_904, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -415,9 +411,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
@@ -430,31 +424,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1896`
+		//  Measured:  `1804`
 		//  Estimated: `4441`
-		// Minimum execution time: 165_821_000 picoseconds.
-		Weight::from_parts(314_513_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+		// Minimum execution time: 214_086_000 picoseconds.
+		Weight::from_parts(381_460_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1455`
+		//  Measured:  `1362`
 		//  Estimated: `4441`
-		// Minimum execution time: 91_507_000 picoseconds.
-		Weight::from_parts(115_055_000, 4441)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Minimum execution time: 106_461_000 picoseconds.
+		Weight::from_parts(203_411_000, 4441)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -467,10 +459,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4940 + n * (6 ±0)`
 		//  Estimated: `1493 + n * (2517 ±0)`
-		// Minimum execution time: 35_336_000 picoseconds.
-		Weight::from_parts(55_538_631, 1493)
-			// Standard Error: 205_718
-			.saturating_add(Weight::from_parts(15_684_390, 0).saturating_mul(n.into()))
+		// Minimum execution time: 67_655_000 picoseconds.
+		Weight::from_parts(182_716_724, 1493)
+			// Standard Error: 40_059
+			.saturating_add(Weight::from_parts(22_509_957, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -487,8 +479,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1789`
 		//  Estimated: `3507`
-		// Minimum execution time: 51_567_000 picoseconds.
-		Weight::from_parts(103_606_000, 3507)
+		// Minimum execution time: 75_361_000 picoseconds.
+		Weight::from_parts(131_056_000, 3507)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -506,10 +498,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn assign_ip_to_vm() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2407`
+		//  Measured:  `2370`
 		//  Estimated: `4235`
-		// Minimum execution time: 113_079_000 picoseconds.
-		Weight::from_parts(224_399_000, 4235)
+		// Minimum execution time: 195_373_000 picoseconds.
+		Weight::from_parts(243_662_000, 4235)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -527,10 +519,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn release_ip_from_vm() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `775`
+		//  Measured:  `738`
 		//  Estimated: `4235`
-		// Minimum execution time: 74_557_000 picoseconds.
-		Weight::from_parts(129_675_000, 4235)
+		// Minimum execution time: 97_585_000 picoseconds.
+		Weight::from_parts(136_175_000, 4235)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -539,34 +531,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	fn register_miner_node() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `201`
 		//  Estimated: `3670`
-		// Minimum execution time: 272_513_000 picoseconds.
-		Weight::from_parts(400_824_000, 3670)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 255_414_000 picoseconds.
+		Weight::from_parts(428_824_000, 3670)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:0 w:1)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn deregister_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `503`
+		//  Measured:  `430`
 		//  Estimated: `3670`
-		// Minimum execution time: 103_498_000 picoseconds.
-		Weight::from_parts(204_900_000, 3670)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 95_353_000 picoseconds.
+		Weight::from_parts(213_794_000, 3670)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
@@ -574,10 +562,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn report_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `348`
+		//  Measured:  `342`
 		//  Estimated: `3670`
-		// Minimum execution time: 29_024_000 picoseconds.
-		Weight::from_parts(56_080_000, 3670)
+		// Minimum execution time: 63_967_000 picoseconds.
+		Weight::from_parts(104_969_000, 3670)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -589,8 +577,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `161`
 		//  Estimated: `1489`
-		// Minimum execution time: 20_339_000 picoseconds.
-		Weight::from_parts(42_855_000, 1489)
+		// Minimum execution time: 27_572_000 picoseconds.
+		Weight::from_parts(41_993_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -600,44 +588,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `294`
 		//  Estimated: `3514`
-		// Minimum execution time: 21_604_000 picoseconds.
-		Weight::from_parts(45_339_000, 3514)
+		// Minimum execution time: 29_752_000 picoseconds.
+		Weight::from_parts(48_777_000, 3514)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn top_up_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `762`
+		//  Measured:  `670`
 		//  Estimated: `3778`
-		// Minimum execution time: 113_879_000 picoseconds.
-		Weight::from_parts(171_381_000, 3778)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Minimum execution time: 212_583_000 picoseconds.
+		Weight::from_parts(270_712_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn claim_compute_payment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1134`
+		//  Measured:  `1042`
 		//  Estimated: `3778`
-		// Minimum execution time: 109_983_000 picoseconds.
-		Weight::from_parts(194_954_000, 3778)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 176_259_000 picoseconds.
+		Weight::from_parts(253_697_000, 3778)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
@@ -646,23 +630,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::RequestRecords` (r:100 w:100)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:100 w:100)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:100 w:100)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 100]`.
 	fn claim_compute_payments(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3631 + n * (549 ±0)`
+		//  Measured:  `3551 + n * (537 ±0)`
 		//  Estimated: `4235 + n * (3245 ±0)`
-		// Minimum execution time: 142_195_000 picoseconds.
-		Weight::from_parts(164_505_000, 4235)
-			// Standard Error: 1_587_065
-			.saturating_add(Weight::from_parts(129_865_747, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 293_372_000 picoseconds.
+		Weight::from_parts(31_297_652, 4235)
+			// Standard Error: 1_194_849
+			.saturating_add(Weight::from_parts(171_341_968, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3245).saturating_mul(n.into()))
 	}
@@ -670,10 +652,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	fn set_miner_node_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `348`
+		//  Measured:  `342`
 		//  Estimated: `3670`
-		// Minimum execution time: 33_688_000 picoseconds.
-		Weight::from_parts(82_657_000, 3670)
+		// Minimum execution time: 69_163_000 picoseconds.
+		Weight::from_parts(106_761_000, 3670)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -688,12 +670,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 127]`.
 	fn process_rental_expiries(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `337 + n * (313 ±0)`
+		//  Measured:  `331 + n * (313 ±0)`
 		//  Estimated: `3493 + n * (2788 ±0)`
-		// Minimum execution time: 99_379_000 picoseconds.
-		Weight::from_parts(105_885_000, 3493)
-			// Standard Error: 182_237
-			.saturating_add(Weight::from_parts(38_088_087, 0).saturating_mul(n.into()))
+		// Minimum execution time: 122_133_000 picoseconds.
+		Weight::from_parts(35_380_057, 3493)
+			// Standard Error: 2_938_699
+			.saturating_add(Weight::from_parts(56_908_966, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -708,10 +690,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1086`
+		//  Measured:  `1080`
 		//  Estimated: `4151`
-		// Minimum execution time: 130_501_000 picoseconds.
-		Weight::from_parts(258_380_000, 4151)
+		// Minimum execution time: 175_333_000 picoseconds.
+		Weight::from_parts(262_120_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -723,10 +705,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1086`
+		//  Measured:  `1080`
 		//  Estimated: `4151`
-		// Minimum execution time: 90_969_000 picoseconds.
-		Weight::from_parts(157_314_000, 4151)
+		// Minimum execution time: 153_514_000 picoseconds.
+		Weight::from_parts(205_016_000, 4151)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
@@ -740,9 +722,7 @@ impl WeightInfo for () {
 	/// Storage: `Compute::NextRequestId` (r:1 w:1)
 	/// Proof: `Compute::NextRequestId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:0 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RequestRecords` (r:0 w:1)
@@ -750,11 +730,11 @@ impl WeightInfo for () {
 	fn create_compute_request() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `811`
-		//  Estimated: `3568`
-		// Minimum execution time: 153_244_000 picoseconds.
-		Weight::from_parts(207_694_000, 3568)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		//  Estimated: `3550`
+		// Minimum execution time: 137_590_000 picoseconds.
+		Weight::from_parts(258_775_000, 3550)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
@@ -766,10 +746,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn submit_compute_request_assignment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1508`
+		//  Measured:  `1502`
 		//  Estimated: `4441`
-		// Minimum execution time: 68_359_000 picoseconds.
-		Weight::from_parts(155_387_000, 4441)
+		// Minimum execution time: 78_535_000 picoseconds.
+		Weight::from_parts(162_639_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -789,10 +769,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2446`
+		//  Measured:  `2409`
 		//  Estimated: `4441`
-		// Minimum execution time: 90_135_000 picoseconds.
-		Weight::from_parts(201_911_000, 4441)
+		// Minimum execution time: 120_304_000 picoseconds.
+		Weight::from_parts(219_947_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -803,11 +783,9 @@ impl WeightInfo for () {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
@@ -829,12 +807,14 @@ impl WeightInfo for () {
 	/// The range of component `q` is `[0, 4]`.
 	fn report_compute_request_failure(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2273 + q * (33 ±0)`
+		//  Measured:  `2180 + q * (33 ±0)`
 		//  Estimated: `4441`
-		// Minimum execution time: 229_757_000 picoseconds.
-		Weight::from_parts(329_350_810, 4441)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+		// Minimum execution time: 419_258_000 picoseconds.
+		Weight::from_parts(505_108_081, 4441)
+			// Standard Error: 612_819
+			.saturating_add(Weight::from_parts(3_527_412, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -843,10 +823,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeStopRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_stop() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 30_312_000 picoseconds.
-		Weight::from_parts(49_149_000, 3778)
+		// Minimum execution time: 44_770_000 picoseconds.
+		Weight::from_parts(111_460_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -856,10 +836,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeBootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_boot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 28_047_000 picoseconds.
-		Weight::from_parts(37_431_000, 3778)
+		// Minimum execution time: 51_578_000 picoseconds.
+		Weight::from_parts(96_599_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -869,10 +849,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_reboot() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 27_156_000 picoseconds.
-		Weight::from_parts(35_689_000, 3778)
+		// Minimum execution time: 48_810_000 picoseconds.
+		Weight::from_parts(99_889_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -888,10 +868,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeResizeRequests` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	fn request_compute_resize() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1860`
+		//  Measured:  `1854`
 		//  Estimated: `4441`
-		// Minimum execution time: 53_776_000 picoseconds.
-		Weight::from_parts(67_370_000, 4441)
+		// Minimum execution time: 67_844_000 picoseconds.
+		Weight::from_parts(113_122_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
@@ -901,10 +881,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeDeletionRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn request_compute_delete() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `583`
+		//  Measured:  `577`
 		//  Estimated: `3778`
-		// Minimum execution time: 27_572_000 picoseconds.
-		Weight::from_parts(34_349_000, 3778)
+		// Minimum execution time: 41_401_000 picoseconds.
+		Weight::from_parts(100_704_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -920,8 +900,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1588`
 		//  Estimated: `4441`
-		// Minimum execution time: 42_796_000 picoseconds.
-		Weight::from_parts(96_022_000, 4441)
+		// Minimum execution time: 85_625_000 picoseconds.
+		Weight::from_parts(133_836_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
@@ -935,10 +915,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_boot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1555`
+		//  Measured:  `1549`
 		//  Estimated: `4441`
-		// Minimum execution time: 94_615_000 picoseconds.
-		Weight::from_parts(121_023_000, 4441)
+		// Minimum execution time: 97_635_000 picoseconds.
+		Weight::from_parts(141_600_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -948,10 +928,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRebootRequests` (`max_values`: None, `max_size`: Some(102), added: 2577, mode: `MaxEncodedLen`)
 	fn fulfill_reboot_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `616`
+		//  Measured:  `610`
 		//  Estimated: `3778`
-		// Minimum execution time: 62_517_000 picoseconds.
-		Weight::from_parts(81_067_000, 3778)
+		// Minimum execution time: 74_333_000 picoseconds.
+		Weight::from_parts(106_604_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -969,10 +949,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn fulfill_resize_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2294`
+		//  Measured:  `2288`
 		//  Estimated: `4441`
-		// Minimum execution time: 85_962_000 picoseconds.
-		Weight::from_parts(174_221_000, 4441)
+		// Minimum execution time: 130_938_000 picoseconds.
+		Weight::from_parts(211_199_000, 4441)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -983,11 +963,9 @@ impl WeightInfo for () {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::MinerComputeDeletionRequests` (r:0 w:1)
@@ -1011,14 +989,14 @@ impl WeightInfo for () {
 	/// The range of component `q` is `[1, 4]`.
 	fn fulfill_deletion_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1338 + q * (35 ±0)`
+		//  Measured:  `1247 + q * (35 ±0)`
 		//  Estimated: `3778`
-		// Minimum execution time: 457_878_000 picoseconds.
-		Weight::from_parts(579_174_079, 3778)
-			// Standard Error: 1_070_607
-			.saturating_add(Weight::from_parts(1_493_240, 0).saturating_mul(q.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+		// Minimum execution time: 405_278_000 picoseconds.
+		Weight::from_parts(484_192_929, 3778)
+			// Standard Error: 1_172_046
+			.saturating_add(Weight::from_parts(4_699_503, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -1030,11 +1008,9 @@ impl WeightInfo for () {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::UserRequestCount` (r:1 w:1)
 	/// Proof: `Compute::UserRequestCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
@@ -1056,12 +1032,14 @@ impl WeightInfo for () {
 	/// The range of component `q` is `[1, 4]`.
 	fn close_compute_request(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1406 + q * (35 ±0)`
+		//  Measured:  `1315 + q * (35 ±0)`
 		//  Estimated: `3778`
-		// Minimum execution time: 289_769_000 picoseconds.
-		Weight::from_parts(459_894_030, 3778)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(12_u64))
+		// Minimum execution time: 343_707_000 picoseconds.
+		Weight::from_parts(516_211_265, 3778)
+			// Standard Error: 754_162
+			.saturating_add(Weight::from_parts(8_431_904, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(q.into())))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
@@ -1071,9 +1049,7 @@ impl WeightInfo for () {
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::FreeIps` (r:0 w:1)
@@ -1086,31 +1062,29 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerComputeRequests` (`max_values`: None, `max_size`: Some(770), added: 3245, mode: `MaxEncodedLen`)
 	fn cancel_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1896`
+		//  Measured:  `1804`
 		//  Estimated: `4441`
-		// Minimum execution time: 165_821_000 picoseconds.
-		Weight::from_parts(314_513_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
+		// Minimum execution time: 214_086_000 picoseconds.
+		Weight::from_parts(381_460_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::ComputeRequests` (r:1 w:1)
 	/// Proof: `Compute::ComputeRequests` (`max_values`: None, `max_size`: Some(976), added: 3451, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:1)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel_pending_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1455`
+		//  Measured:  `1362`
 		//  Estimated: `4441`
-		// Minimum execution time: 91_507_000 picoseconds.
-		Weight::from_parts(115_055_000, 4441)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		// Minimum execution time: 106_461_000 picoseconds.
+		Weight::from_parts(203_411_000, 4441)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::IpPool` (r:1 w:1)
 	/// Proof: `Compute::IpPool` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -1123,10 +1097,10 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `4940 + n * (6 ±0)`
 		//  Estimated: `1493 + n * (2517 ±0)`
-		// Minimum execution time: 35_336_000 picoseconds.
-		Weight::from_parts(55_538_631, 1493)
-			// Standard Error: 205_718
-			.saturating_add(Weight::from_parts(15_684_390, 0).saturating_mul(n.into()))
+		// Minimum execution time: 67_655_000 picoseconds.
+		Weight::from_parts(182_716_724, 1493)
+			// Standard Error: 40_059
+			.saturating_add(Weight::from_parts(22_509_957, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1143,8 +1117,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1789`
 		//  Estimated: `3507`
-		// Minimum execution time: 51_567_000 picoseconds.
-		Weight::from_parts(103_606_000, 3507)
+		// Minimum execution time: 75_361_000 picoseconds.
+		Weight::from_parts(131_056_000, 3507)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
@@ -1162,10 +1136,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn assign_ip_to_vm() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2407`
+		//  Measured:  `2370`
 		//  Estimated: `4235`
-		// Minimum execution time: 113_079_000 picoseconds.
-		Weight::from_parts(224_399_000, 4235)
+		// Minimum execution time: 195_373_000 picoseconds.
+		Weight::from_parts(243_662_000, 4235)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
@@ -1183,10 +1157,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn release_ip_from_vm() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `775`
+		//  Measured:  `738`
 		//  Estimated: `4235`
-		// Minimum execution time: 74_557_000 picoseconds.
-		Weight::from_parts(129_675_000, 4235)
+		// Minimum execution time: 97_585_000 picoseconds.
+		Weight::from_parts(136_175_000, 4235)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
@@ -1195,34 +1169,30 @@ impl WeightInfo for () {
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	fn register_miner_node() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `201`
 		//  Estimated: `3670`
-		// Minimum execution time: 272_513_000 picoseconds.
-		Weight::from_parts(400_824_000, 3670)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		// Minimum execution time: 255_414_000 picoseconds.
+		Weight::from_parts(428_824_000, 3670)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::NodeMetrics` (r:0 w:1)
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn deregister_miner_node() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `503`
+		//  Measured:  `430`
 		//  Estimated: `3670`
-		// Minimum execution time: 103_498_000 picoseconds.
-		Weight::from_parts(204_900_000, 3670)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		// Minimum execution time: 95_353_000 picoseconds.
+		Weight::from_parts(213_794_000, 3670)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:0)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
@@ -1230,10 +1200,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::NodeMetrics` (`max_values`: None, `max_size`: Some(686), added: 3161, mode: `MaxEncodedLen`)
 	fn report_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `348`
+		//  Measured:  `342`
 		//  Estimated: `3670`
-		// Minimum execution time: 29_024_000 picoseconds.
-		Weight::from_parts(56_080_000, 3670)
+		// Minimum execution time: 63_967_000 picoseconds.
+		Weight::from_parts(104_969_000, 3670)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1245,8 +1215,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `161`
 		//  Estimated: `1489`
-		// Minimum execution time: 20_339_000 picoseconds.
-		Weight::from_parts(42_855_000, 1489)
+		// Minimum execution time: 27_572_000 picoseconds.
+		Weight::from_parts(41_993_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
@@ -1256,44 +1226,40 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `294`
 		//  Estimated: `3514`
-		// Minimum execution time: 21_604_000 picoseconds.
-		Weight::from_parts(45_339_000, 3514)
+		// Minimum execution time: 29_752_000 picoseconds.
+		Weight::from_parts(48_777_000, 3514)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::RentalExpiries` (r:0 w:2)
 	/// Proof: `Compute::RentalExpiries` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn top_up_compute_request() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `762`
+		//  Measured:  `670`
 		//  Estimated: `3778`
-		// Minimum execution time: 113_879_000 picoseconds.
-		Weight::from_parts(171_381_000, 3778)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		// Minimum execution time: 212_583_000 picoseconds.
+		Weight::from_parts(270_712_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::RequestRecords` (r:1 w:1)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	fn claim_compute_payment() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1134`
+		//  Measured:  `1042`
 		//  Estimated: `3778`
-		// Minimum execution time: 109_983_000 picoseconds.
-		Weight::from_parts(194_954_000, 3778)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		// Minimum execution time: 176_259_000 picoseconds.
+		Weight::from_parts(253_697_000, 3778)
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::MinerNodes` (r:1 w:1)
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
@@ -1302,23 +1268,21 @@ impl WeightInfo for () {
 	/// Storage: `Compute::RequestRecords` (r:100 w:100)
 	/// Proof: `Compute::RequestRecords` (`max_values`: None, `max_size`: Some(313), added: 2788, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:100 w:100)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(103), added: 2578, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:100 w:100)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Compute::HoldTotal` (r:1 w:1)
-	/// Proof: `Compute::HoldTotal` (`max_values`: Some(1), `max_size`: Some(48), added: 543, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 100]`.
 	fn claim_compute_payments(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3631 + n * (549 ±0)`
+		//  Measured:  `3551 + n * (537 ±0)`
 		//  Estimated: `4235 + n * (3245 ±0)`
-		// Minimum execution time: 142_195_000 picoseconds.
-		Weight::from_parts(164_505_000, 4235)
-			// Standard Error: 1_587_065
-			.saturating_add(Weight::from_parts(129_865_747, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		// Minimum execution time: 293_372_000 picoseconds.
+		Weight::from_parts(31_297_652, 4235)
+			// Standard Error: 1_194_849
+			.saturating_add(Weight::from_parts(171_341_968, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3245).saturating_mul(n.into()))
 	}
@@ -1326,10 +1290,10 @@ impl WeightInfo for () {
 	/// Proof: `Compute::MinerNodes` (`max_values`: None, `max_size`: Some(205), added: 2680, mode: `MaxEncodedLen`)
 	fn set_miner_node_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `348`
+		//  Measured:  `342`
 		//  Estimated: `3670`
-		// Minimum execution time: 33_688_000 picoseconds.
-		Weight::from_parts(82_657_000, 3670)
+		// Minimum execution time: 69_163_000 picoseconds.
+		Weight::from_parts(106_761_000, 3670)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1344,12 +1308,12 @@ impl WeightInfo for () {
 	/// The range of component `n` is `[1, 127]`.
 	fn process_rental_expiries(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `337 + n * (313 ±0)`
+		//  Measured:  `331 + n * (313 ±0)`
 		//  Estimated: `3493 + n * (2788 ±0)`
-		// Minimum execution time: 99_379_000 picoseconds.
-		Weight::from_parts(105_885_000, 3493)
-			// Standard Error: 182_237
-			.saturating_add(Weight::from_parts(38_088_087, 0).saturating_mul(n.into()))
+		// Minimum execution time: 122_133_000 picoseconds.
+		Weight::from_parts(35_380_057, 3493)
+			// Standard Error: 2_938_699
+			.saturating_add(Weight::from_parts(56_908_966, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -1364,10 +1328,10 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1086`
+		//  Measured:  `1080`
 		//  Estimated: `4151`
-		// Minimum execution time: 130_501_000 picoseconds.
-		Weight::from_parts(258_380_000, 4151)
+		// Minimum execution time: 175_333_000 picoseconds.
+		Weight::from_parts(262_120_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
@@ -1379,10 +1343,10 @@ impl WeightInfo for () {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	fn authorize_report_signed_node_metrics() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1086`
+		//  Measured:  `1080`
 		//  Estimated: `4151`
-		// Minimum execution time: 90_969_000 picoseconds.
-		Weight::from_parts(157_314_000, 4151)
+		// Minimum execution time: 153_514_000 picoseconds.
+		Weight::from_parts(205_016_000, 4151)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 	}
 }

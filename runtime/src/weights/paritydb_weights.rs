@@ -3,7 +3,7 @@
 //! (`compute-node benchmark storage`). Do not edit by hand: rerun the script.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-02 (Y/M/D), HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
-//! STATE: block `Number(0)`, STATE-VERSION: `V1`, WARMUPS: `1`
+//! STATE: block `Number(194)`, STATE-VERSION: `V1`, WARMUPS: `1`
 //! METRIC: `Average` (the runtime adds `MEASURED_WEIGHT_MARGIN`)
 
 // Executed Command:
@@ -13,7 +13,7 @@
 //   --chain
 //   dev
 //   --base-path
-//   /tmp/tmp.Ob23hFFNCS
+//   /tmp/scale/node
 //   --database
 //   paritydb
 //   --state-version
@@ -23,7 +23,7 @@
 //   --template-path
 //   scripts/db-weight-template.hbs
 //   --weight-path
-//   runtime/src/weights
+//   /tmp/scale/w-big
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 
@@ -36,18 +36,18 @@ parameter_types! {
 	/// Time to read and to write one storage item of the state above.
 	pub const ParityDbWeight: RuntimeDbWeight = RuntimeDbWeight {
 		// Read. Stats nanoseconds:
-		//   Min, Max: 1_846, 5_433_571
-		//   Average:  13_768
-		//   Median:   5_534
-		//   Std-Dev:  194595.17
-		//   Percentiles 99th, 95th, 75th: 34_959, 11_123, 7_207
-		read: 13_768 * WEIGHT_REF_TIME_PER_NANOS,
+		//   Min, Max: 2_403, 6_772_076
+		//   Average:  15_641
+		//   Median:   14_012
+		//   Std-Dev:  45244.07
+		//   Percentiles 99th, 95th, 75th: 41_218, 22_133, 15_783
+		read: 15_641 * WEIGHT_REF_TIME_PER_NANOS,
 		// Write (including its share of the storage root). Stats nanoseconds:
-		//   Min, Max: 12_754, 192_311
-		//   Average:  39_282
-		//   Median:   13_912
-		//   Std-Dev:  62480.42
-		//   Percentiles 99th, 95th, 75th: 192_311, 192_311, 15_723
-		write: 39_282 * WEIGHT_REF_TIME_PER_NANOS,
+		//   Min, Max: 38_893, 1_152_215
+		//   Average:  117_798
+		//   Median:   109_833
+		//   Std-Dev:  65847.96
+		//   Percentiles 99th, 95th, 75th: 360_230, 225_798, 129_774
+		write: 117_798 * WEIGHT_REF_TIME_PER_NANOS,
 	};
 }
