@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing compute-node need: apt packages (clang/libclang for bindgen,
-# protoc for litep2p), the Rust WASM targets, rust-src and cargo-nextest. Idempotent and quick
+# protoc for litep2p), QEMU (compute-miner), the Rust WASM targets, rust-src and cargo-nextest. Idempotent and quick
 # when already done.
 set -euo pipefail
 
@@ -19,6 +19,31 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# QEMU for compute-miner and its tests. A machine whose qemu-utils comes from
+# bookworm-backports cannot take bookworm's qemu-system-x86 (qemu-utils breaks it): install the
+# matching backports build, with a private sources list that leaves /etc/apt as it is.
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	qemu_utils="$(dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null || true)"
+	if [[ "$qemu_utils" == *bpo* ]]; then
+		echo "setup: installing qemu-system-x86 from bookworm-backports (qemu-utils $qemu_utils)"
+		apt_dir="$(mktemp -d)"
+		mkdir -p "$apt_dir/lists/partial"
+		echo "deb http://deb.debian.org/debian bookworm-backports main" >"$apt_dir/backports.list"
+		apt_opts=(-o "Dir::Etc::sourcelist=$apt_dir/backports.list" -o "Dir::State::lists=$apt_dir/lists")
+		$SUDO apt-get "${apt_opts[@]}" update -qq
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${apt_opts[@]}" install -y -qq \
+			-t bookworm-backports --no-install-recommends qemu-system-x86
+		rm -rf "$apt_dir"
+	else
+		echo "setup: installing qemu-system-x86 qemu-utils"
+		$SUDO apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+			qemu-system-x86 qemu-utils
+	fi
 fi
 
 if ! command -v rustup >/dev/null 2>&1; then

@@ -30,10 +30,12 @@ const SEED_IP_FIRST: u8 = 10;
 const SEED_IP_LAST: u8 = 250;
 
 /// The seeded plans: (vCPUs, memory MiB, storage GiB, bandwidth Mbit/s, GPUs, price per block).
-const SEED_PLANS: [(u32, u32, u32, u32, u32, Balance); 3] = [
+/// Plan 3, "tiny", is small enough to run a real VM in tests and demos on a laptop.
+const SEED_PLANS: [(u32, u32, u32, u32, u32, Balance); 4] = [
 	(1, 1024, 25, 100, 0, MILLI_UNIT),
 	(2, 4096, 80, 500, 0, 4 * MILLI_UNIT),
 	(8, 16384, 320, 1000, 1, 20 * MILLI_UNIT),
+	(1, 256, 2, 100, 0, MILLI_UNIT / 2),
 ];
 
 fn seed_ips() -> Vec<IpAddress> {

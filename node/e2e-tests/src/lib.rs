@@ -13,6 +13,7 @@
 
 mod chain;
 mod deadline;
+mod miner;
 mod network;
 mod node;
 mod node_report;
@@ -24,6 +25,7 @@ pub use chain::{
 	Client, FinalizedTx, Hash, TxError,
 };
 pub use deadline::within;
+pub use miner::{miner_bin, test_guest, FileServer, Miner};
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
 pub use node::{free_port, node_bin, Node};
 pub use node_report::{general_transaction, metrics_value, ClientAt, NodeKey, NODE_REPORT_CONTEXT};

@@ -6,5 +6,7 @@
 
 mod dynamic_calls;
 mod lifecycle;
+mod miner;
+mod miner_metadata;
 mod node_reports;
 mod resilience;

@@ -1,0 +1,340 @@
+//! The miner agent with real QEMU VMs on a dev chain: a user rents a VM over RPC and drives it
+//! through its life while `compute-miner` runs it, is killed and restarted, and cleans up.
+//!
+//! The test guest (scripts/build-test-guest.sh) is a Debian cloud kernel with a busybox
+//! initramfs that reads its NoCloud seed, prints what it sees on its console, serves an
+//! SSH-style banner on port 22 and prints cloud-init's final message when it is up. The test
+//! serves it (as a boot manifest) and the user data from its own loopback HTTP server.
+
+use std::{
+	io::Read,
+	net::TcpStream,
+	time::{Duration, Instant},
+};
+
+use compute_e2e_tests::{
+	connect, dev, hex, submit_finalized, test_guest, within, Client, FileServer, Miner, Node,
+	NodeKey, TestDir, Value,
+};
+use serde_json::{json, Value as Json};
+use subxt_signer::sr25519::Keypair;
+
+/// Until the node answers JSON-RPC.
+const READY: Duration = Duration::from_secs(60);
+/// Until a submitted transaction is finalized.
+const TX: Duration = Duration::from_secs(90);
+/// Until the agent has carried out what the chain asks (claims, boots under TCG, fulfils).
+const AGENT: Duration = Duration::from_secs(180);
+/// The whole test; every wait inside is bounded too.
+const WHOLE_TEST: Duration = Duration::from_secs(1200);
+/// The dev preset's tiny plan (1 vCPU, 256 MiB, 2 GiB) and its small one (1 vCPU, 1 GiB).
+const TINY: u32 = 3;
+const SMALL: u32 = 0;
+/// The miner node's key seed.
+const NODE_SEED: [u8; 32] = [9; 32];
+
+fn u(n: u128) -> Value {
+	Value::u128(n)
+}
+
+fn some(v: Value) -> Value {
+	Value::unnamed_variant("Some", [v])
+}
+
+fn none() -> Value {
+	Value::unnamed_variant("None", [])
+}
+
+async fn compute(client: &Client, who: &Keypair, call: &str, fields: Vec<Value>) {
+	submit_finalized(client, who, "Compute", call, fields, TX)
+		.await
+		.unwrap_or_else(|e| panic!("Compute::{call}: {e}"));
+}
+
+/// Creates a request of `plan` for `image_url` with user data at `user_data`; returns its id.
+async fn create(
+	node: &Node,
+	client: &Client,
+	who: &Keypair,
+	plan: u32,
+	image_url: &str,
+	user_data: Option<&str>,
+) -> u64 {
+	let image = Value::named_composite([
+		("name", Value::from_bytes("test-guest")),
+		("image_url", Value::from_bytes(image_url)),
+	]);
+	let cloud_init = user_data.map_or_else(none, |url| some(Value::from_bytes(url)));
+	let next = node.rpc("compute_getUserRequests", json!([ss58(who)])).await;
+	let before: Vec<u64> = ids(&next);
+	compute(client, who, "create_compute_request", vec![u(plan.into()), image, cloud_init, none()])
+		.await;
+	let after = ids(&node.rpc("compute_getUserRequests", json!([ss58(who)])).await);
+	*after.iter().find(|id| !before.contains(id)).expect("the new request")
+}
+
+fn ids(list: &Json) -> Vec<u64> {
+	list.as_array()
+		.into_iter()
+		.flatten()
+		.filter_map(|r| r["requestId"].as_u64())
+		.collect()
+}
+
+fn ss58(who: &Keypair) -> String {
+	who.public_key().to_account_id().to_string()
+}
+
+/// Polls `check` every second until it returns `Some`, or panics after `timeout` with `what`.
+async fn until<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = Option<T>>,
+{
+	let started = Instant::now();
+	loop {
+		if let Some(value) = check().await {
+			return value;
+		}
+		assert!(started.elapsed() < timeout, "{what}: not within {timeout:?}");
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+}
+
+async fn request(node: &Node, id: u64) -> Json {
+	node.rpc("compute_getComputeRequest", json!([id])).await
+}
+
+async fn miner_request(node: &Node, node_id: &str, id: u64) -> Option<Json> {
+	let list = node.rpc("compute_getMinerRequests", json!([node_id])).await;
+	list.as_array()?.iter().find(|r| r["requestId"] == id).cloned()
+}
+
+/// Waits until request `id` has `status` and nothing queued on it.
+async fn settled(node: &Node, node_id: &str, id: u64, status: &str) -> Json {
+	until(AGENT, &format!("request {id} {status}, nothing queued"), || async move {
+		let r = request(node, id).await;
+		let m = miner_request(node, node_id, id).await?;
+		let pending = &m["pendingOperations"];
+		let idle = pending["stop"] == false
+			&& pending["boot"] == false
+			&& pending["reboot"] == false
+			&& pending["resize"].is_null()
+			&& pending["delete"] == false;
+		(r["status"] == status && idle).then_some(m)
+	})
+	.await
+}
+
+/// How many times the console shows a finished boot.
+fn boots(console: &str) -> usize {
+	console
+		.lines()
+		.filter(|l| l.contains("Cloud-init v. ") && l.contains(" finished at "))
+		.count()
+}
+
+/// The first bytes a TCP server on 127.0.0.1:`port` sends.
+fn banner(port: u16, len: usize) -> String {
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+	stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+	let mut buf = vec![0u8; len];
+	let mut read = 0;
+	while read < len {
+		match stream.read(&mut buf[read..]) {
+			Ok(0) | Err(_) => break,
+			Ok(n) => read += n,
+		}
+	}
+	String::from_utf8_lossy(&buf[..read]).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn miner_runs_real_vms_through_their_life() {
+	within(WHOLE_TEST, "the miner scenario", run()).await;
+}
+
+async fn run() {
+	let dir = TestDir::new("miner");
+	let guest = test_guest();
+	let files = dir.path().join("files");
+	std::fs::create_dir_all(&files).expect("files dir");
+	std::fs::copy(guest.join("vmlinuz"), files.join("vmlinuz")).expect("kernel");
+	std::fs::copy(guest.join("initrd.img"), files.join("initrd.img")).expect("initrd");
+	let server = FileServer::start(&files);
+	let manifest = json!({
+		"kernel": server.url("vmlinuz"),
+		"initrd": server.url("initrd.img"),
+		"cmdline": "console=ttyS0",
+	});
+	std::fs::write(files.join("guest.json"), manifest.to_string()).expect("manifest");
+	std::fs::write(files.join("user-data"), "#cloud-config\nhello: from the e2e test\n")
+		.expect("user data");
+
+	let mut chain_node = Node::start("miner-chain", &["--dev"]);
+	chain_node.wait_ready(READY).await;
+	let node = &chain_node;
+	let client = connect(node).await;
+
+	let work_dir = dir.path().join("work");
+	let key_file = dir.path().join("node-key");
+	std::fs::write(&key_file, hex(&NODE_SEED).trim_start_matches("0x")).expect("node key");
+	let config = dir.path().join("miner.toml");
+	let vnc_first = compute_e2e_tests::free_port();
+	let forward_first = compute_e2e_tests::free_port();
+	std::fs::write(
+		&config,
+		format!(
+			r#"chain = "{chain}"
+account = "//Bob"
+node_key_file = "{key}"
+hypervisor_ip = "127.0.0.1"
+work_dir = "{work}"
+accelerator = "auto"
+ipfs_gateway = "http://127.0.0.1:{port}"
+vnc_ports = "{vnc}-{vnc_last}"
+forward_ports = "{fwd}-{fwd_last}"
+plans = [{TINY}, {SMALL}]
+max_vms = 2
+prometheus_port = 0
+boot_timeout_secs = 120
+kvm_probe_secs = 15
+
+[capacity]
+vcpus = 2
+memory_mb = 2048
+storage_gb = 60
+bandwidth_mbps = 1000
+gpus = 0
+"#,
+			chain = chain_node.ws_url(),
+			key = key_file.display(),
+			work = work_dir.display(),
+			port = server.port,
+			vnc = vnc_first.max(5901),
+			vnc_last = vnc_first.max(5901) + 20,
+			fwd = forward_first,
+			fwd_last = forward_first + 20,
+		),
+	)
+	.expect("config");
+	let mut miner = Miner::start(&config, &work_dir, &dir.path().join("miner.log"));
+	let node_id = hex(&NodeKey::from_seed(NODE_SEED).node_id());
+	let node_id = node_id.as_str();
+	let log = &miner;
+	until(AGENT, "the node registered", || async move {
+		log.log_text().contains("node registered").then_some(())
+	})
+	.await;
+
+	// A user rents a tiny VM: the agent claims it, boots it and fulfils it.
+	let user = dev::charlie();
+	let pool_before = node.rpc("compute_getIpPool", json!([])).await["freeCount"]
+		.as_u64()
+		.expect("free");
+	let started = Instant::now();
+	let id = create(
+		node,
+		&client,
+		&user,
+		TINY,
+		&server.url("guest.json"),
+		Some(&server.url("user-data")),
+	)
+	.await;
+	let hosted = settled(node, node_id, id, "Running").await;
+	eprintln!("e2e: request {id} Running {:?} after it was created", started.elapsed());
+	let ip = hosted["ipAssigned"].as_str().expect("an address").to_string();
+	assert_eq!(hosted["jobId"], format!("vm-{id}"));
+	let vnc = hosted["vncPort"].as_u64().expect("a VNC port") as u16;
+	assert!(banner(vnc, 12).starts_with("RFB 003."), "VNC answers the RFB handshake");
+	let console = miner.console(id);
+	assert!(console.contains(&format!("hostname=vm-{id} address={ip}/24 vcpus=1")), "{console}");
+	assert!(
+		console.contains("hello: from the e2e test"),
+		"the guest read the user data: {console}"
+	);
+	let memory_kb: u64 = console
+		.split("memory_kb=")
+		.nth(1)
+		.and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+		.expect("the guest's memory");
+	assert!((200_000..=262_144).contains(&memory_kb), "256 MiB of guest memory: {memory_kb} kB");
+	let vm: Json =
+		serde_json::from_slice(&std::fs::read(miner.vm_dir(id).join("vm.json")).expect("vm.json"))
+			.expect("json");
+	let forward = vm["forward_port"].as_u64().expect("forward port") as u16;
+	assert_eq!(
+		banner(forward, 40).trim(),
+		format!("SSH-2.0-compute-guest vm-{id}"),
+		"the host forward reaches the guest"
+	);
+	let pool = node.rpc("compute_getIpPool", json!([])).await;
+	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before - 1));
+
+	// Reboot: the console shows a second boot.
+	compute(&client, &user, "request_compute_reboot", vec![u(id.into())]).await;
+	settled(node, node_id, id, "Running").await;
+	assert_eq!(boots(&miner.console(id)), 2, "rebooted once");
+
+	// Stop and boot.
+	compute(&client, &user, "request_compute_stop", vec![u(id.into())]).await;
+	settled(node, node_id, id, "Stopped").await;
+	assert_eq!(miner.qemu_pid(id), None, "QEMU is gone after the stop");
+	compute(&client, &user, "request_compute_boot", vec![u(id.into())]).await;
+	settled(node, node_id, id, "Running").await;
+	assert_eq!(boots(&miner.console(id)), 3, "booted again");
+
+	// Resize to the small plan: the guest sees 1 GiB.
+	compute(&client, &user, "request_compute_resize", vec![u(id.into()), u(SMALL.into())]).await;
+	settled(node, node_id, id, "Running").await;
+	let last_boot = miner
+		.console(id)
+		.rsplit("compute-guest: hostname=")
+		.next()
+		.unwrap_or_default()
+		.to_string();
+	let memory_kb: u64 = last_boot
+		.split("memory_kb=")
+		.nth(1)
+		.and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+		.expect("memory after the resize");
+	assert!(memory_kb > 900_000, "1 GiB after the resize: {memory_kb} kB");
+
+	// kill -9 of the agent: the VM keeps running; a deletion queued meanwhile is carried out by
+	// the restarted agent, which adopts the VM rather than restarting it.
+	let pid = miner.qemu_pid(id).expect("QEMU runs");
+	miner.kill();
+	compute(&client, &user, "request_compute_delete", vec![u(id.into())]).await;
+	assert_eq!(miner.qemu_pid(id), Some(pid), "the VM outlived the agent");
+	let boots_before = boots(&miner.console(id));
+	miner.spawn();
+	until(AGENT, "the deletion carried out", || async {
+		miner_request(node, node_id, id).await.is_none().then_some(())
+	})
+	.await;
+	assert_eq!(boots(&miner.console(id)), 0, "the VM's files are gone");
+	assert!(boots_before >= 3);
+	assert!(!miner.vm_dir(id).exists(), "no disk or seed left");
+	assert!(request(node, id).await.is_null(), "the request is removed");
+	let pool = node.rpc("compute_getIpPool", json!([])).await;
+	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before), "the address is back in the pool");
+
+	// An image that cannot be fetched: the request fails with the reason, and holds nothing.
+	let broken = create(node, &client, &user, TINY, &server.url("missing.json"), None).await;
+	until(AGENT, "the broken request failed", || async move {
+		(request(node, broken).await["status"] == "Failed").then_some(())
+	})
+	.await;
+	assert!(miner.log_text().contains("cannot fetch"), "the agent logged why");
+	assert!(!miner.vm_dir(broken).exists());
+	let pool = node.rpc("compute_getIpPool", json!([])).await;
+	assert_eq!(
+		pool["freeCount"].as_u64(),
+		Some(pool_before),
+		"no address held by the failed request"
+	);
+
+	// SIGTERM stops the agent promptly.
+	assert!(miner.terminate(Duration::from_secs(40)), "compute-miner exits on SIGTERM");
+}

@@ -1,0 +1,19 @@
+//! `compute-miner`: the hypervisor agent of a compute chain. It registers its node, claims
+//! requests that fit, turns them into QEMU VMs, carries out the operations their owners queue,
+//! claims its rent and reports its host's metrics, always from finalized chain state, and
+//! never leaves a VM, disk or address behind (see [`agent`]).
+
+pub mod agent;
+pub mod chain;
+pub mod config;
+pub mod host;
+pub mod image;
+pub mod metrics;
+pub mod node_key;
+pub mod qmp;
+pub mod report;
+pub mod seed;
+pub mod vm;
+
+/// Longest failure reason the agent reports: the runtime's `MaxStringLen`.
+pub const MAX_REASON_BYTES: usize = 256;

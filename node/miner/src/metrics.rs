@@ -1,0 +1,69 @@
+//! The agent's Prometheus metrics, served on 127.0.0.1.
+
+use substrate_prometheus_endpoint::{
+	prometheus::{IntCounterVec, IntGauge, IntGaugeVec, Opts},
+	register, Registry,
+};
+
+/// Everything the agent exports.
+#[derive(Clone)]
+pub struct Metrics {
+	/// The registry the endpoint serves.
+	pub registry: Registry,
+	/// VMs by state (`hosted`, `running`).
+	pub vms: IntGaugeVec,
+	/// Operations by kind and result.
+	pub operations: IntCounterVec,
+	/// The last finalized block the agent acted on.
+	pub chain_head: IntGauge,
+}
+
+impl Metrics {
+	/// Registers the metrics in a new registry.
+	pub fn new() -> Metrics {
+		let registry =
+			Registry::new_custom(Some("compute_miner".into()), None).expect("a valid prefix");
+		let vms = IntGaugeVec::new(Opts::new("vms", "VMs on this host, by state"), &["state"])
+			.expect("valid gauge");
+		let operations = IntCounterVec::new(
+			Opts::new("operations_total", "VM operations carried out, by kind and result"),
+			&["kind", "result"],
+		)
+		.expect("valid counter");
+		let chain_head =
+			IntGauge::new("chain_finalized_head", "The last finalized block the agent acted on")
+				.expect("valid gauge");
+		Metrics {
+			vms: register(vms, &registry).expect("registered once"),
+			operations: register(operations, &registry).expect("registered once"),
+			chain_head: register(chain_head, &registry).expect("registered once"),
+			registry,
+		}
+	}
+
+	/// Operations that succeeded and failed, over all kinds.
+	pub fn totals(&self) -> (u64, u64) {
+		let mut ok = 0;
+		let mut failed = 0;
+		for family in self.registry.gather() {
+			if !family.get_name().ends_with("operations_total") {
+				continue;
+			}
+			for metric in family.get_metric() {
+				let result = metric.get_label().iter().find(|l| l.get_name() == "result");
+				let value = metric.get_counter().get_value() as u64;
+				match result.map(|l| l.get_value()) {
+					Some("ok") => ok += value,
+					_ => failed += value,
+				}
+			}
+		}
+		(ok, failed)
+	}
+}
+
+impl Default for Metrics {
+	fn default() -> Self {
+		Self::new()
+	}
+}
