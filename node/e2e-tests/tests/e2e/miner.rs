@@ -126,6 +126,12 @@ async fn settled(node: &Node, node_id: &str, id: u64, status: &str) -> Json {
 	.await
 }
 
+/// The number `text` starts with.
+fn leading_number(text: &str) -> Option<u64> {
+	let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+	digits.parse().ok()
+}
+
 /// How many times the console shows a finished boot.
 fn boots(console: &str) -> usize {
 	console
@@ -165,7 +171,7 @@ async fn run() {
 	let manifest = json!({
 		"kernel": server.url("vmlinuz"),
 		"initrd": server.url("initrd.img"),
-		"cmdline": "console=ttyS0",
+		"cmdline": "console=ttyS0 quiet",
 	});
 	std::fs::write(files.join("guest.json"), manifest.to_string()).expect("manifest");
 	std::fs::write(files.join("user-data"), "#cloud-config\nhello: from the e2e test\n")
@@ -257,7 +263,7 @@ gpus = 0
 	let memory_kb: u64 = console
 		.split("memory_kb=")
 		.nth(1)
-		.and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+		.and_then(leading_number)
 		.expect("the guest's memory");
 	assert!((200_000..=262_144).contains(&memory_kb), "256 MiB of guest memory: {memory_kb} kB");
 	let vm: Json =
@@ -297,7 +303,7 @@ gpus = 0
 	let memory_kb: u64 = last_boot
 		.split("memory_kb=")
 		.nth(1)
-		.and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+		.and_then(leading_number)
 		.expect("memory after the resize");
 	assert!(memory_kb > 900_000, "1 GiB after the resize: {memory_kb} kB");
 
