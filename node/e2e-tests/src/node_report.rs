@@ -3,6 +3,7 @@
 //! `Compute::report_signed_node_metrics` as a general (version 5) transaction that carries no
 //! signature and pays no fee; the runtime authorizes it from the report's signature.
 
+use compute_miner::report::EXTENSIONS;
 use sp_core::{ed25519, Pair};
 use subxt::{client::OnlineClientAtBlock, dynamic::Value, ext::codec::Encode, SubstrateConfig};
 
@@ -19,19 +20,6 @@ pub const NODE_REGISTRATION_CONTEXT: &[u8; 25] = b"compute/node-registration";
 /// Prefix of the binary libp2p peer id of an Ed25519 key: identity multihash of the protobuf
 /// `PublicKey { type: Ed25519, data }`.
 const ED25519_PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
-
-/// The transaction extensions of the runtime, in order, that a general transaction carries.
-const EXTENSIONS: [&str; 9] = [
-	"AuthorizeCall",
-	"CheckNonZeroSender",
-	"CheckSpecVersion",
-	"CheckTxVersion",
-	"CheckGenesis",
-	"CheckMortality",
-	"CheckNonce",
-	"CheckWeight",
-	"ChargeTransactionPayment",
-];
 
 /// A miner node's Ed25519 key: the secret a node is started with as `--node-key <hex>`.
 pub struct NodeKey(ed25519::Pair);
@@ -145,7 +133,8 @@ fn call_data(client: &ClientAt, report: Value, signature: [u8; 64]) -> Vec<u8> {
 /// version 0, each extension's explicit data (an immortal era, nonce 0 and tip 0; the others
 /// carry none), then the call, all behind a compact length.
 ///
-/// Panics if the runtime's extensions are not [`EXTENSIONS`], so a change there shows up here.
+/// Panics if the runtime's extensions are not [`EXTENSIONS`] (the agent's, which builds the
+/// same transactions), so a change there shows up here.
 pub fn general_transaction(client: &ClientAt, call: &[u8]) -> Vec<u8> {
 	let metadata = client.metadata();
 	let names: Vec<String> = metadata
@@ -155,10 +144,5 @@ pub fn general_transaction(client: &ClientAt, call: &[u8]) -> Vec<u8> {
 		.map(|extension| extension.identifier().to_string())
 		.collect();
 	assert_eq!(names, EXTENSIONS, "the runtime's transaction extensions changed");
-	let mut body = vec![0b0100_0000 | 5, 0];
-	body.extend_from_slice(&[0x00, 0x00, 0x00]); // immortal era, nonce 0, tip 0
-	body.extend_from_slice(call);
-	let mut transaction = subxt::ext::codec::Compact(body.len() as u32).encode();
-	transaction.extend(body);
-	transaction
+	compute_miner::report::general_transaction(call)
 }

@@ -18,7 +18,7 @@ type Report = runtime::runtime_types::pallet_compute::types::node::NodeMetricsRe
 
 /// The transaction extensions of the runtime, in order: a general transaction carries their
 /// explicit data, and a change of them shows up as an error here instead of a refused report.
-const EXTENSIONS: [&str; 9] = [
+pub const EXTENSIONS: [&str; 9] = [
 	"AuthorizeCall",
 	"CheckNonZeroSender",
 	"CheckSpecVersion",
@@ -95,10 +95,16 @@ pub async fn submit(
 	if names != EXTENSIONS {
 		return Err(format!("the runtime's transaction extensions changed: {names:?}").into());
 	}
-	// Version 5, general; extension version 0; an immortal era, nonce 0, tip 0.
+	chain.submit_encoded(&general_transaction(&call_data)).await
+}
+
+/// Wraps encoded `call` data in a general (version 5) transaction without signature: `0x45`,
+/// extension version 0, each of [`EXTENSIONS`]' explicit data (an immortal era, nonce 0 and
+/// tip 0; the others carry none), then the call, all behind a compact length.
+pub fn general_transaction(call: &[u8]) -> Vec<u8> {
 	let mut body = vec![0b0100_0000 | 5, 0, 0x00, 0x00, 0x00];
-	body.extend_from_slice(&call_data);
+	body.extend_from_slice(call);
 	let mut transaction = subxt::ext::codec::Compact(body.len() as u32).encode();
 	transaction.extend(body);
-	chain.submit_encoded(&transaction).await
+	transaction
 }
