@@ -27,7 +27,7 @@ use std::{
 use tokio::task::JoinHandle;
 
 use crate::{
-	chain::{self, runtime, Chain, Hosted, Open, Spec},
+	chain::{self, runtime, Chain, Hosted, Open, PlanSpec},
 	config::{Accelerator, Config},
 	image::Fetcher,
 	metrics::Metrics,
@@ -138,13 +138,6 @@ impl Agent {
 		let want = crate::host::capacity(&self.config.capacity, &self.config.work_dir);
 		match self.chain().node_capacity(&self.node_id).await? {
 			Some(have) => {
-				let have = Spec {
-					vcpus: have.vcpus,
-					memory_mb: have.memory_mb,
-					storage_gb: have.storage_gb,
-					bandwidth_mbps: have.bandwidth_mbps,
-					gpus: have.gpus,
-				};
 				if have != want {
 					return Err(format!(
 						"the node is registered with capacity {have:?}, but this host offers {want:?}: \
@@ -163,7 +156,7 @@ impl Agent {
 					runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
 						self.node_id.clone(),
 					),
-					plan_spec(want),
+					chain::to_runtime(want),
 					chain::ip_address(self.config.hypervisor_ip),
 					proof,
 				);
@@ -289,7 +282,7 @@ impl Agent {
 		let call = runtime::tx().compute().fulfill_compute_request(
 			self.node(),
 			id,
-			Some(bounded(config.name())),
+			Some(bounded_bytes(config.name())),
 			Some(chain::ip_address(self.config.hypervisor_ip)),
 			Some(config.vnc_port()),
 		);
@@ -481,7 +474,7 @@ impl Agent {
 		let call = runtime::tx().compute().report_compute_request_failure(
 			self.node(),
 			id,
-			bounded(truncate(reason)),
+			bounded_bytes(truncate(reason)),
 		);
 		self.chain().submit(&call).await
 	}
@@ -608,7 +601,7 @@ impl Agent {
 	}
 
 	/// The resources of plan `plan_id`.
-	async fn plan_spec(&self, plan_id: u32) -> Result<Spec, chain::Error> {
+	async fn plan_spec(&self, plan_id: u32) -> Result<PlanSpec, chain::Error> {
 		let at = self.chain().client.at_current_block().await?;
 		let entry = at.storage().entry(runtime::storage().compute().plans())?;
 		let plan = entry
@@ -616,14 +609,7 @@ impl Agent {
 			.await?
 			.ok_or_else(|| format!("no plan {plan_id}"))?
 			.decode()?;
-		let s = plan.spec;
-		Ok(Spec {
-			vcpus: s.vcpus,
-			memory_mb: s.memory_mb,
-			storage_gb: s.storage_gb,
-			bandwidth_mbps: s.bandwidth_mbps,
-			gpus: s.gpus,
-		})
+		Ok(chain::from_runtime(plan.spec))
 	}
 
 	/// Claims open requests that fit: the plan is claimed by this node's policy, the owner
@@ -633,15 +619,12 @@ impl Agent {
 			return;
 		}
 		let capacity = crate::host::capacity(&self.config.capacity, &self.config.work_dir);
-		let mut used = Spec { vcpus: 0, memory_mb: 0, storage_gb: 0, bandwidth_mbps: 0, gpus: 0 };
-		for h in hosted {
-			used.vcpus += h.spec.vcpus;
-			used.memory_mb += h.spec.memory_mb;
-			used.storage_gb += h.spec.storage_gb;
-			used.bandwidth_mbps += h.spec.bandwidth_mbps;
-			used.gpus += h.spec.gpus;
-		}
+		let mut used = hosted
+			.iter()
+			.try_fold(PlanSpec::default(), |used, h| used.checked_add(&h.spec))
+			.unwrap_or(capacity);
 		let mut count = hosted.len() as u32;
+		let mut plans: HashMap<u32, PlanSpec> = HashMap::new();
 		let mut ids: Vec<u64> = open.keys().copied().collect();
 		ids.sort();
 		for id in ids {
@@ -655,15 +638,19 @@ impl Agent {
 				open.remove(&id);
 				continue;
 			}
-			let Ok(spec) = self.plan_spec(request.plan_id).await else { continue };
-			let fits = used.vcpus + spec.vcpus <= capacity.vcpus
-				&& used.memory_mb + spec.memory_mb <= capacity.memory_mb
-				&& used.storage_gb + spec.storage_gb <= capacity.storage_gb
-				&& used.bandwidth_mbps + spec.bandwidth_mbps <= capacity.bandwidth_mbps
-				&& used.gpus + spec.gpus <= capacity.gpus;
-			if !fits {
+			// At most `MaxPlans` plans: each is read once per block, not once per request.
+			let spec = match plans.get(&request.plan_id) {
+				Some(spec) => *spec,
+				None => {
+					let Ok(spec) = self.plan_spec(request.plan_id).await else { continue };
+					plans.insert(request.plan_id, spec);
+					spec
+				},
+			};
+			let Some(with) = used.checked_add(&spec).filter(|with| with.fits_within(&capacity))
+			else {
 				continue;
-			}
+			};
 			open.remove(&id);
 			let call = runtime::tx().compute().submit_compute_request_assignment(
 				self.node(),
@@ -675,11 +662,7 @@ impl Agent {
 				Ok(()) => {
 					tracing::info!(request = id, "claimed");
 					count += 1;
-					used.vcpus += spec.vcpus;
-					used.memory_mb += spec.memory_mb;
-					used.storage_gb += spec.storage_gb;
-					used.bandwidth_mbps += spec.bandwidth_mbps;
-					used.gpus += spec.gpus;
+					used = with;
 				},
 				Err(error) => tracing::info!(request = id, "not claimed: {error}"),
 			}
@@ -788,26 +771,11 @@ fn local_vms(vms_dir: &std::path::Path) -> Vec<u64> {
 		.collect()
 }
 
-fn plan_spec(spec: Spec) -> runtime::runtime_types::pallet_compute::types::plan::PlanSpec {
-	runtime::runtime_types::pallet_compute::types::plan::PlanSpec {
-		vcpus: spec.vcpus,
-		memory_mb: spec.memory_mb,
-		storage_gb: spec.storage_gb,
-		bandwidth_mbps: spec.bandwidth_mbps,
-		gpus: spec.gpus,
-	}
-}
-
+/// Text as the chain's bounded strings take it.
 fn bounded_bytes(
 	text: String,
 ) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<u8> {
 	runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(text.into_bytes())
-}
-
-fn bounded(
-	text: String,
-) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<u8> {
-	bounded_bytes(text)
 }
 
 /// A failure reason short enough for the chain's strings.

@@ -20,9 +20,10 @@ use tokio::sync::Mutex;
 )]
 pub mod runtime {}
 
+pub use pallet_compute::PlanSpec;
 use runtime::runtime_types::{
 	bounded_collections::bounded_vec::BoundedVec, pallet_compute::types::ip::IpAddress,
-	pallet_compute::types::plan::PlanSpec,
+	pallet_compute::types::plan::PlanSpec as RuntimePlanSpec,
 };
 
 /// The client of one chain endpoint.
@@ -59,24 +60,13 @@ pub struct Hosted {
 	/// The address the chain gave the VM, if any yet.
 	pub ip: Option<String>,
 	/// The plan's resources.
-	pub spec: Spec,
+	pub spec: PlanSpec,
 	/// The image source.
 	pub image_url: String,
 	/// The user data source, if any.
 	pub cloud_init: Option<String>,
 	/// What is queued.
 	pub pending: Pending,
-}
-
-/// A plan's resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Spec {
-	pub vcpus: u32,
-	pub memory_mb: u32,
-	pub storage_gb: u32,
-	pub bandwidth_mbps: u32,
-	pub gpus: u32,
 }
 
 /// Operations queued on a hosted request.
@@ -169,7 +159,7 @@ impl Chain {
 		let entry = at.storage().entry(runtime::storage().compute().miner_nodes())?;
 		let node = entry.try_fetch((BoundedVec(node_id.to_vec()),)).await?;
 		Ok(match node {
-			Some(node) => Some(node.decode()?.capacity),
+			Some(node) => Some(from_runtime(node.decode()?.capacity)),
 			None => None,
 		})
 	}
@@ -257,6 +247,28 @@ fn open_of(
 		plan_id: request.plan_id,
 		owner: request.owner,
 		miner_id: request.miner_id.map(|id| id.0),
+	}
+}
+
+/// A plan's resources as the pallet's own type.
+pub fn from_runtime(s: RuntimePlanSpec) -> PlanSpec {
+	PlanSpec {
+		vcpus: s.vcpus,
+		memory_mb: s.memory_mb,
+		storage_gb: s.storage_gb,
+		bandwidth_mbps: s.bandwidth_mbps,
+		gpus: s.gpus,
+	}
+}
+
+/// A plan's resources as the chain's calls take them.
+pub fn to_runtime(s: PlanSpec) -> RuntimePlanSpec {
+	RuntimePlanSpec {
+		vcpus: s.vcpus,
+		memory_mb: s.memory_mb,
+		storage_gb: s.storage_gb,
+		bandwidth_mbps: s.bandwidth_mbps,
+		gpus: s.gpus,
 	}
 }
 

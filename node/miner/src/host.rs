@@ -2,7 +2,7 @@
 
 use std::{collections::BTreeSet, net::TcpListener, ops::RangeInclusive, path::Path};
 
-use crate::{chain::Spec, config::CapacityConfig};
+use crate::{chain::PlanSpec, config::CapacityConfig};
 
 /// Memory the host keeps for itself and QEMU's own overhead, MiB.
 pub const RESERVED_MEMORY_MB: u32 = 1024;
@@ -60,8 +60,8 @@ pub fn uptime_secs() -> u64 {
 }
 
 /// The capacity to register: what is configured, the rest detected.
-pub fn capacity(configured: &CapacityConfig, work_dir: &Path) -> Spec {
-	Spec {
+pub fn capacity(configured: &CapacityConfig, work_dir: &Path) -> PlanSpec {
+	PlanSpec {
 		vcpus: configured.vcpus.unwrap_or_else(cores),
 		memory_mb: configured
 			.memory_mb
