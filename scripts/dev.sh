@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# The main job: set up if needed, build compute-node, and run a single-node dev chain
+# The main job: set up if needed, build the workspace, and run a single-node dev chain
 # (Alice authors and finalizes; JSON-RPC on ws/http 127.0.0.1:9944, Prometheus on 9615).
 # Extra arguments go to the node, e.g. `scripts/dev.sh --base-path /tmp/dev` to keep state.
+#
+# `scripts/dev.sh --miner` also runs a miner on this host, so real VMs can be rented locally:
+# `compute-vms serve` serves the test guest on 127.0.0.1:8090 and `compute-miner` (account
+# //Bob, Prometheus on 127.0.0.1:9617) claims and boots the requests; then, in another shell,
+# `compute-vms rent` rents one as //Charlie and `compute-vms bench` measures latencies. The
+# chain's state is temporary, so Ctrl-C stops the node, the agent and every VM it started.
+# MINER_ARGS adds flags to compute-miner's, e.g. MINER_ARGS="--vcpus 16 --memory-mb 20480".
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+
+miner=
+if [ "${1:-}" = "--miner" ]; then
+	miner=1
+	shift
+fi
 
 "$REPO_ROOT/scripts/setup.sh"
 # The whole workspace, as scripts/test.sh builds it, so both share compiled dependencies.
@@ -12,4 +25,53 @@ cargo build --locked --profile "$PROFILE" --workspace --manifest-path "$REPO_ROO
 if [ $# -eq 0 ]; then
 	set -- --tmp
 fi
-exec "$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@"
+if [ -z "$miner" ]; then
+	exec "$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@"
+fi
+
+bin_dir="$(dirname "$NODE_BIN")"
+state="$HOME/.cache/compute-chain/dev-miner"
+work="$state/work"
+pids=()
+stop_all() {
+	trap - EXIT INT TERM
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	# The VMs are daemons that outlive the agent by design; they belong to this dev chain only.
+	pkill -f -- "$work/" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+trap stop_all EXIT INT TERM
+
+"$REPO_ROOT/scripts/build-test-guest.sh" >/dev/null
+# A fresh work dir for a fresh chain; the KVM probe's outcome is about the host, and is kept.
+pkill -f -- "$work/" 2>/dev/null || true
+accel="$(cat "$work/accelerator" 2>/dev/null || true)"
+rm -rf "$work"
+mkdir -p "$work"
+[ -z "$accel" ] || echo "$accel" >"$work/accelerator"
+[ -f "$state/node-key" ] || "$NODE_BIN" key generate-node-key --file "$state/node-key" 2>/dev/null
+cat >"$state/miner.toml" <<EOF
+chain = "ws://127.0.0.1:9944"
+account = "//Bob"
+node_key_file = "$state/node-key"
+work_dir = "$work"
+ipfs_gateway = "http://127.0.0.1:8090"
+plans = [3, 0]
+prometheus_port = 9617
+EOF
+
+"$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@" 2>"$state/node.log" &
+pids+=($!)
+"$bin_dir/compute-vms" serve --port 8090 &
+pids+=($!)
+for _ in $(seq 60); do
+	(exec 3<>/dev/tcp/127.0.0.1/9944) 2>/dev/null && break
+	sleep 1
+done
+echo "dev chain on ws://127.0.0.1:9944 (log: $state/node.log); compute-miner config: $state/miner.toml"
+echo "rent a VM from another shell: $bin_dir/compute-vms rent"
+echo "(or with any client: create_compute_request with image_url http://127.0.0.1:8090/guest.json)"
+# shellcheck disable=SC2086 # MINER_ARGS are flags for compute-miner, e.g. "--vcpus 16 --max-vms 16"
+"$bin_dir/compute-miner" --config "$state/miner.toml" ${MINER_ARGS:-} &
+pids+=($!)
+wait "${pids[@]}"

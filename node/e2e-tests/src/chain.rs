@@ -231,3 +231,47 @@ pub async fn storage(
 		.map(|v| v.decode().map_err(|e| format!("{pallet}::{entry}: decode: {e}")))
 		.transpose()
 }
+
+/// The events of finalized blocks `from..=to`, each with its block number, in order.
+pub async fn events_between(
+	client: &Client,
+	from: u64,
+	to: u64,
+) -> Result<Vec<(u64, ChainEvent)>, String> {
+	let mut out = Vec::new();
+	for number in from..=to {
+		let at = client.at_block(number).await.map_err(|e| format!("block {number}: {e}"))?;
+		let events = at
+			.events()
+			.fetch()
+			.await
+			.map_err(|e| format!("events of block {number}: {e}"))?;
+		for event in events.iter() {
+			let event = event.map_err(|e| format!("decode an event of block {number}: {e}"))?;
+			out.push((
+				number,
+				ChainEvent {
+					pallet: event.pallet_name().to_string(),
+					name: event.event_name().to_string(),
+					fields: event
+						.decode_fields_unchecked_as::<Value>()
+						.map_err(|e| format!("decode event fields of block {number}: {e}"))?,
+				},
+			));
+		}
+	}
+	Ok(out)
+}
+
+/// The bytes of a decoded byte array or of a newtype around one (such as `AccountId32`).
+pub fn value_bytes(value: &Value) -> Vec<u8> {
+	use subxt::ext::scale_value::At;
+	let array = match value.at(0) {
+		Some(first) if first.as_u128().is_none() => first,
+		_ => value,
+	};
+	(0..)
+		.map_while(|i| array.at(i))
+		.map(|byte| byte.as_u128().and_then(|b| u8::try_from(b).ok()).expect("a byte"))
+		.collect()
+}

@@ -44,10 +44,15 @@ pub struct FileServer {
 }
 
 impl FileServer {
-	/// Serves the files of `dir`.
+	/// Serves the files of `dir` on a free port.
 	pub fn start(dir: &Path) -> FileServer {
-		let listener = TcpListener::bind("127.0.0.1:0").expect("bind the file server");
-		let port = listener.local_addr().expect("address").port();
+		Self::start_on(dir, 0).expect("bind the file server")
+	}
+
+	/// Serves the files of `dir` on `port` (0: a free one).
+	pub fn start_on(dir: &Path, port: u16) -> std::io::Result<FileServer> {
+		let listener = TcpListener::bind(("127.0.0.1", port))?;
+		let port = listener.local_addr()?.port();
 		let dir = Arc::new(dir.to_path_buf());
 		thread::spawn(move || {
 			for stream in listener.incoming().flatten() {
@@ -55,7 +60,7 @@ impl FileServer {
 				thread::spawn(move || serve(stream, &dir));
 			}
 		});
-		FileServer { port }
+		Ok(FileServer { port })
 	}
 
 	/// The URL of file `name`.

@@ -7,8 +7,9 @@
 //! same place:
 //! - a VM directory whose request is gone is destroyed (QEMU, disk and seed);
 //! - an `InProgress` request is provisioned, or provisioning carries on where it stopped;
-//! - a `Running` VM whose QEMU is down is started again (at most [`MAX_RESTARTS`] times, then
-//!   reported failed); a running QEMU is adopted as it is;
+//! - a `Running` VM whose QEMU is down is started again (at most [`MAX_RESTARTS`] times in a
+//!   row, each within [`RESTART_WINDOW`] of the last, then reported failed); a running QEMU is
+//!   adopted as it is;
 //! - a queued operation is carried out, then fulfilled on chain.
 //!
 //! Claims, payment claims and metric reports happen on the same beat.
@@ -38,14 +39,16 @@ use crate::{
 
 /// Times a `Running` VM whose QEMU died is started again before it is reported failed.
 pub const MAX_RESTARTS: u32 = 3;
+/// A VM that stayed up this long since its last unexpected restart (or that its owner booted
+/// or resized since) has its restart count reset: occasional crashes never fail a VM, a crash
+/// loop does.
+pub const RESTART_WINDOW: Duration = Duration::from_secs(3600);
+/// The file in a VM's directory that counts its unexpected restarts.
+const RESTARTS_FILE: &str = "restarts";
 /// Longest wait for a guest to power down on an ACPI request before QEMU is quit.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Tries at taking an address from the pool before giving up for this block.
 const ADDRESS_TRIES: usize = 5;
-/// Blocks between payment claims.
-pub const PAYMENT_INTERVAL: u64 = 100;
-/// Blocks between metric reports.
-pub const METRICS_INTERVAL: u64 = 50;
 
 /// The agent's state shared with its VM tasks.
 pub struct Agent {
@@ -177,6 +180,9 @@ impl Agent {
 			.map(|o| (o.request_id, o))
 			.collect();
 		let mut blocks = self.chain().client.stream_blocks().await?;
+		// A report must be made after the node's registration block: the first one is tried at
+		// each block until it is accepted, then one every `metrics_interval_blocks`.
+		let mut next_report = 0;
 		while let Some(block) = blocks.next().await {
 			let block = block?;
 			let number = block.number();
@@ -189,11 +195,16 @@ impl Agent {
 			let hosted = self.chain().hosted(&self.node_id, &hash).await?;
 			self.reconcile(&hosted);
 			self.claim(&mut open, &hosted).await;
-			if number % PAYMENT_INTERVAL == 0 && !hosted.is_empty() {
-				self.claim_payments(hosted.len() as u32).await;
+			if number % self.config.payment_interval_blocks == 0 && !hosted.is_empty() {
+				let agent = self.clone();
+				let max = hosted.len() as u32;
+				tokio::spawn(async move { agent.claim_payments(max).await });
 			}
-			if number % METRICS_INTERVAL == 0 {
-				self.report_metrics(hosted.len()).await;
+			if number >= next_report {
+				next_report = match self.report_metrics(hosted.len()).await {
+					true => number.saturating_add(self.config.metrics_interval_blocks),
+					false => number.saturating_add(1),
+				};
 			}
 		}
 		Err("the finalized block stream ended".into())
@@ -445,6 +456,7 @@ impl Agent {
 		match vm::wait_booted(config, dir, from, timeout).await {
 			Ok(took) => {
 				tracing::info!(request = config.request_id, "guest booted in {took:?}");
+				self.metrics.guest_boot.observe(took.as_secs_f64());
 				Ok(())
 			},
 			Err(error) => {
@@ -503,6 +515,7 @@ impl Agent {
 	async fn boot_vm(&self, request: &Hosted) -> Result<(), chain::Error> {
 		let (config, dir) = self.config_of(request.request_id)?;
 		self.start_and_wait(&config, &dir).await?;
+		forget_restarts(&dir);
 		Ok(())
 	}
 
@@ -538,6 +551,7 @@ impl Agent {
 		if was_running {
 			self.start_and_wait(&config, &dir).await?;
 		}
+		forget_restarts(&dir);
 		let call = runtime::tx().compute().fulfill_resize_request(self.node(), request.request_id);
 		self.chain().submit(&call).await
 	}
@@ -559,11 +573,13 @@ impl Agent {
 					.await
 			},
 		};
-		let restarts_file = dir.root().join("restarts");
-		let restarts: u32 = std::fs::read_to_string(&restarts_file)
+		let restarts_file = dir.root().join(RESTARTS_FILE);
+		let counted = std::fs::read_to_string(&restarts_file).ok();
+		let age = std::fs::metadata(&restarts_file)
+			.and_then(|m| m.modified())
 			.ok()
-			.and_then(|t| t.trim().parse().ok())
-			.unwrap_or(0);
+			.and_then(|t| t.elapsed().ok());
+		let restarts = restarts_in_a_row(counted.as_deref(), age);
 		if restarts >= MAX_RESTARTS {
 			let reason = format!("the VM stopped unexpectedly {} times", restarts + 1);
 			return self.fail(id, &dir, Some(&config), &reason).await;
@@ -627,10 +643,11 @@ impl Agent {
 		let mut plans: HashMap<u32, PlanSpec> = HashMap::new();
 		let mut ids: Vec<u64> = open.keys().copied().collect();
 		ids.sort();
+		let mut claims = tokio::task::JoinSet::new();
 		for id in ids {
 			let Some(request) = open.get(&id).cloned() else { continue };
 			if count >= self.config.max_vms {
-				return;
+				break;
 			}
 			if request.miner_id.as_ref().is_some_and(|m| *m != self.node_id)
 				|| !(self.config.plans.is_empty() || self.config.plans.contains(&request.plan_id))
@@ -658,13 +675,18 @@ impl Agent {
 				id,
 				request.owner,
 			);
-			match self.chain().submit(&call).await {
-				Ok(()) => {
-					tracing::info!(request = id, "claimed");
-					count += 1;
-					used = with;
-				},
-				Err(error) => tracing::info!(request = id, "not claimed: {error}"),
+			// Claims of one block go out together and share a block. One that fails (another
+			// node was faster) frees nothing here: the next block's hosted list counts again.
+			let chain = self.chain();
+			claims.spawn(async move { (id, chain.submit(&call).await) });
+			count += 1;
+			used = with;
+		}
+		while let Some(claimed) = claims.join_next().await {
+			match claimed {
+				Ok((id, Ok(()))) => tracing::info!(request = id, "claimed"),
+				Ok((id, Err(error))) => tracing::info!(request = id, "not claimed: {error}"),
+				Err(error) => tracing::warn!("a claim task failed: {error}"),
 			}
 		}
 	}
@@ -678,15 +700,36 @@ impl Agent {
 		}
 	}
 
-	/// Reports this host's metrics, signed with the node key, as a feeless transaction.
-	async fn report_metrics(&self, vms: usize) {
+	/// Reports this host's metrics, signed with the node key, as a feeless transaction; whether
+	/// the pool took the report.
+	async fn report_metrics(&self, vms: usize) -> bool {
 		let head = self.head.load(Ordering::SeqCst);
 		let metrics = crate::report::host_metrics(&self.config.work_dir, vms as u32, &self.metrics);
 		match crate::report::submit(&self.chain(), &self.node_key, head, metrics).await {
-			Ok(()) => tracing::debug!("metrics reported"),
-			Err(error) => tracing::info!("metrics not reported: {error}"),
+			Ok(()) => {
+				tracing::debug!("metrics reported");
+				true
+			},
+			Err(error) => {
+				tracing::info!("metrics not reported: {error}");
+				false
+			},
 		}
 	}
+}
+
+/// Unexpected restarts of a VM that count towards [`MAX_RESTARTS`]: the number in its restarts
+/// file (`counted`), unless the last of them was longer than [`RESTART_WINDOW`] ago (`age`).
+pub fn restarts_in_a_row(counted: Option<&str>, age: Option<Duration>) -> u32 {
+	match (counted.and_then(|t| t.trim().parse().ok()), age) {
+		(Some(n), Some(age)) if age < RESTART_WINDOW => n,
+		_ => 0,
+	}
+}
+
+/// Resets a VM's restart count after its owner started it.
+fn forget_restarts(dir: &VmDir) {
+	let _ = std::fs::remove_file(dir.root().join(RESTARTS_FILE));
 }
 
 /// What a hosted request in `status` with `pending` operations needs, given whether its QEMU
@@ -826,5 +869,16 @@ mod tests {
 		);
 		assert_eq!(work_for("Stopped", &boot, false), Some(Work::Boot));
 		assert_eq!(work_for("Pending", &none, false), None);
+	}
+
+	#[test]
+	fn restarts_count_only_in_a_row() {
+		let recent = Some(Duration::from_secs(60));
+		let old = Some(RESTART_WINDOW + Duration::from_secs(1));
+		assert_eq!(restarts_in_a_row(None, None), 0, "never restarted");
+		assert_eq!(restarts_in_a_row(Some("2\n"), recent), 2);
+		assert_eq!(restarts_in_a_row(Some("3"), old), 0, "up for longer than the window");
+		assert_eq!(restarts_in_a_row(Some("garbage"), recent), 0);
+		assert_eq!(restarts_in_a_row(Some("2"), None), 0, "no time known");
 	}
 }

@@ -94,6 +94,12 @@ pub struct Overrides {
 	/// With `--accelerator auto`: longest wait for the probing boot under KVM, seconds.
 	#[arg(long)]
 	pub kvm_probe_secs: Option<u64>,
+	/// Blocks between payment claims (`claim_compute_payments`).
+	#[arg(long)]
+	pub payment_interval_blocks: Option<u64>,
+	/// Blocks between metric reports (one is also sent at start).
+	#[arg(long)]
+	pub metrics_interval_blocks: Option<u64>,
 }
 
 /// The TCP port of VNC display 0: a display `n` listens on this + `n`.
@@ -189,6 +195,11 @@ pub struct Config {
 	/// back to TCG, seconds. The outcome is kept in `<work_dir>/accelerator` (delete it to probe
 	/// again).
 	pub kvm_probe_secs: u64,
+	/// Blocks between payment claims: one `claim_compute_payments` settles the rent of every
+	/// hosted VM (at 6-second blocks, 100 is every 10 minutes).
+	pub payment_interval_blocks: u64,
+	/// Blocks between signed metric reports; one is also sent at the first block after start.
+	pub metrics_interval_blocks: u64,
 }
 
 impl Default for Config {
@@ -211,6 +222,8 @@ impl Default for Config {
 			prometheus_port: 9617,
 			boot_timeout_secs: 300,
 			kvm_probe_secs: 60,
+			payment_interval_blocks: 100,
+			metrics_interval_blocks: 50,
 		}
 	}
 }
@@ -266,6 +279,8 @@ impl Config {
 		set(&mut self.prometheus_port, &o.prometheus_port);
 		set(&mut self.boot_timeout_secs, &o.boot_timeout_secs);
 		set(&mut self.kvm_probe_secs, &o.kvm_probe_secs);
+		set(&mut self.payment_interval_blocks, &o.payment_interval_blocks);
+		set(&mut self.metrics_interval_blocks, &o.metrics_interval_blocks);
 	}
 
 	/// Refuses configurations the agent cannot run with.
@@ -293,6 +308,11 @@ impl Config {
 		}
 		if self.max_vms == 0 {
 			return Err("max_vms is 0: the node could run nothing".into());
+		}
+		if self.payment_interval_blocks == 0 || self.metrics_interval_blocks == 0 {
+			return Err(
+				"payment_interval_blocks and metrics_interval_blocks must be at least 1".into()
+			);
 		}
 		Ok(())
 	}
@@ -351,6 +371,7 @@ mod tests {
 			(vec!["--chain", "http://x"], "ws://"),
 			(vec!["--vnc-ports", "5900-5999", "--forward-ports", "5950-6000"], "overlap"),
 			(vec!["--max-vms", "0"], "max_vms"),
+			(vec!["--metrics-interval-blocks", "0"], "metrics_interval_blocks"),
 		] {
 			let mut argv = vec!["compute-miner", "--account", "//Bob"];
 			argv.extend(args);

@@ -116,6 +116,9 @@ fn parse_digest(hex: &str) -> Option<[u8; 32]> {
 	Some(out)
 }
 
+/// Numbers the fetches of this process, naming their partial files.
+static NEXT_FETCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Fetches sources into a content cache: one file per source, named by the SHA2-256 of the
 /// source text, written aside and renamed when complete, so a crash leaves no half file.
 #[derive(Clone)]
@@ -139,7 +142,10 @@ impl Fetcher {
 			return Ok(path);
 		}
 		tokio::fs::create_dir_all(&self.cache).await?;
-		let partial = self.cache.join(format!("{key}.part"));
+		// Its own partial file per fetch: two VMs fetching one source at once both write a
+		// whole file, and the second rename replaces the first with the same bytes.
+		let fetch = NEXT_FETCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+		let partial = self.cache.join(format!("{key}.{}-{fetch}.part", std::process::id()));
 		let digest = tokio::time::timeout(FETCH_TIMEOUT, download(&location.url, &partial))
 			.await
 			.map_err(|_| ImageError::Fetch(source.to_string(), "timed out".into()))?

@@ -1,7 +1,9 @@
 //! The agent's Prometheus metrics, served on 127.0.0.1.
 
 use substrate_prometheus_endpoint::{
-	prometheus::{IntCounterVec, IntGauge, IntGaugeVec, Opts},
+	prometheus::{
+		exponential_buckets, Histogram, HistogramOpts, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+	},
 	register, Registry,
 };
 
@@ -16,6 +18,8 @@ pub struct Metrics {
 	pub operations: IntCounterVec,
 	/// The last finalized block the agent acted on.
 	pub chain_head: IntGauge,
+	/// Seconds from starting QEMU to the guest's cloud-init final message, per boot.
+	pub guest_boot: Histogram,
 }
 
 impl Metrics {
@@ -33,7 +37,16 @@ impl Metrics {
 		let chain_head =
 			IntGauge::new("chain_finalized_head", "The last finalized block the agent acted on")
 				.expect("valid gauge");
+		let guest_boot = Histogram::with_opts(
+			HistogramOpts::new(
+				"guest_boot_seconds",
+				"Seconds from starting QEMU until the guest finished booting",
+			)
+			.buckets(exponential_buckets(1.0, 1.5, 16).expect("valid buckets")),
+		)
+		.expect("valid histogram");
 		Metrics {
+			guest_boot: register(guest_boot, &registry).expect("registered once"),
 			vms: register(vms, &registry).expect("registered once"),
 			operations: register(operations, &registry).expect("registered once"),
 			chain_head: register(chain_head, &registry).expect("registered once"),

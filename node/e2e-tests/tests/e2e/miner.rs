@@ -13,8 +13,8 @@ use std::{
 };
 
 use compute_e2e_tests::{
-	connect, dev, hex, submit_finalized, test_guest, within, Client, FileServer, Miner, Node,
-	NodeKey, TestDir, Value,
+	connect, dev, events_between, hex, submit_finalized, test_guest, value_bytes, within, At,
+	Client, FileServer, FinalizedTx, Miner, Node, NodeKey, TestDir, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -45,13 +45,14 @@ fn none() -> Value {
 	Value::unnamed_variant("None", [])
 }
 
-async fn compute(client: &Client, who: &Keypair, call: &str, fields: Vec<Value>) {
+async fn compute(client: &Client, who: &Keypair, call: &str, fields: Vec<Value>) -> FinalizedTx {
 	submit_finalized(client, who, "Compute", call, fields, TX)
 		.await
-		.unwrap_or_else(|e| panic!("Compute::{call}: {e}"));
+		.unwrap_or_else(|e| panic!("Compute::{call}: {e}"))
 }
 
-/// Creates a request of `plan` for `image_url` with user data at `user_data`; returns its id.
+/// Creates a request of `plan` for `image_url` with user data at `user_data`; returns its id and
+/// the block that holds it.
 async fn create(
 	node: &Node,
 	client: &Client,
@@ -59,7 +60,7 @@ async fn create(
 	plan: u32,
 	image_url: &str,
 	user_data: Option<&str>,
-) -> u64 {
+) -> (u64, u64) {
 	let image = Value::named_composite([
 		("name", Value::from_bytes("test-guest")),
 		("image_url", Value::from_bytes(image_url)),
@@ -67,10 +68,15 @@ async fn create(
 	let cloud_init = user_data.map_or_else(none, |url| some(Value::from_bytes(url)));
 	let next = node.rpc("compute_getUserRequests", json!([ss58(who)])).await;
 	let before: Vec<u64> = ids(&next);
-	compute(client, who, "create_compute_request", vec![u(plan.into()), image, cloud_init, none()])
-		.await;
+	let tx = compute(
+		client,
+		who,
+		"create_compute_request",
+		vec![u(plan.into()), image, cloud_init, none()],
+	)
+	.await;
 	let after = ids(&node.rpc("compute_getUserRequests", json!([ss58(who)])).await);
-	*after.iter().find(|id| !before.contains(id)).expect("the new request")
+	(*after.iter().find(|id| !before.contains(id)).expect("the new request"), tx.block_number)
 }
 
 fn ids(list: &Json) -> Vec<u64> {
@@ -155,6 +161,43 @@ fn banner(port: u16, len: usize) -> String {
 	String::from_utf8_lossy(&buf[..read]).into_owned()
 }
 
+/// The host's memory, MiB, from /proc/meminfo.
+fn host_memory_mb() -> f64 {
+	let meminfo = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
+	let kb = meminfo
+		.lines()
+		.find_map(|l| l.strip_prefix("MemTotal:"))
+		.and_then(|rest| leading_number(rest.trim()))
+		.expect("MemTotal");
+	kb as f64 / 1024.0
+}
+
+/// For request `id`, from the events of blocks `from..=to`: the block its VM was fulfilled in,
+/// and the rent paid to the miner (`//Bob`), over every settlement and payment claim.
+async fn rent_paid(client: &Client, id: u64, from: u64, to: u64) -> (u64, u128) {
+	let events = events_between(client, from, to).await.expect("events");
+	let of_request = |e: &compute_e2e_tests::ChainEvent| {
+		e.pallet == "Compute"
+			&& e.fields.at("request_id").and_then(Value::as_u128) == Some(id.into())
+	};
+	let fulfilled = events
+		.iter()
+		.find(|(_, e)| e.name == "ComputeRequestFulfilled" && of_request(e))
+		.map(|(number, _)| *number)
+		.expect("the fulfilment");
+	let bob = dev::bob().public_key().0.to_vec();
+	let paid = events
+		.iter()
+		.filter(|(_, e)| e.name == "ComputePaymentSettled" && of_request(e))
+		.map(|(_, e)| {
+			let miner = e.fields.at("miner").map(value_bytes);
+			assert_eq!(miner.as_ref(), Some(&bob), "paid to the miner");
+			e.fields.at("amount").and_then(Value::as_u128).expect("an amount")
+		})
+		.sum();
+	(fulfilled, paid)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn miner_runs_real_vms_through_their_life() {
 	within(WHOLE_TEST, "the miner scenario", run()).await;
@@ -205,6 +248,7 @@ max_vms = 2
 prometheus_port = 0
 boot_timeout_secs = 120
 kvm_probe_secs = 15
+payment_interval_blocks = 5
 
 [capacity]
 vcpus = 2
@@ -233,23 +277,25 @@ gpus = 0
 	})
 	.await;
 
-	// A user rents a tiny VM: the agent claims it, boots it and fulfils it.
+	// Two users rent a tiny VM each at once: the agent claims both, boots both and fulfils them.
 	let user = dev::charlie();
+	let other = dev::dave();
 	let pool_before = node.rpc("compute_getIpPool", json!([])).await["freeCount"]
 		.as_u64()
 		.expect("free");
 	let started = Instant::now();
-	let id = create(
-		node,
-		&client,
-		&user,
-		TINY,
-		&server.url("guest.json"),
-		Some(&server.url("user-data")),
-	)
-	.await;
+	let image_url = server.url("guest.json");
+	let user_data = server.url("user-data");
+	let ((id, _), (id2, created2)) = tokio::join!(
+		create(node, &client, &user, TINY, &image_url, Some(&user_data)),
+		create(node, &client, &other, TINY, &image_url, None),
+	);
 	let hosted = settled(node, node_id, id, "Running").await;
-	eprintln!("e2e: request {id} Running {:?} after it was created", started.elapsed());
+	let hosted2 = settled(node, node_id, id2, "Running").await;
+	eprintln!(
+		"e2e: requests {id} and {id2} Running {:?} after they were created",
+		started.elapsed()
+	);
 	let ip = hosted["ipAssigned"].as_str().expect("an address").to_string();
 	assert_eq!(hosted["jobId"], format!("vm-{id}"));
 	let vnc = hosted["vncPort"].as_u64().expect("a VNC port") as u16;
@@ -275,8 +321,47 @@ gpus = 0
 		format!("SSH-2.0-compute-guest vm-{id}"),
 		"the host forward reaches the guest"
 	);
+	let ip2 = hosted2["ipAssigned"].as_str().expect("a second address").to_string();
+	assert_ne!(ip, ip2, "each VM has its own address");
+	assert_ne!(hosted2["vncPort"], hosted["vncPort"], "each VM has its own display");
+	assert!(miner.console(id2).contains(&format!("hostname=vm-{id2} address={ip2}/24")));
+	let pid2 = miner.qemu_pid(id2).expect("the second QEMU runs");
+	assert_ne!(miner.qemu_pid(id), Some(pid2), "one QEMU per VM");
 	let pool = node.rpc("compute_getIpPool", json!([])).await;
-	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before - 1));
+	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before - 2));
+
+	// The agent reported this host's metrics when it started.
+	let metrics = node.rpc("compute_getNodeMetrics", json!([node_id])).await;
+	let nproc = std::thread::available_parallelism().expect("cores").get() as u64;
+	assert_eq!(metrics["cpuCores"].as_u64(), Some(nproc), "cores = nproc: {metrics}");
+	let host_mb = host_memory_mb();
+	let reported_mb = metrics["memoryTotalMb"].as_u64().expect("memory total") as f64;
+	assert!(
+		(reported_mb - host_mb).abs() <= host_mb / 100.0,
+		"memory total {reported_mb} MiB within 1% of the host's {host_mb} MiB"
+	);
+
+	// The second VM is deleted: QEMU and its files are gone, its address is back, and the
+	// miner was paid the plan's price for each block from the fulfilment to the deletion.
+	let deleted = compute(&client, &other, "request_compute_delete", vec![u(id2.into())]).await;
+	until(AGENT, "the second VM deleted", || async {
+		miner_request(node, node_id, id2).await.is_none().then_some(())
+	})
+	.await;
+	assert!(!std::path::Path::new(&format!("/proc/{pid2}")).exists(), "its QEMU is gone");
+	assert!(!miner.vm_dir(id2).exists(), "no disk or seed left");
+	let pool = node.rpc("compute_getIpPool", json!([])).await;
+	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before - 1), "its address is back");
+	let head = client.at_current_block().await.expect("the finalized head").block_number();
+	let plans = node.rpc("compute_getPlans", json!([])).await;
+	let price: u128 = plans[TINY as usize]["pricePerBlock"]
+		.as_str()
+		.and_then(|p| p.parse().ok())
+		.expect("the tiny plan's price");
+	let (running_from, paid) = rent_paid(&client, id2, created2, head).await;
+	let rent_blocks = u128::from(deleted.block_number - running_from);
+	assert!(rent_blocks > 0);
+	assert_eq!(paid, price * rent_blocks, "{rent_blocks} blocks of rent at {price}");
 
 	// Reboot: the console shows a second boot.
 	compute(&client, &user, "request_compute_reboot", vec![u(id.into())]).await;
@@ -327,7 +412,7 @@ gpus = 0
 	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before), "the address is back in the pool");
 
 	// An image that cannot be fetched: the request fails with the reason, and holds nothing.
-	let broken = create(node, &client, &user, TINY, &server.url("missing.json"), None).await;
+	let (broken, _) = create(node, &client, &user, TINY, &server.url("missing.json"), None).await;
 	until(AGENT, "the broken request failed", || async move {
 		(request(node, broken).await["status"] == "Failed").then_some(())
 	})

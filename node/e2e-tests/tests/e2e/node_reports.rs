@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use compute_e2e_tests::{
 	connect, dev, finalized_at_least, general_transaction, hex, metrics_value, node_bin,
-	submit_bytes_finalized, submit_finalized, within, At, Client, ClientAt, FinalizedTx, Node,
-	NodeKey, TestDir, TxError, Value,
+	submit_bytes_finalized, submit_finalized, value_bytes, within, At, Client, ClientAt,
+	FinalizedTx, Node, NodeKey, TestDir, TxError, Value,
 };
 use serde_json::json;
 use subxt::transactions::{TransactionInvalid, ValidationResult};
@@ -31,22 +31,10 @@ async fn validate(at: &ClientAt, transaction: Vec<u8>) -> ValidationResult {
 		.expect("TaggedTransactionQueue_validate_transaction")
 }
 
-/// The bytes of a decoded byte array or of a newtype around one (such as `AccountId32`).
-fn bytes(value: &Value) -> Vec<u8> {
-	let array = match value.at(0) {
-		Some(first) if first.as_u128().is_none() => first,
-		_ => value,
-	};
-	(0..)
-		.map_while(|i| array.at(i))
-		.map(|byte| byte.as_u128().and_then(|b| u8::try_from(b).ok()).expect("a byte"))
-		.collect()
-}
-
 /// The fee `TransactionPayment::TransactionFeePaid` charged, and who paid it, if any.
 fn fee_paid(tx: &FinalizedTx) -> Option<(Vec<u8>, u128)> {
 	let fee = tx.event("TransactionPayment", "TransactionFeePaid")?;
-	let who = bytes(fee.fields.at("who")?);
+	let who = value_bytes(fee.fields.at("who")?);
 	Some((who, fee.fields.at("actual_fee").and_then(Value::as_u128)?))
 }
 
@@ -138,7 +126,7 @@ async fn node_reports(node: &mut Node) {
 		.await
 		.unwrap_or_else(|e| panic!("feeless report: {e}"));
 	let reported = tx.event("Compute", "NodeMetricsReported").expect("NodeMetricsReported");
-	assert_eq!(reported.fields.at("node_id").map(bytes), Some(key.node_id()));
+	assert_eq!(reported.fields.at("node_id").map(value_bytes), Some(key.node_id()));
 	assert_eq!(fee_paid(&tx), None, "a node-signed report pays no fee: {:?}", tx.events);
 	let metrics = node.rpc("compute_getNodeMetrics", json!([node_id])).await;
 	assert_eq!(metrics["cpuModel"], "AMD EPYC 9654");
