@@ -275,3 +275,9 @@ pub fn value_bytes(value: &Value) -> Vec<u8> {
 		.map(|byte| byte.as_u128().and_then(|b| u8::try_from(b).ok()).expect("a byte"))
 		.collect()
 }
+
+/// A key pair from its secret URI (`//Alice`, `//Sender//3`, a mnemonic).
+pub fn keypair(uri: &str) -> Result<Keypair, String> {
+	let uri: subxt_signer::SecretUri = uri.parse().map_err(|e| format!("{uri}: {e:?}"))?;
+	Keypair::from_uri(&uri).map_err(|e| format!("{e:?}"))
+}

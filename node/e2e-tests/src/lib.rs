@@ -21,8 +21,8 @@ mod rpc;
 mod test_dir;
 
 pub use chain::{
-	connect, events_between, finalized_at_least, storage, submit_bytes_finalized, submit_finalized,
-	value_bytes, ChainEvent, Client, FinalizedTx, Hash, TxError,
+	connect, events_between, finalized_at_least, keypair, storage, submit_bytes_finalized,
+	submit_finalized, value_bytes, ChainEvent, Client, FinalizedTx, Hash, TxError,
 };
 pub use deadline::within;
 pub use miner::{miner_bin, test_guest, FileServer, Miner};

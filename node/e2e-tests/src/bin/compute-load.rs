@@ -27,12 +27,11 @@
 
 use std::{
 	collections::BTreeMap,
-	str::FromStr,
 	sync::Arc,
 	time::{Duration, Instant},
 };
 
-use compute_e2e_tests::{general_transaction, hex, metrics_value, NodeKey};
+use compute_e2e_tests::{general_transaction, hex, keypair, metrics_value, NodeKey};
 use serde_json::{json, Value as Json};
 use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
@@ -40,7 +39,7 @@ use subxt::{
 	rpcs::{rpc_params, RpcClient},
 	OnlineClient, SubstrateConfig,
 };
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::Keypair;
 use tokio::sync::Semaphore;
 
 /// Funded accounts of the dev preset: `//Sender//0` … `//Sender//255`.
@@ -123,12 +122,6 @@ async fn main() -> Result<(), Error> {
 		"state" => state_mode(&rpc).await,
 		other => Err(format!("unknown mode {other}").into()),
 	}
-}
-
-/// A development key pair from its secret URI (`//Alice`, `//Sender//3`).
-fn keypair(uri: &str) -> Result<Keypair, Error> {
-	let uri = SecretUri::from_str(uri).map_err(|e| format!("{e:?}"))?;
-	Ok(Keypair::from_uri(&uri).map_err(|e| format!("{e:?}"))?)
 }
 
 /// A call: pallet, call name and fields.

@@ -26,10 +26,12 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use compute_e2e_tests::{submit_finalized, subxt, test_guest, At, FileServer, FinalizedTx, Value};
+use compute_e2e_tests::{
+	keypair, submit_finalized, subxt, test_guest, At, FileServer, FinalizedTx, Value,
+};
 use serde_json::{json, Value as Json};
 use subxt::{rpcs::RpcClient, OnlineClient, SubstrateConfig};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use subxt_signer::sr25519::Keypair;
 
 type Client = OnlineClient<SubstrateConfig>;
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -133,12 +135,6 @@ fn serve_guest(port: Option<u16>) -> Result<(FileServer, PathBuf), Error> {
 	});
 	std::fs::write(dir.join("guest.json"), manifest.to_string())?;
 	Ok((server, dir))
-}
-
-/// A development key pair from its secret URI (`//Charlie`, `//Sender//3`).
-fn keypair(uri: &str) -> Result<Keypair, Error> {
-	let uri: SecretUri = uri.parse().map_err(|e| format!("{e:?}"))?;
-	Ok(Keypair::from_uri(&uri).map_err(|e| format!("{e:?}"))?)
 }
 
 /// The Compute events of finalized blocks, by `(event name, request id)`: when the client saw
@@ -331,13 +327,13 @@ async fn http_get(url: &str) -> Result<String, Error> {
 	Ok(body.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
 }
 
-/// The resident and peak memory of the running `compute-miner` processes, KiB.
-fn miner_memory() -> Vec<(u32, u64, u64)> {
+/// Each running process whose name starts with `name`: its pid, resident and peak memory, KiB.
+fn processes(name: &str) -> Vec<(u32, u64, u64)> {
 	let mut out = Vec::new();
 	for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
 		let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
 		let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
-		if comm.trim() != "compute-miner" {
+		if !comm.starts_with(name) {
 			continue;
 		}
 		let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
@@ -416,7 +412,7 @@ async fn bench(market: &Market, count: usize, metrics: &str) -> Result<(), Error
 	summary("reboot to fulfilled", &reboot);
 	summary("stop to fulfilled", &stop);
 	summary("delete to removed", &delete);
-	for (pid, rss, peak) in miner_memory() {
+	for (pid, rss, peak) in processes("compute-miner") {
 		println!(
 			"compute-miner pid {pid}: RSS {:.1} MiB, peak {:.1} MiB",
 			rss as f64 / 1024.0,
@@ -424,28 +420,6 @@ async fn bench(market: &Market, count: usize, metrics: &str) -> Result<(), Error
 		);
 	}
 	Ok(())
-}
-
-/// Sums of the resident memory of the QEMU processes running VMs, KiB, and their count.
-fn qemu_memory() -> (u64, usize) {
-	let mut total = 0;
-	let mut count = 0;
-	for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-		let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
-		if !comm.starts_with("qemu-system") {
-			continue;
-		}
-		let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-		if let Some(kb) = status
-			.lines()
-			.find_map(|l| l.strip_prefix("VmRSS:"))
-			.and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-		{
-			total += kb;
-			count += 1;
-		}
-	}
-	(total, count)
 }
 
 async fn fill(market: &Market, count: usize) -> Result<(), Error> {
@@ -471,7 +445,8 @@ async fn fill(market: &Market, count: usize) -> Result<(), Error> {
 			_ => println!("request {id} failed: {}", market.request(*id).await?),
 		}
 	}
-	let (qemu_kb, qemus) = qemu_memory();
+	let qemu = processes("qemu-system");
+	let (qemu_kb, qemus) = (qemu.iter().map(|(_, rss, _)| rss).sum::<u64>(), qemu.len());
 	println!(
 		"{} of {count} Running; the last after {:.1} s; {qemus} QEMU processes use {:.0} MiB resident",
 		running.len(),
