@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
-# Installs what building and testing compute-node need: apt packages (clang/libclang for bindgen,
-# protoc for litep2p), QEMU (compute-miner), the Rust WASM targets, rust-src and cargo-nextest. Idempotent and quick
-# when already done.
+# Installs what building and testing compute-node need. Idempotent and quick when already done.
+#
+#   scripts/setup.sh         everything (the README's commands): what building needs, plus QEMU
+#                            (compute-miner), a Docker engine and debootstrap (the container
+#                            image test), clippy, rustfmt and cargo-nextest
+#   scripts/setup.sh build   what building needs alone (docker/Dockerfile's builder): apt
+#                            packages (clang/libclang for bindgen, protoc for litep2p), the Rust
+#                            WASM targets and rust-src
 set -euo pipefail
+
+scope="${1:-all}"
+case "$scope" in
+	all | build) ;;
+	*)
+		echo "usage: scripts/setup.sh [all|build]" >&2
+		exit 2
+		;;
+esac
 
 # binaryen: the runtime's WASM optimizer (runtime/wasm-opt); libssl-dev: the system OpenSSL the
 # node links instead of compiling one (OPENSSL_NO_VENDOR in .cargo/config.toml).
 APT_PACKAGES=(clang libclang-dev protobuf-compiler pkg-config libssl-dev binaryen make git curl)
+if [ "$scope" = all ]; then
+	# docker.io: dockerd and a BuildKit-capable client (/usr/bin/docker); debootstrap: the
+	# image test's base image; docker-compose: checks docker/docker-compose*.yml; iproute2: ip
+	# and tc for the network tests.
+	APT_PACKAGES+=(docker.io debootstrap docker-compose iproute2)
+fi
 WASM_TARGETS=(wasm32-unknown-unknown wasm32v1-none)
 
 missing=()
@@ -24,7 +44,7 @@ fi
 # QEMU for compute-miner and its tests. A machine whose qemu-utils comes from
 # bookworm-backports cannot take bookworm's qemu-system-x86 (qemu-utils breaks it): install the
 # matching backports build, with a private sources list that leaves /etc/apt as it is.
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+if [ "$scope" = all ] && ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	qemu_utils="$(dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null || true)"
@@ -60,6 +80,10 @@ for target in "${WASM_TARGETS[@]}"; do
 done
 installed_components="$(rustup component list --installed)"
 grep -q '^rust-src' <<<"$installed_components" || rustup component add rust-src
+if [ "$scope" = build ]; then
+	echo "setup: ok (build)"
+	exit 0
+fi
 # Every build lints the workspace's crates through clippy-driver (see scripts/env.sh).
 grep -q '^clippy' <<<"$installed_components" || rustup component add clippy
 # `scripts/test.sh` checks the formatting with rustfmt (rustfmt.toml).

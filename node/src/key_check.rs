@@ -1,4 +1,7 @@
-//! A startup check for validators: does the keystore hold a usable key of the current Aura and
+//! Startup checks of the keystore. Its path must be a folder (or not exist yet): anything else
+//! stops the node with a message naming the path, not an I/O error alone.
+//!
+//! For validators: does the keystore hold a usable key of the current Aura and
 //! GRANDPA authority sets? Without one the node follows the chain but never authors a block or
 //! votes on finality, and nothing else says so. The check signs with each candidate key, so a key
 //! file that exists but cannot be read (corrupt, wrong scheme) counts as missing.
@@ -19,6 +22,24 @@ use crate::service::FullClient;
 const LOG_TARGET: &str = "compute-node::keys";
 /// What the check signs; the signature is thrown away.
 const PROBE: &[u8] = b"compute-node key check";
+
+/// Refuses a keystore path taken by something other than a folder.
+pub(crate) fn keystore_path_is_a_folder(
+	keystore: &sc_service::config::KeystoreConfig,
+) -> sc_cli::Result<()> {
+	match keystore {
+		sc_service::config::KeystoreConfig::Path { path, .. }
+			if path.exists() && !path.is_dir() =>
+		{
+			Err(sc_cli::Error::Input(format!(
+				"the keystore path {} is not a folder: move that file away (the node then creates \
+				 the folder) or give --keystore-path a folder",
+				path.display()
+			)))
+		},
+		_ => Ok(()),
+	}
+}
 
 /// Logs a warning for each authority set (Aura, GRANDPA) of the best block that the keystore
 /// holds no usable key of; logs the key it found otherwise.

@@ -16,6 +16,14 @@ mod service;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 
-fn main() -> sc_cli::Result<()> {
-	command::run()
+/// Runs the command line; an error is printed as its message (not its debug form) with exit
+/// code 1, so an operator reads what went wrong and what to do.
+fn main() -> std::process::ExitCode {
+	match command::run() {
+		Ok(()) => std::process::ExitCode::SUCCESS,
+		Err(error) => {
+			eprintln!("Error: {error}");
+			std::process::ExitCode::FAILURE
+		},
+	}
 }

@@ -81,6 +81,8 @@ pub struct FinalizedTx {
 	pub block_hash: Hash,
 	/// That block's number.
 	pub block_number: u64,
+	/// The transaction's hash (blake2-256 of its encoding).
+	pub extrinsic_hash: Hash,
 	/// The events the transaction emitted, in order (fee, pallet events, `ExtrinsicSuccess`).
 	pub events: Vec<ChainEvent>,
 }
@@ -203,7 +205,12 @@ async fn finalized<C: OnlineClientAtBlockT<SubstrateConfig>>(
 			})
 		})
 		.collect::<Result<Vec<_>, TxError>>()?;
-	Ok(FinalizedTx { block_hash: in_block.block_hash(), block_number, events })
+	Ok(FinalizedTx {
+		block_hash: in_block.block_hash(),
+		block_number,
+		extrinsic_hash: in_block.extrinsic_hash(),
+		events,
+	})
 }
 
 /// Reads `pallet::entry(keys…)` at block `at` (the finalized head when `None`): `None` when

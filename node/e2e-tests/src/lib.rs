@@ -13,6 +13,8 @@
 
 mod chain;
 mod deadline;
+pub mod docker;
+mod lab;
 mod miner;
 mod network;
 mod node;
@@ -25,6 +27,8 @@ pub use chain::{
 	submit_finalized, value_bytes, ChainEvent, Client, FinalizedTx, Hash, TxError,
 };
 pub use deadline::within;
+pub use docker::Docker;
+pub use lab::{Impairment, Lab};
 pub use miner::{miner_bin, test_guest, FileServer, Miner};
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
 pub use node::{free_port, node_bin, Node};

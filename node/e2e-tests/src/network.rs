@@ -8,7 +8,7 @@ use std::{
 	time::Duration,
 };
 
-use crate::{node::node_bin, Node, TestDir};
+use crate::{lab::Lab, node::node_bin, Node, TestDir};
 
 /// The authorities of `--chain local`, in genesis order; each is also the node's `--<name>` flag.
 pub const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
@@ -54,8 +54,28 @@ pub struct LocalNetwork {
 }
 
 impl LocalNetwork {
-	/// Starts all four validators; `name` names the folder.
+	/// Starts all four validators on loopback; `name` names the folder.
 	pub fn start(name: &str) -> LocalNetwork {
+		let mut network = LocalNetwork::new(name);
+		network.spawn_all();
+		network
+	}
+
+	/// Starts all four validators, validator `i` on host `i` of `lab`, its JSON-RPC relayed to
+	/// the same port on the test's loopback.
+	pub fn start_in(name: &str, lab: &mut Lab) -> LocalNetwork {
+		assert_eq!(lab.hosts(), VALIDATORS.len(), "one host per validator");
+		let mut network = LocalNetwork::new(name);
+		for (i, node) in network.nodes.iter_mut().enumerate() {
+			node.set_netns(&lab.netns(i), Lab::address(i));
+			lab.forward(i, node.rpc_port).unwrap_or_else(|e| panic!("{e}"));
+		}
+		network.spawn_all();
+		network
+	}
+
+	/// The four validators, not started yet.
+	fn new(name: &str) -> LocalNetwork {
 		let dir = TestDir::new(name);
 		let peer_ids: Vec<String> = NODE_KEYS.iter().map(|k| peer_id(k)).collect();
 		let nodes: Vec<Node> = VALIDATORS
@@ -65,13 +85,16 @@ impl LocalNetwork {
 				Node::new(who, &[], Some(&base), &base.with_extension("log"))
 			})
 			.collect();
-		let mut network = LocalNetwork { nodes, dir, peer_ids };
+		LocalNetwork { nodes, dir, peer_ids }
+	}
+
+	/// Starts every validator with its usual arguments.
+	fn spawn_all(&mut self) {
 		for i in 0..VALIDATORS.len() {
-			let args = network.validator_args(i);
-			network.nodes[i].set_args(&args);
-			network.nodes[i].spawn();
+			let args = self.validator_args(i);
+			self.nodes[i].set_args(&args);
+			self.nodes[i].spawn();
 		}
-		network
 	}
 
 	/// The usual arguments of validator `i`: `--chain local --<name> --validator`, its node key,

@@ -4,7 +4,7 @@
 use std::{
 	fs::OpenOptions,
 	io::Write,
-	net::TcpListener,
+	net::{Ipv4Addr, TcpListener},
 	path::{Path, PathBuf},
 	process::{Child, Command, ExitStatus, Stdio},
 	sync::Mutex,
@@ -85,6 +85,9 @@ pub struct Node {
 	starts: u32,
 	/// Whether the log is the harness's own temp file, removed on drop (kept on panic).
 	temp_log: bool,
+	/// The network namespace the node runs in and its address there, or `None` for the
+	/// test's own namespace (libp2p on 127.0.0.1).
+	netns: Option<(String, Ipv4Addr)>,
 	/// JSON-RPC port (HTTP and WebSocket).
 	pub rpc_port: u16,
 	/// libp2p port.
@@ -107,6 +110,7 @@ impl Node {
 			killed: false,
 			starts: 0,
 			temp_log: false,
+			netns: None,
 			rpc_port: free_port(),
 			p2p_port: free_port(),
 			prometheus_port: free_port(),
@@ -171,9 +175,20 @@ impl Node {
 		format!("ws://127.0.0.1:{}", self.rpc_port)
 	}
 
-	/// `/ip4/127.0.0.1/tcp/<p2p port>/p2p/<peer_id>`: this node as a bootnode of others.
+	/// Runs the node in network namespace `netns` from its next start, with libp2p on `address`
+	/// there (JSON-RPC and Prometheus stay on the namespace's loopback; see `Lab::forward`).
+	pub fn set_netns(&mut self, netns: &str, address: Ipv4Addr) {
+		self.netns = Some((netns.to_string(), address));
+	}
+
+	/// The address libp2p listens on: 127.0.0.1, or the node's address in its namespace.
+	pub fn p2p_address(&self) -> Ipv4Addr {
+		self.netns.as_ref().map_or(Ipv4Addr::LOCALHOST, |(_, address)| *address)
+	}
+
+	/// `/ip4/<p2p address>/tcp/<p2p port>/p2p/<peer_id>`: this node as a bootnode of others.
 	pub fn multiaddr(&self, peer_id: &str) -> String {
-		format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", self.p2p_port)
+		format!("/ip4/{}/tcp/{}/p2p/{peer_id}", self.p2p_address(), self.p2p_port)
 	}
 
 	/// Starts the process (again); its output is appended to the log after a marker line.
@@ -187,7 +202,15 @@ impl Node {
 			.unwrap_or_else(|e| panic!("open {}: {e}", self.log.display()));
 		let _ = writeln!(log, "==== e2e: start #{} of {}: {:?}", self.starts, self.name, self.args);
 		let stderr = log.try_clone().expect("clone log file handle");
-		let mut command = Command::new(node_bin());
+		let mut command = match &self.netns {
+			// `ip netns exec` enters the namespace and execs the node: the child is the node.
+			Some((netns, _)) => {
+				let mut command = Command::new("ip");
+				command.args(["netns", "exec", netns]).arg(node_bin());
+				command
+			},
+			None => Command::new(node_bin()),
+		};
 		command.args(&self.args);
 		match &self.base_path {
 			Some(base) => command.arg("--base-path").arg(base),
@@ -197,7 +220,7 @@ impl Node {
 			.args(["--no-telemetry", "--no-mdns", "--rpc-methods", "unsafe"])
 			.args(["--rpc-port", &self.rpc_port.to_string()])
 			.args(["--prometheus-port", &self.prometheus_port.to_string()])
-			.args(["--listen-addr", &format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)])
+			.args(["--listen-addr", &format!("/ip4/{}/tcp/{}", self.p2p_address(), self.p2p_port)])
 			.stdin(Stdio::null())
 			.stdout(log)
 			.stderr(stderr);

@@ -33,6 +33,7 @@ use crate::{
 	image::Fetcher,
 	metrics::Metrics,
 	node_key::NodeKey,
+	reserve::{InFlight, Reservation},
 	seed::{Seed, MAX_USER_DATA},
 	vm::{self, Accel, VmConfig, VmDir},
 };
@@ -67,6 +68,10 @@ pub struct Agent {
 	draining: AtomicBool,
 	/// The last finalized block seen.
 	head: AtomicU64,
+	/// Addresses this agent's VM tasks are taking from the pool right now.
+	addresses_in_flight: InFlight<Ipv4Addr>,
+	/// Host ports chosen for new VMs whose configuration is not saved yet.
+	ports_in_flight: InFlight<u16>,
 	/// Prometheus metrics.
 	pub metrics: Metrics,
 }
@@ -93,6 +98,8 @@ impl Agent {
 			tasks: std::sync::Mutex::new(HashMap::new()),
 			draining: AtomicBool::new(false),
 			head: AtomicU64::new(0),
+			addresses_in_flight: InFlight::default(),
+			ports_in_flight: InFlight::default(),
 			metrics,
 		})
 	}
@@ -321,9 +328,11 @@ impl Agent {
 				.map_err(|e| Prepare::Failed(format!("address {ip}: {e}")))?,
 			None => self.take_address(request.request_id).await.map_err(Prepare::Retry)?,
 		};
-		let (vnc_port, forward_port) = self
+		// Reserved until the configuration below, which claims them, is saved.
+		let (vnc, forward) = self
 			.ports()
 			.ok_or_else(|| Prepare::Retry("no free VNC or forward port".into()))?;
+		let (vnc_port, forward_port) = (vnc.item, forward.item);
 		let config = VmConfig {
 			request_id: request.request_id,
 			vcpus: request.spec.vcpus,
@@ -346,23 +355,28 @@ impl Agent {
 		Ok(config)
 	}
 
-	/// Takes a free address from the pool for VM `request_id`, trying the next one when
-	/// another miner took it first.
+	/// Takes a free address from the pool for VM `request_id`, trying another one when another
+	/// miner took it first. The agent's own VM tasks never try the same address at once: each
+	/// reserves its candidate in `addresses_in_flight` until its transaction is final.
 	async fn take_address(&self, request_id: u64) -> Result<Ipv4Addr, chain::Error> {
+		let page = self.config.max_vms as usize + ADDRESS_TRIES;
 		for _ in 0..ADDRESS_TRIES {
-			let pool = self
-				.chain()
-				.rpc("compute_getIpPool", serde_json::json!([ADDRESS_TRIES]))
-				.await?;
+			let pool = self.chain().rpc("compute_getIpPool", serde_json::json!([page])).await?;
 			let free: Vec<Ipv4Addr> = pool["free"]
 				.as_array()
 				.into_iter()
 				.flatten()
 				.filter_map(|ip| ip.as_str()?.parse().ok())
 				.collect();
-			let Some(ip) = free.first().copied() else {
+			if free.is_empty() {
 				return Err("the address pool is empty".into());
+			}
+			let Some(reservation) =
+				Reservation::address(&self.addresses_in_flight, &free, request_id)
+			else {
+				return Err("every free address on the page is being taken by another VM".into());
 			};
+			let ip = reservation.item;
 			let call = runtime::tx().compute().assign_ip_to_vm(
 				bounded_bytes(format!("vm-{request_id}")),
 				chain::ip_address(IpAddr::V4(ip)),
@@ -378,8 +392,9 @@ impl Agent {
 		Err("no address could be taken from the pool".into())
 	}
 
-	/// A free VNC port and a free forward port, not used by any local VM.
-	fn ports(&self) -> Option<(u16, u16)> {
+	/// A free VNC port and a free forward port, used by no local VM and chosen by no other VM
+	/// task; each stays reserved until the returned guards are dropped.
+	fn ports(&self) -> Option<(Reservation<'_, u16>, Reservation<'_, u16>)> {
 		let mut taken = BTreeSet::new();
 		for id in local_vms(&self.vms_dir) {
 			if let Ok(Some(config)) = VmDir::new(&self.vms_dir, id).load_config() {
@@ -387,8 +402,13 @@ impl Agent {
 				taken.insert(config.forward_port);
 			}
 		}
-		let vnc = crate::host::free_port(&self.config.vnc_ports.0, &taken)?;
-		let forward = crate::host::free_port(&self.config.forward_ports.0, &taken)?;
+		let choose = |range: &std::ops::RangeInclusive<u16>| {
+			Reservation::take(&self.ports_in_flight, |reserved| {
+				crate::host::free_port(range, &taken.union(reserved).copied().collect())
+			})
+		};
+		let vnc = choose(&self.config.vnc_ports.0)?;
+		let forward = choose(&self.config.forward_ports.0)?;
 		Some((vnc, forward))
 	}
 

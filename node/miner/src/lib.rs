@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod node_key;
 pub mod qmp;
 pub mod report;
+pub mod reserve;
 pub mod seed;
 pub mod vm;
 

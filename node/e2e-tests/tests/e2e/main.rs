@@ -4,7 +4,9 @@
 //! scenarios are independent and `cargo nextest` runs them side by side. One binary instead of
 //! one per scenario compiles and links the harness and subxt's generic code once.
 
+mod container;
 mod dynamic_calls;
+mod faults;
 mod lifecycle;
 mod miner;
 mod miner_metadata;

@@ -13,8 +13,8 @@ use std::{
 };
 
 use compute_e2e_tests::{
-	connect, dev, events_between, hex, submit_finalized, test_guest, value_bytes, within, At,
-	Client, FileServer, FinalizedTx, Miner, Node, NodeKey, TestDir, Value,
+	connect, dev, events_between, finalized_at_least, hex, submit_finalized, test_guest,
+	value_bytes, within, At, Client, FileServer, FinalizedTx, Miner, Node, NodeKey, TestDir, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -352,7 +352,10 @@ gpus = 0
 	assert!(!miner.vm_dir(id2).exists(), "no disk or seed left");
 	let pool = node.rpc("compute_getIpPool", json!([])).await;
 	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before - 1), "its address is back");
-	let head = client.at_current_block().await.expect("the finalized head").block_number();
+	// The RPC answers from the best block: read the events once that block is finalized, or
+	// the deletion's settlement may not be among them yet.
+	let best = node.best_number().await;
+	let head = finalized_at_least(&client, best, AGENT).await.block_number();
 	let plans = node.rpc("compute_getPlans", json!([])).await;
 	let price: u128 = plans[TINY as usize]["pricePerBlock"]
 		.as_str()

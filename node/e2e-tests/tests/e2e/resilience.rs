@@ -4,9 +4,10 @@
 //! (b) restarted on the same base path, it catches up to within 2 blocks;
 //! (c) a compute request finalized, then every node SIGKILLed and restarted: the finalized blocks
 //!     are unchanged and the request is still in storage;
-//! (d) a validator restarted with a broken keystore (garbage key files, the keystore path taken by
-//!     a file, the keystore folder gone) never panics: it runs without usable keys and warns that
-//!     it will not author or vote, fails with an error message, or recreates the folder.
+//! (d) a validator restarted with a broken keystore never panics, and tells its operator what is
+//!     wrong: with garbage key files it runs as a full node and warns that it will not author or
+//!     vote; with the keystore path taken by a file it refuses to start, naming the path; with
+//!     the keystore folder gone it recreates it and validates with its `--dave` key.
 
 use std::{
 	path::Path,
@@ -234,31 +235,20 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 	let dave = net.node_mut("dave");
 	dave.set_args(&without_dev_key);
 	dave.spawn();
-	match dave.try_wait_ready(READY).await {
-		Ok(()) => {
-			let has_aura = dave.rpc("author_hasKey", json!([dave_aura, "aura"])).await;
-			println!("e2e: (d1) garbage key files: runs; author_hasKey(dave, aura) = {has_aura}");
-			let min = net.node("alice").finalized_number().await;
-			wait_caught_up(net, "dave", min).await;
-			tokio::time::sleep(OBSERVE).await;
-			assert!(
-				net.node_mut("dave").is_running(),
-				"dave stopped:\n{}",
-				net.node("dave").log_tail(40)
-			);
-			// The operator is told, not left to notice that no block comes from Dave.
-			let warned = |log: &str| {
-				log.contains("will not author blocks") && log.contains("will not vote on finality")
-			};
-			let log = net.node("dave").wait_for_log(LOG_DELAY, warned).await;
-			assert!(
-				warned(&log),
-				"no warning about the unusable keys:\n{}",
-				net.node("dave").log_tail(40)
-			);
-		},
-		Err(e) => println!("e2e: (d1) garbage key files: {e}\n{}", dave.log_tail(15)),
-	}
+	// A validator whose keys are unreadable still follows the chain (it is a full node), and
+	// tells its operator that it will neither author nor vote.
+	dave.wait_ready(READY).await;
+	let has_aura = dave.rpc("author_hasKey", json!([dave_aura, "aura"])).await;
+	println!("e2e: (d1) garbage key files: runs; author_hasKey(dave, aura) = {has_aura}");
+	let min = net.node("alice").finalized_number().await;
+	wait_caught_up(net, "dave", min).await;
+	tokio::time::sleep(OBSERVE).await;
+	assert!(net.node_mut("dave").is_running(), "dave stopped:\n{}", net.node("dave").log_tail(40));
+	let warned = |log: &str| {
+		log.contains("will not author blocks") && log.contains("will not vote on finality")
+	};
+	let log = net.node("dave").wait_for_log(LOG_DELAY, warned).await;
+	assert!(warned(&log), "no warning about the unusable keys:\n{}", net.node("dave").log_tail(40));
 	report_keystore_lines("d1", net.node("dave"));
 	assert_no_panic("garbage key files", net.node("dave"));
 
@@ -269,23 +259,17 @@ async fn broken_keystores_never_panic(net: &mut LocalNetwork) {
 	let dave = net.node_mut("dave");
 	dave.set_args(&normal_args);
 	dave.spawn();
-	match dave.try_wait_ready(READY).await {
-		Ok(()) => println!("e2e: (d2) keystore path is a file: the node runs"),
-		Err(e) => {
-			// Not serving RPC in time is not an exit yet: give it the time to exit.
-			let status = dave.wait_exit(READY).await;
-			println!(
-				"e2e: (d2) keystore path is a file: {e}, status {status:?}\n{}",
-				dave.log_tail(5)
-			);
-			assert!(status.is_some_and(|s| !s.success()), "dave exited with success");
-			assert!(
-				dave.last_start_log().to_lowercase().contains("error"),
-				"dave exited without an error message:\n{}",
-				dave.log_tail(20)
-			);
-		},
-	}
+	// The node cannot keep keys there: it refuses to start, and names the path and the fix.
+	let status = dave.wait_exit(READY).await;
+	assert!(
+		status.is_some_and(|s| !s.success()),
+		"a keystore path taken by a file must stop the node: {status:?}\n{}",
+		dave.log_tail(20)
+	);
+	let expected =
+		format!("Error: Invalid input: the keystore path {} is not a folder", keystore.display());
+	assert!(dave.last_start_log().contains(&expected), "no `{expected}`:\n{}", dave.log_tail(20));
+	println!("e2e: (d2) keystore path is a file: refused, {status:?}");
 	assert_no_panic("keystore path is a file", net.node("dave"));
 
 	// 3. The keystore folder gone: the node recreates it and runs as usual with `--dave`.
