@@ -99,13 +99,14 @@ impl Record {
 		assert_eq!(*first, hash, "#{number} finalized as {first} by {by} but as {hash} by {who}");
 	}
 
-	/// The safety check: every finalized block recorded is, by number, in every node's chain,
-	/// once each node has finalized that far.
+	/// The safety check, once each node has finalized as far as any head recorded: every
+	/// finalized head recorded is, by number, in every node's chain, and all nodes have the same
+	/// finalized chain from the genesis to there.
 	async fn check_safety(&self, net: &mut LocalNetwork) {
 		let top = self.finalized.keys().next_back().copied().unwrap_or(0);
 		net.wait_finalized(top, FIRST_FINALITY).await;
-		for node in &net.nodes {
-			for (number, (hash, by)) in &self.finalized {
+		for (number, (hash, by)) in &self.finalized {
+			for node in &net.nodes {
 				let theirs = node.block_hash(*number).await;
 				assert_eq!(
 					theirs.as_deref(),
@@ -115,7 +116,22 @@ impl Record {
 				);
 			}
 		}
-		eprintln!("e2e: safety: {} finalized blocks checked on all 4 nodes", self.finalized.len());
+		for number in 0..=top {
+			let alice = net.nodes[0].block_hash(number).await;
+			for node in &net.nodes[1..] {
+				assert_eq!(
+					node.block_hash(number).await,
+					alice,
+					"{} differs at #{number}",
+					node.name()
+				);
+			}
+		}
+		eprintln!(
+			"e2e: safety: the {} finalized heads seen are in all 4 nodes' chains, which agree on \
+			 #0..#{top}",
+			self.finalized.len()
+		);
 	}
 }
 
@@ -239,6 +255,8 @@ async fn short_form() {
 /// How long the 2 | 2 partition lasts, and the time finality then has to resume.
 const PARTITION_WINDOW: Duration = Duration::from_secs(60);
 const RESUME: Duration = Duration::from_secs(60);
+/// Finalized blocks the network has before it is split.
+const PARTITION_HISTORY: u64 = 5;
 /// Rounds already under way when the partition starts may still conclude within this time.
 const ROUND_GRACE: Duration = Duration::from_secs(12);
 /// Finalized blocks the network has before a validator's database is wiped.
@@ -257,6 +275,7 @@ const SCENARIO: Duration = Duration::from_secs(900);
 async fn chaos_a_two_two_partition_stops_finality_until_healed() {
 	within(SCENARIO, "the partition scenario", async {
 		let (lab, mut net) = network("split").await;
+		net.wait_finalized(PARTITION_HISTORY, FIRST_FINALITY).await;
 		let all = [0, 1, 2, 3];
 		let mut record = Record::default();
 		record.watch(&net, &all, SAMPLE, false).await;
@@ -312,18 +331,21 @@ async fn chaos_a_wiped_validator_resyncs_from_its_peers() {
 			node.set_args(&args);
 			let target = heads(&net.nodes[0]).await.expect("alice's heads").0;
 			let node = &mut net.nodes[charlie];
+			let started = Instant::now();
 			node.spawn();
 			node.wait_ready(RESYNC).await;
-			let took = caught_up(&net, charlie, RESYNC).await;
+			caught_up(&net, charlie, RESYNC).await;
+			let took = started.elapsed();
 			let log = net.nodes[charlie].last_start_log();
-			let warp_lines = log.lines().filter(|l| l.to_lowercase().contains("warp")).count();
+			let warp: Vec<&str> =
+				log.lines().filter(|l| l.to_lowercase().contains("warp")).collect();
 			eprintln!(
-				"e2e: charlie wiped at best #{} finalized #{}, --sync {mode}: caught up in \
-				 {took:.1?} ({warp_lines} log lines mention warp sync)",
+				"e2e: charlie wiped at best #{} finalized #{}, --sync {mode}: caught up {took:.1?} \
+				 after its start; its log on warp sync: {warp:?}",
 				target.best, target.finalized
 			);
 			if mode == "warp" {
-				assert!(warp_lines > 0, "no sign of warp sync in charlie's log");
+				assert!(!warp.is_empty(), "no sign of warp sync in charlie's log");
 			}
 		}
 		let mut record = Record::default();
