@@ -5,7 +5,8 @@
 //! private one left running), or starts a private `dockerd` with no bridge network and no
 //! iptables rules, so every container runs with `--network host`, and stops it when dropped.
 //! Its images and build cache live in the persistent cache dir, so the base image is made once
-//! per machine and later builds reuse their layers.
+//! per machine and later builds reuse their layers. `scripts/docker-from-source.sh` starts the
+//! same daemon, with the same state, and makes the same base image.
 //!
 //! Commands go through Debian's `/usr/bin/docker` client (package docker.io): it builds with the
 //! daemon's own BuildKit, where newer clients need the buildx plugin, which Debian does not
