@@ -63,13 +63,18 @@ fi
 if ! "$docker" image inspect compute-rust:bookworm >/dev/null 2>&1; then
 	toolchain="$(rustup show active-toolchain | cut -d' ' -f1)"
 	echo "docker-from-source: making compute-rust:bookworm from the $toolchain toolchain"
-	mkdir -p "$work/rust/rustup/toolchains" "$work/rust/cargo/bin"
+	mkdir -p "$work/rust/rustup/toolchains" "$work/rust/cargo/bin" "$work/rust/ca"
 	cp -a "$HOME/.rustup/toolchains/$toolchain" "$work/rust/rustup/toolchains/"
 	cp -a "$HOME/.cargo/bin/." "$work/rust/cargo/bin/"
+	# The certificate authorities this machine added to the system's (a TLS-inspecting proxy's,
+	# say): the build inside reaches crates.io through the same network.
+	cp /usr/local/share/ca-certificates/*.crt "$work/rust/ca/" 2>/dev/null || true
 	cat >"$work/rust/Dockerfile" <<EOF
 FROM compute-base:bookworm
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
 	ca-certificates gcc libc6-dev && apt-get clean && rm -rf /var/lib/apt/lists/*
+COPY ca/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates
 COPY rustup /usr/local/rustup
 COPY cargo /usr/local/cargo
 ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:\$PATH
