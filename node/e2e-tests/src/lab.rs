@@ -271,15 +271,14 @@ impl Lab {
 		listener
 			.set_nonblocking(true)
 			.map_err(|e| format!("non-blocking listener: {e}"))?;
-		let netns = std::fs::File::open(Path::new("/run/netns").join(self.netns(i)))
-			.map_err(|e| format!("open the namespace of host {i}: {e}"))?;
+		let ns = self.netns(i);
+		let netns = open_netns(&ns)?;
 		let shared = self.shared.clone();
 		let (ready_tx, ready_rx) = std::sync::mpsc::channel();
 		let handle = std::thread::spawn(move || {
 			// This thread's new sockets are made in host `i`'s namespace; the listener, made
 			// before, stays in the test's.
-			let entered = nix::sched::setns(&netns, nix::sched::CloneFlags::CLONE_NEWNET)
-				.map_err(|e| format!("enter the namespace of host {i}: {e}"));
+			let entered = enter_netns(&netns, &ns);
 			let failed = entered.is_err();
 			let _ = ready_tx.send(entered);
 			if failed {
@@ -303,18 +302,29 @@ impl Lab {
 	}
 }
 
+/// The handle of named network namespace `ns` (`ip netns add` made it).
+fn open_netns(ns: &str) -> Result<std::fs::File, String> {
+	std::fs::File::open(Path::new("/run/netns").join(ns))
+		.map_err(|e| format!("open namespace {ns}: {e}"))
+}
+
+/// Moves the calling thread into namespace `netns` (named `ns`): the sockets and devices it
+/// creates from now on are made there.
+fn enter_netns(netns: &std::fs::File, ns: &str) -> Result<(), String> {
+	nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET)
+		.map_err(|e| format!("enter namespace {ns}: {e}"))
+}
+
 /// Runs `make` on a thread inside namespace `ns` (what it creates is created there) and returns
 /// its result.
 fn in_netns<T: Send + 'static>(
 	ns: &str,
 	make: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
-	let netns = std::fs::File::open(Path::new("/run/netns").join(ns))
-		.map_err(|e| format!("open namespace {ns}: {e}"))?;
+	let netns = open_netns(ns)?;
 	let ns = ns.to_string();
 	std::thread::spawn(move || {
-		nix::sched::setns(&netns, nix::sched::CloneFlags::CLONE_NEWNET)
-			.map_err(|e| format!("enter namespace {ns}: {e}"))?;
+		enter_netns(&netns, &ns)?;
 		make()
 	})
 	.join()
