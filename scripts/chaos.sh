@@ -17,5 +17,5 @@ cd "$REPO_ROOT"
 scripts/setup.sh
 # --no-capture: the measurements are on standard error; it also runs the scenarios one at a
 # time, so they do not share the cores.
-cargo nextest run --locked --cargo-profile "$PROFILE" --workspace --exclude pallet-compute \
+cargo nextest run --locked --cargo-profile "$PROFILE" --workspace --features "$WORKSPACE_FEATURES" \
 	--run-ignored all --no-capture -E 'test(/^faults::/)'

@@ -4,10 +4,10 @@
 # Extra arguments go to the node, e.g. `scripts/dev.sh --base-path /tmp/dev` to keep state.
 #
 # `scripts/dev.sh --miner` also runs a miner on this host, so real VMs can be rented locally:
-# `compute-vms serve` serves the test guest on 127.0.0.1:8090 and `compute-miner` (account
+# `compute-load vms serve` serves the test guest on 127.0.0.1:8090 and `compute-miner` (account
 # //Bob, Prometheus on 127.0.0.1:9617) claims and boots the requests; then, in another shell,
-# `compute-vms rent` rents one as //Charlie and `compute-vms bench` measures latencies. The
-# chain's state is temporary, so Ctrl-C stops the node, the agent and every VM it started.
+# `compute-load vms rent` rents one as //Charlie and `compute-load vms bench` measures latencies.
+# The chain's state is temporary, so Ctrl-C stops the node, the agent and every VM it started.
 # MINER_ARGS adds flags to compute-miner's, e.g. MINER_ARGS="--vcpus 16 --memory-mb 20480".
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -20,7 +20,8 @@ fi
 
 "$REPO_ROOT/scripts/setup.sh"
 # The whole workspace, as scripts/test.sh builds it, so both share compiled dependencies.
-cargo build --locked --profile "$PROFILE" --workspace --manifest-path "$REPO_ROOT/Cargo.toml"
+cargo build --locked --profile "$PROFILE" --workspace --features "$WORKSPACE_FEATURES" \
+	--manifest-path "$REPO_ROOT/Cargo.toml"
 
 if [ $# -eq 0 ]; then
 	set -- --tmp
@@ -62,14 +63,14 @@ EOF
 
 "$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@" 2>"$state/node.log" &
 pids+=($!)
-"$bin_dir/compute-vms" serve --port 8090 &
+"$bin_dir/compute-load" vms serve --port 8090 &
 pids+=($!)
 for _ in $(seq 60); do
 	(exec 3<>/dev/tcp/127.0.0.1/9944) 2>/dev/null && break
 	sleep 1
 done
 echo "dev chain on ws://127.0.0.1:9944 (log: $state/node.log); compute-miner config: $state/miner.toml"
-echo "rent a VM from another shell: $bin_dir/compute-vms rent"
+echo "rent a VM from another shell: $bin_dir/compute-load vms rent"
 echo "(or with any client: create_compute_request with image_url http://127.0.0.1:8090/guest.json)"
 # shellcheck disable=SC2086 # MINER_ARGS are flags for compute-miner, e.g. "--vcpus 16 --max-vms 16"
 "$bin_dir/compute-miner" --config "$state/miner.toml" ${MINER_ARGS:-} &

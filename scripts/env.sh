@@ -11,9 +11,15 @@ export WASM_BUILD_WORKSPACE_HINT="$REPO_ROOT"
 # The one build profile used for the node, the tests and the benchmarks.
 export PROFILE=release
 export NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/compute-node"
-# The features pallet-compute's tests are built with, by `scripts/test.sh` and by hand: its
-# benchmarks run as tests and the `try_state` hook is compiled in. One feature set, so the fast
-# loop (`scripts/test.sh pallet`) reuses what the full test run built.
+# The features of the one workspace build that `scripts/test.sh`, `dev.sh`, `local-testnet.sh`
+# and `chaos.sh` share: pallet-compute's benchmarks compile, so they run as tests beside every
+# other test. The feature reaches the node's native dependencies (frame-support, sp-runtime, ...)
+# but not the WASM runtime the node executes, which is built with the runtime crate's own
+# features, none of them here. Another feature set compiles most of Substrate again.
+export WORKSPACE_FEATURES="pallet-compute/runtime-benchmarks"
+# The fast loop, `scripts/test.sh pallet`: pallet-compute alone, with its benchmarks and also its
+# `try-runtime` hook. A build of its own (cargo resolves features for the selected package), so
+# its first run on a machine compiles the pallet's dependencies once more.
 export PALLET_TEST_FEATURES="runtime-benchmarks,try-runtime"
 # Every build lints the workspace's own crates with clippy, warnings denied, at no extra cost:
 # cargo compiles them with clippy-driver (rustc plus clippy's lints) instead of a separate

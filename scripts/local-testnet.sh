@@ -53,7 +53,8 @@ build_if_missing() {
 	if [ ! -x "$NODE_BIN" ]; then
 		echo "local-testnet: $NODE_BIN is missing; building it"
 		"$REPO_ROOT/scripts/setup.sh"
-		cargo build --locked --profile "$PROFILE" --workspace --manifest-path "$REPO_ROOT/Cargo.toml"
+		cargo build --locked --profile "$PROFILE" --workspace --features "$WORKSPACE_FEATURES" \
+			--manifest-path "$REPO_ROOT/Cargo.toml"
 	fi
 }
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Every test: set up if needed, then two builds, each run with cargo-nextest:
+# Every test: set up if needed, check the format, then one build and run with cargo-nextest of
+# the whole workspace with `$WORKSPACE_FEATURES` (scripts/env.sh): pallet-compute's unit,
+# randomized, try_state and benchmark tests, the runtime, the RPC, the miner, and the end-to-end
+# tests, which start the built `compute-node` and `compute-miner` on free loopback ports.
 #
-# 1. pallet-compute alone, with the `runtime-benchmarks` and `try-runtime` features: its unit and
-#    randomized tests, the `try_state` hook, and the benchmarks run as tests. This is also the
-#    fast loop when only the pallet changed: `scripts/test.sh pallet`.
-# 2. The rest of the workspace in one build: the node (its end-to-end tests start the built
-#    `compute-node` on free loopback ports), the runtime, the RPC and the e2e harness.
+# One invocation compiles the node's binaries and every test binary together, with one feature
+# resolution, so nothing is compiled twice with other features.
 #
-# Each feature set is built once: one `cargo nextest run` compiles the node's binaries and every
-# test binary of a set together, so nothing is compiled twice with other features.
+# `scripts/test.sh pallet` is the fast loop when only the pallet changed: pallet-compute alone,
+# with `$PALLET_TEST_FEATURES` (also its `try-runtime` hook), a build of its own.
 #
 # `TIMINGS=1 scripts/test.sh` also writes cargo's build timings (HTML) to
 # `$CARGO_TARGET_DIR/cargo-timings/`.
@@ -37,14 +37,14 @@ scripts/setup.sh
 step "format (rustfmt.toml)"
 cargo fmt --all --check
 
-step "pallet-compute: unit, randomized, try_state and benchmark tests"
-cargo nextest run --locked --cargo-profile "$PROFILE" "${timings[@]}" \
-	-p pallet-compute --features "$PALLET_TEST_FEATURES"
-
-if [ "$scope" = all ]; then
-	step "workspace: node, runtime, RPC and end-to-end tests against the built node"
+if [ "$scope" = pallet ]; then
+	step "pallet-compute alone: unit, randomized, try_state, try-runtime hook and benchmark tests"
 	cargo nextest run --locked --cargo-profile "$PROFILE" "${timings[@]}" \
-		--workspace --exclude pallet-compute
+		-p pallet-compute --features "$PALLET_TEST_FEATURES"
+else
+	step "workspace: pallet, runtime, RPC, miner and end-to-end tests against the built node"
+	cargo nextest run --locked --cargo-profile "$PROFILE" "${timings[@]}" \
+		--workspace --features "$WORKSPACE_FEATURES"
 fi
 
 step "done in $(( $(date +%s) - start ))s"

@@ -9,6 +9,7 @@
 //!                                                  # add N live requests, M of them running VMs
 //! compute-load reports [--url URL] [--count N]     # feeless node-signed metric reports vs transfers
 //! compute-load state [--url URL]                   # bytes of the Compute pallet's state per item
+//! compute-load vms serve|rent|bench|fill [...]      # real VMs from a running compute-miner (see `vms`)
 //! ```
 //!
 //! Transactions are pre-signed from the dev preset's funded `//Sender//0..255` accounts (the first
@@ -42,6 +43,8 @@ use subxt::{
 use subxt_signer::sr25519::Keypair;
 use tokio::sync::Semaphore;
 
+mod vms;
+
 /// Funded accounts of the dev preset: `//Sender//0` … `//Sender//255`.
 const SENDERS: u32 = 256;
 /// Requests in flight at once.
@@ -73,11 +76,7 @@ struct Args {
 	page: u32,
 }
 
-fn args() -> Result<Args, Error> {
-	let mut it = std::env::args().skip(1);
-	let mode = it
-		.next()
-		.ok_or("usage: compute-load tx|rpc|fill|reports|state [--url URL] [--count N] [--senders U] [--running M] [--page P]")?;
+fn args(mode: String, mut it: impl Iterator<Item = String>) -> Result<Args, Error> {
 	let mut args = Args {
 		mode,
 		url: "ws://127.0.0.1:9944".into(),
@@ -102,7 +101,14 @@ fn args() -> Result<Args, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-	let args = args()?;
+	let mut it = std::env::args().skip(1);
+	let mode = it.next().ok_or(
+		"usage: compute-load tx|rpc|fill|reports|state|vms [--url URL] [--count N] [--senders U] [--running M] [--page P]",
+	)?;
+	if mode == "vms" {
+		return vms::run(it).await;
+	}
+	let args = args(mode, it)?;
 	let rpc = RpcClient::from_insecure_url(&args.url).await?;
 	let client = Client::from_rpc_client(rpc.clone()).await?;
 	if args.senders == 0 || args.senders > SENDERS as usize {

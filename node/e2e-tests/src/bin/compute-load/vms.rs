@@ -1,14 +1,15 @@
-//! `compute-vms`: real VMs on a chain with a running `compute-miner`, rented as a user rents them.
+//! `compute-load vms`: real VMs on a chain with a running `compute-miner`, rented as a user
+//! rents them.
 //!
 //! ```text
-//! compute-vms serve [--port P]                 # serve the test guest on 127.0.0.1 (8090)
-//! compute-vms rent  [--url URL] [--plan ID]    # rent one VM as //Charlie; print where it runs
-//! compute-vms bench [--url URL] [--count N]    # latencies of N VMs, one after another (5)
-//! compute-vms fill  [--url URL] [--count N]    # N VMs at once: how many run, how fast (8)
+//! compute-load vms serve [--port P]                 # serve the test guest on 127.0.0.1 (8090)
+//! compute-load vms rent  [--url URL] [--plan ID]    # rent one VM as //Charlie; print where it runs
+//! compute-load vms bench [--url URL] [--count N]    # latencies of N VMs, one after another (5)
+//! compute-load vms fill  [--url URL] [--count N]    # N VMs at once: how many run, how fast (8)
 //! ```
 //!
-//! `scripts/dev.sh --miner` starts a dev chain, `compute-vms serve` and a `compute-miner` whose
-//! Prometheus endpoint is `--miner-metrics` (http://127.0.0.1:9617/metrics by default). The
+//! `scripts/dev.sh --miner` starts a dev chain, `compute-load vms serve` and a `compute-miner`
+//! whose Prometheus endpoint is `--miner-metrics` (http://127.0.0.1:9617/metrics by default). The
 //! guest is the test guest of `scripts/build-test-guest.sh` (a Debian kernel with a busybox
 //! initramfs), served as a boot manifest; `rent`, `bench` and `fill` serve it themselves unless
 //! `--image URL` names another image.
@@ -53,10 +54,9 @@ struct Args {
 	miner_metrics: String,
 }
 
-fn args() -> Result<Args, Error> {
-	let mut it = std::env::args().skip(1);
+fn args(mut it: impl Iterator<Item = String>) -> Result<Args, Error> {
 	let mode = it.next().ok_or(
-		"usage: compute-vms serve|rent|bench|fill [--url URL] [--count N] [--plan ID] [--port P] [--image URL] [--miner-metrics URL]",
+		"usage: compute-load vms serve|rent|bench|fill [--url URL] [--count N] [--plan ID] [--port P] [--image URL] [--miner-metrics URL]",
 	)?;
 	let mut args = Args {
 		count: if mode == "fill" { 8 } else { 5 },
@@ -85,9 +85,9 @@ fn args() -> Result<Args, Error> {
 	Ok(args)
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-	let args = args()?;
+/// Runs `compute-load vms <mode> [flags]`; `it` yields the arguments after `vms`.
+pub async fn run(it: impl Iterator<Item = String>) -> Result<(), Error> {
+	let args = args(it)?;
 	if args.mode == "serve" {
 		let (server, dir) = serve_guest(Some(args.port))?;
 		println!("serving the test guest from {} at {}", dir.display(), server.url("guest.json"));
@@ -119,7 +119,7 @@ async fn main() -> Result<(), Error> {
 /// `port` or a free one; returns the server and the directory it serves.
 fn serve_guest(port: Option<u16>) -> Result<(FileServer, PathBuf), Error> {
 	let guest = test_guest();
-	let dir = std::env::temp_dir().join(format!("compute-vms-{}", std::process::id()));
+	let dir = std::env::temp_dir().join(format!("compute-load-vms-{}", std::process::id()));
 	std::fs::create_dir_all(&dir)?;
 	for file in ["vmlinuz", "initrd.img"] {
 		std::fs::copy(guest.join(file), dir.join(file))?;
