@@ -70,7 +70,8 @@ for _ in $(seq 60); do
 	sleep 1
 done
 echo "dev chain on ws://127.0.0.1:9944 (log: $state/node.log); compute-miner config: $state/miner.toml"
-echo "rent a VM from another shell: $bin_dir/compute-load vms rent"
+echo "rent a VM from another shell:"
+echo "  $bin_dir/compute-load vms rent"
 echo "(or with any client: create_compute_request with image_url http://127.0.0.1:8090/guest.json)"
 # shellcheck disable=SC2086 # MINER_ARGS are flags for compute-miner, e.g. "--vcpus 16 --max-vms 16"
 "$bin_dir/compute-miner" --config "$state/miner.toml" ${MINER_ARGS:-} &

@@ -15,7 +15,8 @@ export NODE_BIN="$CARGO_TARGET_DIR/$PROFILE/compute-node"
 # and `chaos.sh` share: pallet-compute's benchmarks compile, so they run as tests beside every
 # other test. The feature reaches the node's native dependencies (frame-support, sp-runtime, ...)
 # but not the WASM runtime the node executes, which is built with the runtime crate's own
-# features, none of them here. Another feature set compiles most of Substrate again.
+# features, none of them here. Without it, a build compiles the crates that depend on
+# frame-support or sp-runtime once more.
 export WORKSPACE_FEATURES="pallet-compute/runtime-benchmarks"
 # The fast loop, `scripts/test.sh pallet`: pallet-compute alone, with its benchmarks and also its
 # `try-runtime` hook. A build of its own (cargo resolves features for the selected package), so

@@ -9,7 +9,7 @@
 //!                                                  # add N live requests, M of them running VMs
 //! compute-load reports [--url URL] [--count N]     # feeless node-signed metric reports vs transfers
 //! compute-load state [--url URL]                   # bytes of the Compute pallet's state per item
-//! compute-load vms serve|rent|bench|fill [...]      # real VMs from a running compute-miner (see `vms`)
+//! compute-load vms serve|rent|bench|fill [...]   # real VMs from a running compute-miner (`vms`)
 //! ```
 //!
 //! Transactions are pre-signed from the dev preset's funded `//Sender//0..255` accounts (the first

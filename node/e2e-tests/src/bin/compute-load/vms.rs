@@ -2,10 +2,10 @@
 //! rents them.
 //!
 //! ```text
-//! compute-load vms serve [--port P]                 # serve the test guest on 127.0.0.1 (8090)
-//! compute-load vms rent  [--url URL] [--plan ID]    # rent one VM as //Charlie; print where it runs
-//! compute-load vms bench [--url URL] [--count N]    # latencies of N VMs, one after another (5)
-//! compute-load vms fill  [--url URL] [--count N]    # N VMs at once: how many run, how fast (8)
+//! compute-load vms serve [--port P]               # serve the test guest on 127.0.0.1 (8090)
+//! compute-load vms rent  [--url URL] [--plan ID]  # rent one VM as //Charlie; print where it runs
+//! compute-load vms bench [--url URL] [--count N]  # latencies of N VMs, one after another (5)
+//! compute-load vms fill  [--url URL] [--count N]  # N VMs at once: how many run, how fast (8)
 //! ```
 //!
 //! `scripts/dev.sh --miner` starts a dev chain, `compute-load vms serve` and a `compute-miner`
