@@ -35,4 +35,8 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
 	CMD curl -fsS --max-time 4 "http://127.0.0.1:${RPC_PORT}/health/readiness" || exit 1
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["compute-node"]
-CMD ["--dev", "--rpc-external", "--prometheus-external", "--base-path", "/data"]
+# Public JSON-RPC limits (node/README.md, "Public JSON-RPC"): requests up to 2 MiB (a runtime
+# upgrade's hex is under 1 MiB; nothing larger is legitimate), 300 calls a minute per connection
+# (a miner agent or a dashboard makes a few a block), at most 100 connections.
+CMD ["--dev", "--rpc-external", "--prometheus-external", "--base-path", "/data", \
+	"--rpc-max-request-size", "2", "--rpc-rate-limit", "300", "--rpc-max-connections", "100"]

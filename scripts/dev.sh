@@ -57,7 +57,7 @@ account = "//Bob"
 node_key_file = "$state/node-key"
 work_dir = "$work"
 ipfs_gateway = "http://127.0.0.1:8090"
-plans = [3, 0]
+# No `plans`: the agent serves every plan that fits this host.
 prometheus_port = 9617
 EOF
 

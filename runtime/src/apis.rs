@@ -154,6 +154,7 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl pallet_compute_runtime_api::ComputeApi<Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>
 		for Runtime
 	{
@@ -201,6 +202,18 @@ impl_runtime_apis! {
 			limit: Option<u32>,
 		) -> pallet_compute::Page<pallet_compute::PlanView<Balance>> {
 			Compute::plans(start_after, limit)
+		}
+
+		fn hosted_requests(
+			node_id: Vec<u8>,
+			start_after: Option<pallet_compute::RequestId>,
+			limit: Option<u32>,
+		) -> pallet_compute::Page<pallet_compute::HostedRequestOf<Runtime>> {
+			match node_id.try_into() {
+				Ok(node_id) => Compute::hosted_requests(node_id, start_after, limit),
+				// An id longer than any stored one hosts nothing.
+				Err(_) => pallet_compute::Page { total: 0, items: Vec::new() },
+			}
 		}
 	}
 

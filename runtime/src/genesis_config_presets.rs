@@ -1,7 +1,7 @@
 //! Genesis presets: `development` (Alice alone) and `local_testnet` (Alice, Bob, Charlie, Dave).
 //!
 //! Both fund the well-known dev accounts, make Alice the sudo key, seed the compute IP pool from
-//! the documentation range 192.0.2.0/24 (RFC 5737) and create three plans.
+//! the documentation range 192.0.2.0/24 (RFC 5737) and create the plans of [`SEED_PLANS`].
 
 use alloc::{vec, vec::Vec};
 use pallet_compute::{IpAddress, PlanSpec};
@@ -29,14 +29,34 @@ pub const DEV_SENDER_ENDOWMENT: Balance = 1_000_000 * UNIT;
 const SEED_IP_FIRST: u8 = 10;
 const SEED_IP_LAST: u8 = 250;
 
-/// The seeded plans: (vCPUs, memory MiB, storage GiB, bandwidth Mbit/s, GPUs, price per block).
-/// Plan 3, "tiny", is small enough to run a real VM in tests and demos on a laptop.
-const SEED_PLANS: [(u32, u32, u32, u32, u32, Balance); 4] = [
-	(1, 1024, 25, 100, 0, MILLI_UNIT),
-	(2, 4096, 80, 500, 0, 4 * MILLI_UNIT),
-	(8, 16384, 320, 1000, 1, 20 * MILLI_UNIT),
-	(1, 256, 2, 100, 0, MILLI_UNIT / 2),
+/// The seeded plans, created in this order, so a plan's id is its index here.
+pub const SEED_PLANS: [(&str, PlanSpec, Balance); 4] = [
+	(
+		"small",
+		PlanSpec { vcpus: 1, memory_mb: 1024, storage_gb: 25, bandwidth_mbps: 100, gpus: 0 },
+		MILLI_UNIT,
+	),
+	(
+		"medium",
+		PlanSpec { vcpus: 2, memory_mb: 4096, storage_gb: 80, bandwidth_mbps: 500, gpus: 0 },
+		4 * MILLI_UNIT,
+	),
+	(
+		"large",
+		PlanSpec { vcpus: 8, memory_mb: 16384, storage_gb: 320, bandwidth_mbps: 1000, gpus: 1 },
+		20 * MILLI_UNIT,
+	),
+	// Small enough to run a real VM in tests and demos on a laptop.
+	(
+		TINY_PLAN_NAME,
+		PlanSpec { vcpus: 1, memory_mb: 256, storage_gb: 2, bandwidth_mbps: 100, gpus: 0 },
+		MILLI_UNIT / 2,
+	),
 ];
+
+/// Name of the seeded plan with the least memory, the one tests and demos run real VMs on.
+/// Clients find its id on chain as the plan with the least memory.
+pub const TINY_PLAN_NAME: &str = "tiny";
 
 fn seed_ips() -> Vec<IpAddress> {
 	(SEED_IP_FIRST..=SEED_IP_LAST)
@@ -45,12 +65,7 @@ fn seed_ips() -> Vec<IpAddress> {
 }
 
 fn seed_plans() -> Vec<(PlanSpec, Balance)> {
-	SEED_PLANS
-		.iter()
-		.map(|&(vcpus, memory_mb, storage_gb, bandwidth_mbps, gpus, price)| {
-			(PlanSpec { vcpus, memory_mb, storage_gb, bandwidth_mbps, gpus }, price)
-		})
-		.collect()
+	SEED_PLANS.iter().map(|&(_, spec, price)| (spec, price)).collect()
 }
 
 /// A genesis config with the given authorities, funded accounts and sudo key.

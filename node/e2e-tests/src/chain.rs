@@ -11,7 +11,7 @@ use subxt::{
 	dynamic::Value,
 	error::{DispatchError, TransactionEventsError},
 	ext::scale_encode::EncodeAsFields,
-	transactions::{DynamicPayload, TransactionProgress},
+	transactions::{DynamicPayload, TransactionProgress, TransactionStatus},
 	OnlineClient, SubstrateConfig,
 };
 use subxt_signer::sr25519::Keypair;
@@ -92,6 +92,12 @@ impl FinalizedTx {
 	pub fn event(&self, pallet: &str, name: &str) -> Option<&ChainEvent> {
 		self.events.iter().find(|e| e.pallet == pallet && e.name == name)
 	}
+
+	/// The first event `pallet::name`; panics listing the events when it was not emitted.
+	pub fn expect_event(&self, pallet: &str, name: &str) -> &ChainEvent {
+		self.event(pallet, name)
+			.unwrap_or_else(|| panic!("no {pallet}::{name} among {:?}", self.events))
+	}
 }
 
 /// Why a transaction did not end in a finalized block with success.
@@ -147,6 +153,69 @@ pub async fn submit_finalized<Fields: EncodeAsFields>(
 	tokio::time::timeout(timeout, work)
 		.await
 		.map_err(|_| TxError::Other(format!("{label}: not finalized within {timeout:?}")))?
+}
+
+/// Signs `pallet::call(fields)` with `signer`, submits it, and waits up to `timeout` for it to
+/// be in a best block, where it must have succeeded; returns that block's number. For chains
+/// whose finality stalls: the nonce is read at the finalized head, so send at most one
+/// transaction per account while finality stalls.
+pub async fn submit_in_best_block<Fields: EncodeAsFields>(
+	client: &Client,
+	signer: &Keypair,
+	pallet: &str,
+	call: &str,
+	fields: Fields,
+	timeout: Duration,
+) -> Result<u64, TxError> {
+	let label = format!("{pallet}::{call}");
+	let other = |what: &str, e: &dyn fmt::Display| TxError::Other(format!("{label}: {what}: {e}"));
+	let payload: DynamicPayload<Fields> = subxt::dynamic::tx(pallet, call, fields);
+	let work = async {
+		let at = client
+			.at_current_block()
+			.await
+			.map_err(|e| other("client at finalized head", &e))?;
+		let mut progress = at
+			.transactions()
+			.sign_and_submit_then_watch_default(&payload, signer)
+			.await
+			.map_err(|e| other("submit", &e))?;
+		while let Some(status) = progress.next().await {
+			let in_block = match status.map_err(|e| other("watch", &e))? {
+				TransactionStatus::InBestBlock(in_block)
+				| TransactionStatus::InFinalizedBlock(in_block) => in_block,
+				TransactionStatus::Error { message }
+				| TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message } => return Err(other("pool", &message)),
+				_ => continue,
+			};
+			in_block
+				.wait_for_success()
+				.await
+				.map_err(|e| TxError::Dispatch(e.to_string()))?;
+			let at = in_block.at().await.map_err(|e| other("client at block", &e))?;
+			return Ok(at.block_number());
+		}
+		Err(other("watch", &"the status stream ended"))
+	};
+	tokio::time::timeout(timeout, work)
+		.await
+		.map_err(|_| TxError::Other(format!("{label}: not in a block within {timeout:?}")))?
+}
+
+/// [`submit_finalized`] of `Compute::call(fields)`, which must succeed: returns the finalized
+/// transaction, or panics with the error. Where a test expects the call to fail, use
+/// [`submit_finalized`] and check its error.
+pub async fn compute_call<Fields: EncodeAsFields>(
+	client: &Client,
+	signer: &Keypair,
+	call: &str,
+	fields: Fields,
+	timeout: Duration,
+) -> FinalizedTx {
+	submit_finalized(client, signer, "Compute", call, fields, timeout)
+		.await
+		.unwrap_or_else(|e| panic!("Compute::{call}: {e}"))
 }
 
 /// Submits an encoded transaction (e.g. a general transaction built by

@@ -50,6 +50,14 @@ pub fn hex(bytes: &[u8]) -> String {
 	sp_core::bytes::to_hex(bytes, false)
 }
 
+/// Decodes `0x`-prefixed hex bytes, as JSON-RPC answers metadata, storage values and extrinsics.
+pub fn hex_bytes(s: &str) -> Vec<u8> {
+	sp_core::bytes::from_hex(s).unwrap_or_else(|e| {
+		let start: String = s.chars().take(40).collect();
+		panic!("{start:?}… ({} chars) is not hex bytes: {e}", s.len())
+	})
+}
+
 /// Parses a `0x`-prefixed hex number, as in block headers.
 pub fn hex_u64(s: &str) -> u64 {
 	u64::from_str_radix(s.trim_start_matches("0x"), 16)
@@ -128,5 +136,6 @@ mod tests {
 		assert_eq!(http_body(chunked).as_deref(), Ok("{\"a\":1}"));
 		assert!(http_body(b"HTTP/1.1 503 Service Unavailable\r\n\r\nbusy").is_err());
 		assert_eq!(hex_u64("0x1a"), 26);
+		assert_eq!(hex_bytes("0x01ff"), [1, 255]);
 	}
 }

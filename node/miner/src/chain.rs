@@ -1,10 +1,13 @@
-//! The agent's view of the chain, over JSON-RPC only: typed calls, events and storage generated
-//! from the runtime's metadata (`metadata/compute-runtime.scale`, checked against the built
-//! runtime by the end-to-end tests), and the `compute_*` read API.
+//! The agent's view of the chain, over JSON-RPC only: typed calls, events, storage, constants
+//! and runtime API calls generated from the runtime's metadata (`metadata/compute-runtime.scale`,
+//! checked against the built runtime by the end-to-end tests).
+//!
+//! What the agent acts on is read at one finalized block: [`Chain::hosted`] makes one
+//! `ComputeApi::hosted_requests` call per page at the block's hash, and decodes each request
+//! into [`Hosted`], refusing what does not decode (see [`HostedRead`]).
 
-use std::{sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
-use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use subxt::{
 	rpcs::{rpc_params, RpcClient},
@@ -20,10 +23,12 @@ use tokio::sync::Mutex;
 )]
 pub mod runtime {}
 
-pub use pallet_compute::PlanSpec;
+pub use compute_primitives::PlanSpec;
 use runtime::runtime_types::{
-	bounded_collections::bounded_vec::BoundedVec, pallet_compute::types::ip::IpAddress,
-	pallet_compute::types::plan::PlanSpec as RuntimePlanSpec,
+	bounded_collections::bounded_vec::BoundedVec, compute_primitives::ip::IpAddress,
+	compute_primitives::plan::PlanSpec as RuntimePlanSpec,
+	pallet_compute::types::request::ComputeRequestStatus,
+	pallet_compute::types::views::HostedRequest,
 };
 
 /// The client of one chain endpoint.
@@ -31,8 +36,6 @@ pub type Client = OnlineClient<SubstrateConfig>;
 /// Errors the chain side reports.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Page size of the list reads.
-const PAGE: u32 = 500;
 /// Longest wait for a submitted transaction to be finalized.
 const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -45,20 +48,56 @@ pub struct Chain {
 	signer: Arc<Keypair>,
 	/// Serializes signing and submission, so the account's nonces follow each other.
 	submit: Arc<Mutex<()>>,
+	/// The chain's limits, from its metadata constants.
+	pub limits: Limits,
 }
 
-/// A request hosted by this node, from `compute_getMinerRequests` and
-/// `compute_getComputeRequest`.
+/// Limits the chain enforces, read from the `Compute` pallet's metadata constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+	/// `MaxPageSize`: the most items one page of the read API holds.
+	pub max_page_size: u32,
+	/// `MaxStringLen`: the longest text, a failure reason among them.
+	pub max_string_len: u32,
+}
+
+/// Where a hosted request is in its life, as the agent acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+	/// Claimed by this node, not fulfilled yet: the VM is to be created.
+	InProgress,
+	/// Fulfilled and running.
+	Running,
+	/// Fulfilled and stopped.
+	Stopped,
+}
+
+impl TryFrom<ComputeRequestStatus> for Status {
+	type Error = String;
+
+	/// Only `InProgress`, `Running` and `Stopped` requests are hosted; any other status in the
+	/// node's list is data the agent does not understand.
+	fn try_from(status: ComputeRequestStatus) -> Result<Status, String> {
+		match status {
+			ComputeRequestStatus::InProgress => Ok(Status::InProgress),
+			ComputeRequestStatus::Running => Ok(Status::Running),
+			ComputeRequestStatus::Stopped => Ok(Status::Stopped),
+			other => Err(format!("a hosted request cannot be {other:?}")),
+		}
+	}
+}
+
+/// A request hosted by this node, read at one block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hosted {
 	/// The request id.
 	pub request_id: u64,
-	/// `InProgress`, `Running` or `Stopped`.
-	pub status: String,
+	/// Where it is in its life.
+	pub status: Status,
 	/// Whether the miner fulfilled it (the VM was created).
 	pub fulfilled: bool,
 	/// The address the chain gave the VM, if any yet.
-	pub ip: Option<String>,
+	pub ip: Option<IpAddr>,
 	/// The plan's resources.
 	pub spec: PlanSpec,
 	/// The image source.
@@ -70,22 +109,71 @@ pub struct Hosted {
 }
 
 /// Operations queued on a hosted request.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pending {
+	/// A stop is queued.
 	pub stop: bool,
+	/// A boot is queued.
 	pub boot: bool,
+	/// A reboot is queued.
 	pub reboot: bool,
-	/// The plan to resize to.
-	pub resize: Option<u32>,
+	/// A resize is queued, to a plan with these resources.
+	pub resize: Option<PlanSpec>,
+	/// A deletion is queued.
 	pub delete: bool,
+}
+
+/// What one read of the node's hosted requests gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostedRead {
+	/// The requests the agent understood.
+	pub requests: Vec<Hosted>,
+	/// Requests hosted by the node that did not decode, with the reason; the agent leaves
+	/// their VMs alone and claims nothing until it can read them.
+	pub refused: Vec<(u64, String)>,
+}
+
+impl TryFrom<HostedRequest> for Hosted {
+	type Error = String;
+
+	fn try_from(h: HostedRequest) -> Result<Hosted, String> {
+		let text = |bytes: Vec<u8>, what: &str| {
+			String::from_utf8(bytes).map_err(|_| format!("the {what} is not UTF-8"))
+		};
+		let pending = Pending {
+			stop: h.pending.stop,
+			boot: h.pending.boot,
+			reboot: h.pending.reboot,
+			resize: match (h.pending.resize, h.resize_spec) {
+				(None, _) => None,
+				(Some(_), Some(spec)) => Some(from_runtime(spec)),
+				(Some(plan), None) => {
+					return Err(format!("a resize to plan {plan} is queued without its spec"))
+				},
+			},
+			delete: h.pending.delete,
+		};
+		Ok(Hosted {
+			request_id: h.request_id,
+			status: h.status.try_into()?,
+			fulfilled: h.fulfilled,
+			ip: h.ip.map(from_runtime_ip),
+			spec: from_runtime(h.spec),
+			image_url: text(h.image.image_url.0, "image URL")?,
+			cloud_init: h.cloud_init.map(|c| text(c.0, "user data source")).transpose()?,
+			pending,
+		})
+	}
 }
 
 /// A pending request the node may claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Open {
+	/// The request id.
 	pub request_id: u64,
+	/// The plan it rents.
 	pub plan_id: u32,
+	/// Who rents it.
 	pub owner: subxt::utils::AccountId32,
 	/// The node the owner asked for, if any.
 	pub miner_id: Option<Vec<u8>>,
@@ -96,7 +184,19 @@ impl Chain {
 	pub async fn connect(url: &str, signer: Keypair) -> Result<Chain, Error> {
 		let rpc = RpcClient::from_insecure_url(url).await?;
 		let client = Client::from_rpc_client(rpc.clone()).await?;
-		Ok(Chain { client, rpc, signer: Arc::new(signer), submit: Arc::new(Mutex::new(())) })
+		let at = client.at_current_block().await?;
+		let constants = runtime::constants().compute();
+		let limits = Limits {
+			max_page_size: at.constants().entry(constants.max_page_size())?,
+			max_string_len: at.constants().entry(constants.max_string_len())?,
+		};
+		Ok(Chain {
+			client,
+			rpc,
+			signer: Arc::new(signer),
+			submit: Arc::new(Mutex::new(())),
+			limits,
+		})
 	}
 
 	/// The miner account.
@@ -164,39 +264,37 @@ impl Chain {
 		})
 	}
 
-	/// Every request hosted by node `node_id` at block `at` (0x-hex hash), with its details.
-	pub async fn hosted(&self, node_id: &[u8], at: &str) -> Result<Vec<Hosted>, Error> {
-		let node = format!("0x{}", crate::image::hex(node_id));
-		let mut out = Vec::new();
+	/// Every request hosted by node `node_id` at finalized block `block`, all pages read at
+	/// that block. Fails if a page does not decode; a request that decodes but makes no sense
+	/// to the agent is in [`HostedRead::refused`].
+	pub async fn hosted(
+		&self,
+		node_id: &[u8],
+		block: &subxt::client::Block<SubstrateConfig>,
+	) -> Result<HostedRead, Error> {
+		let at = block.at().await?;
+		let mut read = HostedRead::default();
 		let mut start_after: Option<u64> = None;
 		loop {
-			let page =
-				self.rpc("compute_getMinerRequests", json!([node, PAGE, start_after])).await?;
-			let items = page.as_array().cloned().unwrap_or_default();
-			for item in &items {
-				let request_id = item["requestId"].as_u64().ok_or("miner request without id")?;
-				start_after = Some(request_id);
-				let request =
-					self.rpc("compute_getComputeRequest", json!([request_id, at])).await?;
-				if request.is_null() {
-					continue;
-				}
-				out.push(Hosted {
-					request_id,
-					status: request["status"].as_str().unwrap_or_default().to_string(),
-					fulfilled: item["fulfilled"].as_bool().unwrap_or(false),
-					ip: item["ipAssigned"].as_str().map(str::to_string),
-					spec: serde_json::from_value(request["planTechnicalDescription"].clone())?,
-					image_url: request["selectedImage"]["imageUrl"]
-						.as_str()
-						.unwrap_or_default()
-						.to_string(),
-					cloud_init: request["cloudInitCid"].as_str().map(str::to_string),
-					pending: serde_json::from_value(item["pendingOperations"].clone())?,
-				});
+			let call = runtime::runtime_apis().compute_api().hosted_requests(
+				node_id.to_vec(),
+				start_after,
+				Some(self.limits.max_page_size),
+			);
+			let page = at.runtime_apis().call(call).await?;
+			if page.items.is_empty() {
+				return Ok(read);
 			}
-			if items.len() < PAGE as usize {
-				return Ok(out);
+			for item in page.items {
+				let request_id = item.request_id;
+				start_after = Some(request_id);
+				match Hosted::try_from(item) {
+					Ok(hosted) => read.requests.push(hosted),
+					Err(reason) => read.refused.push((request_id, reason)),
+				}
+			}
+			if read.requests.len() + read.refused.len() >= page.total as usize {
+				return Ok(read);
 			}
 		}
 	}
@@ -210,7 +308,7 @@ impl Chain {
 		let mut out = Vec::new();
 		while let Some(item) = iter.next().await {
 			let request = item?.value().decode()?;
-			if matches!(request.status, runtime::runtime_types::pallet_compute::types::request::ComputeRequestStatus::Pending) {
+			if matches!(request.status, ComputeRequestStatus::Pending) {
 				out.push(open_of(request));
 			}
 		}
@@ -273,9 +371,17 @@ pub fn to_runtime(s: PlanSpec) -> RuntimePlanSpec {
 }
 
 /// An address as the chain's calls take it.
-pub fn ip_address(ip: std::net::IpAddr) -> IpAddress {
+pub fn ip_address(ip: IpAddr) -> IpAddress {
 	match ip {
-		std::net::IpAddr::V4(v4) => IpAddress::V4(v4.octets()),
-		std::net::IpAddr::V6(v6) => IpAddress::V6(v6.octets()),
+		IpAddr::V4(v4) => IpAddress::V4(v4.octets()),
+		IpAddr::V6(v6) => IpAddress::V6(v6.octets()),
+	}
+}
+
+/// An address as the chain stores it.
+fn from_runtime_ip(ip: IpAddress) -> IpAddr {
+	match ip {
+		IpAddress::V4(octets) => IpAddr::from(octets),
+		IpAddress::V6(octets) => IpAddr::from(octets),
 	}
 }

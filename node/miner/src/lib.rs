@@ -15,6 +15,3 @@ pub mod report;
 pub mod reserve;
 pub mod seed;
 pub mod vm;
-
-/// Longest failure reason the agent reports: the runtime's `MaxStringLen`.
-pub const MAX_REASON_BYTES: usize = 256;

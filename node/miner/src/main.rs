@@ -1,4 +1,4 @@
-//! `compute-miner`: see the crate docs and the README's miner guide.
+//! `compute-miner`: see the crate docs and `node/miner/README.md`.
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 

@@ -20,6 +20,9 @@ pub struct Metrics {
 	pub chain_head: IntGauge,
 	/// Seconds from starting QEMU to the guest's cloud-init final message, per boot.
 	pub guest_boot: Histogram,
+	/// Chain data the agent could not read and so did not act on, by what it was (`page`: a
+	/// whole page of hosted requests; `request`: one hosted request).
+	pub chain_refused: IntCounterVec,
 }
 
 impl Metrics {
@@ -45,7 +48,16 @@ impl Metrics {
 			.buckets(exponential_buckets(1.0, 1.5, 16).expect("valid buckets")),
 		)
 		.expect("valid histogram");
+		let chain_refused = IntCounterVec::new(
+			Opts::new(
+				"chain_refused_total",
+				"Chain data the agent could not decode and did not act on, by what it was",
+			),
+			&["what"],
+		)
+		.expect("valid counter");
 		Metrics {
+			chain_refused: register(chain_refused, &registry).expect("registered once"),
 			guest_boot: register(guest_boot, &registry).expect("registered once"),
 			vms: register(vms, &registry).expect("registered once"),
 			operations: register(operations, &registry).expect("registered once"),

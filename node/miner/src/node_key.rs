@@ -29,7 +29,7 @@ impl NodeKey {
 
 	/// The node id: the binary libp2p peer id of the key.
 	pub fn node_id(&self) -> Vec<u8> {
-		pallet_compute::ed25519_peer_id(&self.0.public().0).to_vec()
+		compute_primitives::ed25519_peer_id(&self.0.public().0).to_vec()
 	}
 
 	/// The peer id as libp2p prints it.
@@ -41,7 +41,7 @@ impl NodeKey {
 	/// for `account` on the chain with genesis hash `genesis`.
 	pub fn registration_proof(&self, genesis: [u8; 32], account: [u8; 32]) -> [u8; 64] {
 		let message =
-			pallet_compute::node_registration_message(&genesis, &account, &self.node_id());
+			compute_primitives::node_registration_message(&genesis, &account, &self.node_id());
 		self.sign(&message)
 	}
 

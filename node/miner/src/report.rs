@@ -80,7 +80,7 @@ pub async fn submit(
 	let blank = runtime::tx().compute().report_signed_node_metrics(report.clone(), [0u8; 64]);
 	let blank = client.transactions().call_data(&blank)?;
 	let encoded_report = blank.get(2..blank.len().saturating_sub(64)).ok_or("short call")?;
-	let mut message = pallet_compute::NODE_REPORT_CONTEXT.to_vec();
+	let mut message = compute_primitives::NODE_REPORT_CONTEXT.to_vec();
 	message.extend_from_slice(&chain.genesis());
 	message.extend_from_slice(encoded_report);
 	let call = runtime::tx().compute().report_signed_node_metrics(report, key.sign(&message));

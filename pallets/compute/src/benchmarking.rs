@@ -277,7 +277,15 @@ fn running_with_queued<T: Config>(queued: u32) -> Vm<T> {
 		match op {
 			Operation::Resize => Compute::<T>::do_request_compute_resize(owner.clone(), id, large),
 			Operation::Delete => Compute::<T>::do_request_compute_delete(owner.clone(), id),
-			op => Compute::<T>::do_request_operation(owner.clone(), id, op),
+			Operation::Stop => {
+				Compute::<T>::do_request_operation(owner.clone(), id, PowerOperation::Stop)
+			},
+			Operation::Boot => {
+				Compute::<T>::do_request_operation(owner.clone(), id, PowerOperation::Boot)
+			},
+			Operation::Reboot => {
+				Compute::<T>::do_request_operation(owner.clone(), id, PowerOperation::Reboot)
+			},
 		}
 		.expect("queues");
 	}
@@ -294,7 +302,7 @@ fn deleting<T: Config>(queued: u32) -> Vm<T> {
 
 fn stopped<T: Config>(plan_id: PlanId) -> Vm<T> {
 	let vm = running::<T>(plan_id);
-	Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
+	Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, PowerOperation::Stop)
 		.expect("running VM stops");
 	Compute::<T>::do_fulfill_stop_request(vm.miner.clone(), vm.node.clone(), vm.request_id)
 		.expect("stop queued");
@@ -462,9 +470,9 @@ mod benchmarks {
 	#[benchmark]
 	fn fulfill_stop_request() {
 		let vm = running::<T>(plan::<T>(1));
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, PowerOperation::Reboot)
 			.expect("queues");
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Stop)
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, PowerOperation::Stop)
 			.expect("queues");
 		advance::<T>(RUN_BLOCKS);
 
@@ -480,7 +488,7 @@ mod benchmarks {
 	#[benchmark]
 	fn fulfill_boot_request() {
 		let vm = stopped::<T>(plan::<T>(1));
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Boot)
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, PowerOperation::Boot)
 			.expect("queues");
 		advance::<T>(RUN_BLOCKS);
 
@@ -496,7 +504,7 @@ mod benchmarks {
 	#[benchmark]
 	fn fulfill_reboot_request() {
 		let vm = running::<T>(plan::<T>(1));
-		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, Operation::Reboot)
+		Compute::<T>::do_request_operation(vm.owner.clone(), vm.request_id, PowerOperation::Reboot)
 			.expect("queues");
 		advance::<T>(RUN_BLOCKS);
 

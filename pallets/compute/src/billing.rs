@@ -10,7 +10,9 @@
 //! (`claim_compute_payment`, `claim_compute_payments`) and when the request leaves its miner
 //! ([`Pallet::settle`]).
 
-use crate::{pallet::*, weights::WeightInfo, CloseReason, Operation, RequestId, LOW_FUNDS_DIVISOR};
+use crate::{
+	pallet::*, weights::WeightInfo, CloseReason, PowerOperation, RequestId, LOW_FUNDS_DIVISOR,
+};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -416,7 +418,7 @@ impl<T: Config> Pallet<T> {
 			// block this was due in.
 			Self::accrue(&mut record.billing, due);
 			record.billing.rent_per_block = Zero::zero();
-			Self::enqueue(&node_id, request_id, &mut record.queued, Operation::Stop, due);
+			Self::enqueue(&node_id, request_id, &mut record.queued, PowerOperation::Stop, due);
 			Self::schedule(request_id, &mut record.billing, now);
 			let owner = record.owner.clone();
 			RequestRecords::<T>::insert(request_id, record);

@@ -149,6 +149,7 @@ pub const LOG_TARGET: &str = "runtime::compute";
 
 /// The divisor of `RentalPrepayBlocks` that gives the low-funds margin: a running VM is queued
 /// for stop once its prepayment covers at most `RentalPrepayBlocks / LOW_FUNDS_DIVISOR` blocks.
+/// In metadata as the constant `LowFundsDivisor`.
 pub const LOW_FUNDS_DIVISOR: u32 = 10;
 
 #[frame_support::pallet]
@@ -194,6 +195,8 @@ pub mod pallet {
 		<T as Config>::MaxStringLen,
 		<T as Config>::MaxNodeIdLen,
 	>;
+	/// [`HostedRequest`] of this runtime.
+	pub type HostedRequestOf<T> = HostedRequest<<T as Config>::MaxStringLen>;
 	/// [`MinerNode`] of this runtime.
 	pub type MinerNodeOf<T> = MinerNode<AccountIdOf<T>, BalanceOf<T>, BlockNumberFor<T>>;
 	/// [`NodeMetricsData`] of this runtime.
@@ -315,6 +318,30 @@ pub mod pallet {
 		/// Transaction pool priority of feeless node-signed metrics reports.
 		#[pallet::constant]
 		type NodeReportPriority: Get<TransactionPriority>;
+	}
+
+	/// Fixed rules of the pallet that clients read from metadata, like the `Config` constants.
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// The divisor of `RentalPrepayBlocks` that gives the low-funds margin: a running VM is
+		/// queued for stop once its prepayment covers at most `RentalPrepayBlocks /
+		/// LowFundsDivisor` blocks.
+		#[pallet::constant_name(LowFundsDivisor)]
+		fn low_funds_divisor() -> u32 {
+			LOW_FUNDS_DIVISOR
+		}
+
+		/// Largest page the read API (`ComputeApi`, `compute_*` RPC) returns.
+		#[pallet::constant_name(MaxPageSize)]
+		fn max_page_size() -> u32 {
+			MAX_PAGE_SIZE
+		}
+
+		/// Page size of the read API when the caller gives no `limit`.
+		#[pallet::constant_name(DefaultPageSize)]
+		fn default_page_size() -> u32 {
+			DEFAULT_PAGE_SIZE
+		}
 	}
 
 	/// Why this pallet holds funds.
@@ -871,7 +898,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::request_compute_stop())]
 		pub fn request_compute_stop(origin: OriginFor<T>, request_id: RequestId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_request_operation(who, request_id, Operation::Stop)
+			Self::do_request_operation(who, request_id, PowerOperation::Stop)
 		}
 
 		/// Queues a boot of a stopped VM for its miner. The prepayment left must cover more than
@@ -885,7 +912,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::request_compute_boot())]
 		pub fn request_compute_boot(origin: OriginFor<T>, request_id: RequestId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_request_operation(who, request_id, Operation::Boot)
+			Self::do_request_operation(who, request_id, PowerOperation::Boot)
 		}
 
 		/// Queues a reboot of a running VM for its miner.
@@ -901,7 +928,7 @@ pub mod pallet {
 			request_id: RequestId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_request_operation(who, request_id, Operation::Reboot)
+			Self::do_request_operation(who, request_id, PowerOperation::Reboot)
 		}
 
 		/// Queues a resize of a running or stopped VM for its miner. Until it is fulfilled the

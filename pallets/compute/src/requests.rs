@@ -8,7 +8,8 @@
 
 use crate::{
 	pallet::*, CloseReason, ComputeRequest, ComputeRequestStatus, Host, MinerComputeRequest,
-	Operation, PlanId, QueuedOperations, RentalBilling, RequestId, RequestRecord, ResizeRequest,
+	Operation, PlanId, PowerOperation, QueuedOperations, RentalBilling, RequestId, RequestRecord,
+	ResizeRequest,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -88,26 +89,33 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Queues `op` (not a resize, whose entry carries the new plan: see
-	/// [`Self::enqueue_resize`]) on `node_id` for `request_id`, asked in block `at`.
+	/// Queues power operation `op` on `node_id` for `request_id`, asked in block `at`.
 	pub(crate) fn enqueue(
 		node_id: &NodeIdOf<T>,
 		request_id: RequestId,
 		queued: &mut QueuedOperations,
-		op: Operation,
+		op: PowerOperation,
 		at: BlockNumberFor<T>,
 	) {
-		queued.insert(op);
+		queued.insert(op.into());
 		match op {
-			Operation::Stop => MinerComputeStopRequests::<T>::insert(node_id, request_id, at),
-			Operation::Boot => MinerComputeBootRequests::<T>::insert(node_id, request_id, at),
-			Operation::Reboot => MinerComputeRebootRequests::<T>::insert(node_id, request_id, at),
-			Operation::Delete => MinerComputeDeletionRequests::<T>::insert(node_id, request_id, at),
-			Operation::Resize => {
-				debug_assert!(false, "a resize is queued with enqueue_resize");
-				queued.remove(op);
+			PowerOperation::Stop => MinerComputeStopRequests::<T>::insert(node_id, request_id, at),
+			PowerOperation::Boot => MinerComputeBootRequests::<T>::insert(node_id, request_id, at),
+			PowerOperation::Reboot => {
+				MinerComputeRebootRequests::<T>::insert(node_id, request_id, at)
 			},
 		}
+	}
+
+	/// Queues the deletion of the VM on `node_id` for `request_id`, asked in block `at`.
+	fn enqueue_delete(
+		node_id: &NodeIdOf<T>,
+		request_id: RequestId,
+		queued: &mut QueuedOperations,
+		at: BlockNumberFor<T>,
+	) {
+		queued.insert(Operation::Delete);
+		MinerComputeDeletionRequests::<T>::insert(node_id, request_id, at);
 	}
 
 	/// Queues a resize on `node_id` for `request_id`.
@@ -456,14 +464,13 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_request_operation(
 		who: T::AccountId,
 		request_id: RequestId,
-		op: Operation,
+		op: PowerOperation,
 	) -> DispatchResult {
 		use ComputeRequestStatus::{Running, Stopped};
 		let mut record = Self::owned_record(&who, request_id)?;
 		let allowed = match op {
-			Operation::Stop | Operation::Reboot => record.status == Running,
-			Operation::Boot => record.status == Stopped,
-			Operation::Resize | Operation::Delete => false,
+			PowerOperation::Stop | PowerOperation::Reboot => record.status == Running,
+			PowerOperation::Boot => record.status == Stopped,
 		};
 		ensure!(allowed, Error::<T>::InvalidRequestStatus);
 		let host = Self::host_of(&record)?;
@@ -471,27 +478,29 @@ impl<T: Config> Pallet<T> {
 			!record.queued.contains(Operation::Delete),
 			Error::<T>::ComputeDeletionRequestAlreadyExists
 		);
-		ensure!(!record.queued.contains(op), Self::already_queued(op));
+		ensure!(!record.queued.contains(op.into()), Self::already_queued(op.into()));
 		let now = frame_system::Pallet::<T>::block_number();
 		let billing = &mut record.billing;
 		match op {
-			Operation::Boot => ensure!(
+			PowerOperation::Boot => ensure!(
 				Self::unspent_at(billing, now) > Self::low_funds_amount(billing.price_per_block),
 				Error::<T>::PrepaymentTooLow
 			),
-			Operation::Stop => {
+			PowerOperation::Stop => {
 				Self::accrue(billing, now);
 				billing.rent_per_block = Zero::zero();
 			},
-			_ => {},
+			PowerOperation::Reboot => {},
 		}
 		Self::enqueue(&host.node_id, request_id, &mut record.queued, op, now);
 		RequestRecords::<T>::insert(request_id, record);
 		let node_id = host.node_id;
 		Self::deposit_event(match op {
-			Operation::Stop => Event::ComputeStopRequested { node_id, request_id, owner: who },
-			Operation::Boot => Event::ComputeBootRequested { node_id, request_id, owner: who },
-			_ => Event::ComputeRebootRequested { node_id, request_id, owner: who },
+			PowerOperation::Stop => Event::ComputeStopRequested { node_id, request_id, owner: who },
+			PowerOperation::Boot => Event::ComputeBootRequested { node_id, request_id, owner: who },
+			PowerOperation::Reboot => {
+				Event::ComputeRebootRequested { node_id, request_id, owner: who }
+			},
 		});
 		Ok(())
 	}
@@ -575,7 +584,7 @@ impl<T: Config> Pallet<T> {
 		// Rent stops now; the address is paid for until it goes back to the pool.
 		Self::accrue(&mut record.billing, now);
 		record.billing.rent_per_block = Zero::zero();
-		Self::enqueue(&host.node_id, request_id, &mut record.queued, Operation::Delete, now);
+		Self::enqueue_delete(&host.node_id, request_id, &mut record.queued, now);
 		RequestRecords::<T>::insert(request_id, record);
 		Self::deposit_event(Event::ComputeDeletionRequested {
 			node_id: host.node_id,

@@ -122,6 +122,49 @@ impl<T: Config> Pallet<T> {
 		Page { total, items }
 	}
 
+	/// The requests hosted by node `node_id`, each with everything its agent needs, in storage
+	/// order; `start_after` is the last request id of the previous page. One read of the chain
+	/// state at one block, so status, address and queued operations always agree.
+	pub fn hosted_requests(
+		node_id: NodeIdOf<T>,
+		start_after: Option<RequestId>,
+		limit: Option<u32>,
+	) -> Page<HostedRequestOf<T>> {
+		let total = MinerNodes::<T>::get(&node_id).map(|node| node.hosted).unwrap_or_default();
+		let iter = match start_after {
+			Some(id) => MinerComputeRequests::<T>::iter_prefix_from(
+				&node_id,
+				MinerComputeRequests::<T>::hashed_key_for(&node_id, id),
+			),
+			None => MinerComputeRequests::<T>::iter_prefix(&node_id),
+		};
+		let items = iter
+			.take(page_size(limit))
+			.filter_map(|(request_id, hosted)| {
+				let record = RequestRecords::<T>::get(request_id)?;
+				let request = ComputeRequests::<T>::get(&record.owner, request_id)?;
+				let pending = Self::pending_operations(&node_id, request_id);
+				let resize_spec = pending
+					.resize
+					.and_then(|_| MinerComputeResizeRequests::<T>::get(&node_id, request_id))
+					.map(|resize| resize.new_spec);
+				Some(crate::HostedRequest {
+					request_id,
+					status: record.status,
+					fulfilled: hosted.fulfilled,
+					ip: record.ip,
+					plan_id: request.plan_id,
+					spec: request.plan_technical_description,
+					image: request.selected_image,
+					cloud_init: request.cloud_init_cid,
+					pending,
+					resize_spec,
+				})
+			})
+			.collect();
+		Page { total, items }
+	}
+
 	/// What is queued for the miner on request `request_id`.
 	pub fn pending_operations(node_id: &NodeIdOf<T>, request_id: RequestId) -> PendingOperations {
 		let queued = RequestRecords::<T>::get(request_id)

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, storage, submit_finalized, within, At, Client, Node, TxError, Value,
+	connect, dev, image, storage, submit_finalized, within, At, Client, Node, TxError, Value,
 };
 
 /// Until the node answers JSON-RPC.
@@ -27,10 +27,7 @@ async fn dynamic_calls(node: &mut Node) {
 	let client = connect(node).await;
 	let bob = dev::bob();
 
-	let image = Value::named_composite([
-		("name", Value::from_bytes("ubuntu-24.04")),
-		("image_url", Value::from_bytes("ipfs://bafybeie2etestimage")),
-	]);
+	let image = image("ubuntu-24.04", "ipfs://bafybeie2etestimage");
 	let unknown_plan = u32::MAX;
 	let err = submit_finalized(
 		&client,
@@ -59,9 +56,7 @@ async fn dynamic_calls(node: &mut Node) {
 	)
 	.await
 	.unwrap_or_else(|e| panic!("transfer_keep_alive: {e}"));
-	let transfer = tx
-		.event("Balances", "Transfer")
-		.unwrap_or_else(|| panic!("no Balances::Transfer among {:?}", tx.events));
+	let transfer = tx.expect_event("Balances", "Transfer");
 	assert_eq!(transfer.fields.at("amount").and_then(Value::as_u128), Some(AMOUNT));
 	assert!(tx.event("System", "ExtrinsicSuccess").is_some());
 	assert_eq!(free_balance(&client, Some(tx.block_hash), charlie).await, before + AMOUNT);

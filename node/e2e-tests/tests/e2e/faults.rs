@@ -12,7 +12,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use compute_e2e_tests::{hex_u64, within, Impairment, Lab, LocalNetwork, Node};
+use compute_e2e_tests::{hex_bytes, hex_u64, within, Impairment, Lab, LocalNetwork, Node};
 use serde_json::json;
 
 /// Until a fresh network finalizes its first block.
@@ -152,10 +152,7 @@ async fn best_timestamp(node: &Node) -> (u64, u64) {
 	let number = hex_u64(header["number"].as_str().expect("a number"));
 	let hash = node.block_hash(number).await.expect("the best block's hash");
 	let value = node.rpc("state_getStorage", json!([timestamp_key(), hash])).await;
-	let bytes = value
-		.as_str()
-		.and_then(|v| sp_core::bytes::from_hex(v).ok())
-		.expect("a timestamp");
+	let bytes = hex_bytes(value.as_str().expect("a timestamp"));
 	let millis = u64::from_le_bytes(bytes.try_into().expect("a u64 timestamp"));
 	(number, millis)
 }
@@ -366,7 +363,7 @@ async fn chaos_a_wiped_validator_resyncs_from_its_peers() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "part of scripts/chaos.sh: transfers and compute calls under latency"]
 async fn chaos_transactions_under_latency_are_final_everywhere_and_applied_once() {
-	use compute_e2e_tests::{connect, dev, submit_finalized, Value};
+	use compute_e2e_tests::{connect, dev, image, submit_finalized, Value};
 	within(SCENARIO, "the load scenario", async {
 		let (lab, mut net) = network("load").await;
 		impair_all(&lab, LATENCY);
@@ -396,10 +393,7 @@ async fn chaos_transactions_under_latency_are_final_everywhere_and_applied_once(
 						)
 						.await
 					} else {
-						let image = Value::named_composite([
-							("name", Value::from_bytes("ubuntu-24.04")),
-							("image_url", Value::from_bytes("ipfs://bafybeie2etestimage")),
-						]);
+						let image = image("ubuntu-24.04", "ipfs://bafybeie2etestimage");
 						submit_finalized(
 							client,
 							signer,
@@ -437,8 +431,7 @@ async fn chaos_transactions_under_latency_are_final_everywhere_and_applied_once(
 			let hash = net.nodes[0].block_hash(number).await.expect("a finalized block");
 			let block = net.nodes[0].rpc("chain_getBlock", json!([hash])).await;
 			for xt in block["block"]["extrinsics"].as_array().into_iter().flatten() {
-				let bytes =
-					xt.as_str().and_then(|x| sp_core::bytes::from_hex(x).ok()).expect("hex");
+				let bytes = hex_bytes(xt.as_str().expect("hex"));
 				*seen.entry(sp_crypto_hashing::blake2_256(&bytes)).or_insert(0) += 1;
 			}
 		}

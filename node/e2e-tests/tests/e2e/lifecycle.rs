@@ -6,11 +6,10 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, hex, metrics_value, submit_finalized, within, At, Client, FinalizedTx, Node,
-	NodeKey, TxError, Value,
+	compute_call, compute_request, connect, dev, hex, image, ipv4, metrics_value, none, plan_price,
+	plan_spec, some, submit_finalized, within, At, FinalizedTx, Node, NodeKey, TxError, Value,
 };
 use serde_json::{json, Value as Json};
-use subxt_signer::sr25519::Keypair;
 
 /// Until the node answers JSON-RPC.
 const READY: Duration = Duration::from_secs(60);
@@ -31,34 +30,9 @@ fn node_id() -> Vec<u8> {
 	NodeKey::from_seed(NODE_SEED).node_id()
 }
 
-fn ipv4(octets: [u8; 4]) -> Value {
-	Value::unnamed_variant("V4", [Value::from_bytes(octets)])
-}
-
-fn some(v: Value) -> Value {
-	Value::unnamed_variant("Some", [v])
-}
-
-fn none() -> Value {
-	Value::unnamed_variant("None", [])
-}
-
-fn u(n: u128) -> Value {
-	Value::u128(n)
-}
-
-/// Sends `Compute::call(fields)` signed by `who`; panics with the error if it fails.
-async fn compute(client: &Client, who: &Keypair, call: &str, fields: Vec<Value>) -> FinalizedTx {
-	submit_finalized(client, who, "Compute", call, fields, TX)
-		.await
-		.unwrap_or_else(|e| panic!("Compute::{call}: {e}"))
-}
-
 /// Asserts that the transaction emitted `Compute::event` and returns its fields.
 fn event<'a>(tx: &'a FinalizedTx, event: &str) -> &'a Value {
-	&tx.event("Compute", event)
-		.unwrap_or_else(|| panic!("no Compute::{event} among {:?}", tx.events))
-		.fields
+	&tx.expect_event("Compute", event).fields
 }
 
 /// A field of an event as a number.
@@ -67,11 +41,6 @@ fn number(fields: &Value, name: &str) -> u128 {
 		.at(name)
 		.and_then(Value::as_u128)
 		.unwrap_or_else(|| panic!("field {name} of {fields:?}"))
-}
-
-/// The request as `compute_getComputeRequest` shows it.
-async fn request(node: &Node, request_id: u64) -> Json {
-	node.rpc("compute_getComputeRequest", json!([request_id])).await
 }
 
 /// The one request the miner hosts, as `compute_getMinerRequests` shows it.
@@ -116,32 +85,17 @@ async fn lifecycle(node: &mut Node) {
 	assert_invalid_params(node, "compute_getIpPool", json!([10, "300.0.0.1"]), "startAfter").await;
 	let pool_before = node.rpc("compute_getIpPool", json!([])).await;
 	let free_before = pool_before["freeCount"].as_u64().expect("freeCount");
-	let plans = node.rpc("compute_getPlans", json!([])).await;
-	let small_price: u128 = plans[SMALL as usize]["pricePerBlock"]
-		.as_str()
-		.and_then(|p| p.parse().ok())
-		.expect("price");
+	let small_price = plan_price(node, SMALL).await;
 
 	// The miner registers a node while the user asks for a small VM: two accounts, one block.
-	let capacity = Value::named_composite([
-		("vcpus", u(16)),
-		("memory_mb", u(65_536)),
-		("storage_gb", u(2_000)),
-		("bandwidth_mbps", u(10_000)),
-		("gpus", u(2)),
-	]);
-	let image = Value::named_composite([
-		("name", Value::from_bytes("ubuntu-24.04")),
-		(
-			"image_url",
-			Value::from_bytes("ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"),
-		),
-	]);
+	let capacity = plan_spec(16, 65_536, 2_000, 10_000, 2);
+	let image =
+		image("ubuntu-24.04", "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi");
 	// The node key's signature proves the miner may register it.
 	let proof = NodeKey::from_seed(NODE_SEED)
 		.registration_proof(client.genesis_hash().0, miner.public_key().0);
 	let (registered, tx) = tokio::join!(
-		compute(
+		compute_call(
 			&client,
 			&miner,
 			"register_miner_node",
@@ -151,18 +105,20 @@ async fn lifecycle(node: &mut Node) {
 				ipv4([10, 0, 0, 1]),
 				Value::from_bytes(proof)
 			],
+			TX,
 		),
-		compute(
+		compute_call(
 			&client,
 			&user,
 			"create_compute_request",
-			vec![u(SMALL.into()), image, none(), none()]
+			vec![Value::u128(SMALL.into()), image, none(), none()],
+			TX
 		),
 	);
 	event(&registered, "MinerNodeRegistered");
 	let request_id = number(event(&tx, "ComputeRequestCreated"), "request_id") as u64;
 	let vm_name = format!("vm-{request_id}");
-	let req = request(node, request_id).await;
+	let req = compute_request(node, request_id).await;
 	assert_eq!(req["status"], "Pending");
 	assert_eq!(req["owner"], user_ss58);
 	assert_eq!(req["selectedImage"]["name"], "ubuntu-24.04");
@@ -170,37 +126,39 @@ async fn lifecycle(node: &mut Node) {
 	assert_eq!(mine.as_array().map(Vec::len), Some(1));
 
 	// The miner claims it, then fulfils it: the VM gets an address from the pool.
-	let tx = compute(
+	let tx = compute_call(
 		&client,
 		&miner,
 		"submit_compute_request_assignment",
 		vec![
 			Value::from_bytes(node_id()),
-			u(SMALL.into()),
-			u(request_id.into()),
+			Value::u128(SMALL.into()),
+			Value::u128(request_id.into()),
 			Value::from_bytes(user.public_key().0),
 		],
+		TX,
 	)
 	.await;
 	event(&tx, "ComputeRequestSubmitted");
-	assert_eq!(request(node, request_id).await["status"], "InProgress");
+	assert_eq!(compute_request(node, request_id).await["status"], "InProgress");
 
-	let tx = compute(
+	let tx = compute_call(
 		&client,
 		&miner,
 		"fulfill_compute_request",
 		vec![
 			Value::from_bytes(node_id()),
-			u(request_id.into()),
+			Value::u128(request_id.into()),
 			some(Value::from_bytes("job-1")),
 			some(ipv4([10, 0, 0, 1])),
-			some(u(5901)),
+			some(Value::u128(5901)),
 		],
+		TX,
 	)
 	.await;
 	event(&tx, "ComputeRequestFulfilled");
 	let running_from = tx.block_number;
-	let req = request(node, request_id).await;
+	let req = compute_request(node, request_id).await;
 	assert_eq!(req["status"], "Running");
 	assert_eq!(req["minerId"], hex(&node_id()));
 	let ip = node.rpc("compute_getVmIp", json!([vm_name])).await;
@@ -219,21 +177,28 @@ async fn lifecycle(node: &mut Node) {
 	// the request), and the owner's stop is queued for the miner.
 	let metrics = metrics_value("AMD EPYC 9654", 1);
 	let (reported_tx, stranger_stop, stop) = tokio::join!(
-		compute(
+		compute_call(
 			&client,
 			&miner,
 			"report_node_metrics",
-			vec![Value::from_bytes(node_id()), metrics]
+			vec![Value::from_bytes(node_id()), metrics],
+			TX
 		),
 		submit_finalized(
 			&client,
 			&stranger,
 			"Compute",
 			"request_compute_stop",
-			vec![u(request_id.into())],
+			vec![Value::u128(request_id.into())],
 			TX
 		),
-		compute(&client, &user, "request_compute_stop", vec![u(request_id.into())]),
+		compute_call(
+			&client,
+			&user,
+			"request_compute_stop",
+			vec![Value::u128(request_id.into())],
+			TX
+		),
 	);
 	event(&reported_tx, "NodeMetricsReported");
 	let reported = node.rpc("compute_getNodeMetrics", json!([hex(&node_id())])).await;
@@ -251,11 +216,12 @@ async fn lifecycle(node: &mut Node) {
 	// move before the claim.
 	event(&stop, "ComputeStopRequested");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], true);
-	let tx = compute(
+	let tx = compute_call(
 		&client,
 		&miner,
 		"fulfill_stop_request",
-		vec![Value::from_bytes(node_id()), u(request_id.into())],
+		vec![Value::from_bytes(node_id()), Value::u128(request_id.into())],
+		TX,
 	)
 	.await;
 	event(&tx, "ComputeStopRequestFulfilled");
@@ -267,11 +233,12 @@ async fn lifecycle(node: &mut Node) {
 			.sum()
 	};
 	assert_eq!(paid_in(&stop) + paid_in(&tx), 0, "rent accrues on chain until claimed");
-	let claim = compute(
+	let claim = compute_call(
 		&client,
 		&miner,
 		"claim_compute_payments",
-		vec![Value::from_bytes(node_id()), u(10)],
+		vec![Value::from_bytes(node_id()), Value::u128(10)],
+		TX,
 	)
 	.await;
 	let running_blocks = u128::from(stop.block_number - running_from);
@@ -279,47 +246,64 @@ async fn lifecycle(node: &mut Node) {
 	let claimed = event(&claim, "ComputePaymentsClaimed");
 	assert_eq!(number(claimed, "requests"), 1);
 	assert_eq!(number(claimed, "amount"), small_price * running_blocks);
-	assert_eq!(request(node, request_id).await["status"], "Stopped");
+	assert_eq!(compute_request(node, request_id).await["status"], "Stopped");
 	assert_eq!(miner_request(node).await["pendingOperations"]["stop"], false);
 
 	// Boot.
-	compute(&client, &user, "request_compute_boot", vec![u(request_id.into())]).await;
-	let tx = compute(
+	compute_call(&client, &user, "request_compute_boot", vec![Value::u128(request_id.into())], TX)
+		.await;
+	let tx = compute_call(
 		&client,
 		&miner,
 		"fulfill_boot_request",
-		vec![Value::from_bytes(node_id()), u(request_id.into())],
+		vec![Value::from_bytes(node_id()), Value::u128(request_id.into())],
+		TX,
 	)
 	.await;
 	event(&tx, "ComputeBootRequestRemoved");
-	assert_eq!(request(node, request_id).await["status"], "Running");
+	assert_eq!(compute_request(node, request_id).await["status"], "Running");
 
 	// Reboot.
-	compute(&client, &user, "request_compute_reboot", vec![u(request_id.into())]).await;
+	compute_call(
+		&client,
+		&user,
+		"request_compute_reboot",
+		vec![Value::u128(request_id.into())],
+		TX,
+	)
+	.await;
 	assert_eq!(miner_request(node).await["pendingOperations"]["reboot"], true);
-	let tx = compute(
+	let tx = compute_call(
 		&client,
 		&miner,
 		"fulfill_reboot_request",
-		vec![Value::from_bytes(node_id()), u(request_id.into())],
+		vec![Value::from_bytes(node_id()), Value::u128(request_id.into())],
+		TX,
 	)
 	.await;
 	event(&tx, "ComputeRebootRequestFulfilled");
-	assert_eq!(request(node, request_id).await["status"], "Running");
+	assert_eq!(compute_request(node, request_id).await["status"], "Running");
 
 	// Resize to the medium plan.
-	compute(&client, &user, "request_compute_resize", vec![u(request_id.into()), u(MEDIUM.into())])
-		.await;
+	compute_call(
+		&client,
+		&user,
+		"request_compute_resize",
+		vec![Value::u128(request_id.into()), Value::u128(MEDIUM.into())],
+		TX,
+	)
+	.await;
 	assert_eq!(miner_request(node).await["pendingOperations"]["resize"], MEDIUM);
-	let tx = compute(
+	let tx = compute_call(
 		&client,
 		&miner,
 		"fulfill_resize_request",
-		vec![Value::from_bytes(node_id()), u(request_id.into())],
+		vec![Value::from_bytes(node_id()), Value::u128(request_id.into())],
+		TX,
 	)
 	.await;
 	event(&tx, "ComputeResizeRequestFulfilled");
-	assert_eq!(request(node, request_id).await["planId"], MEDIUM);
+	assert_eq!(compute_request(node, request_id).await["planId"], MEDIUM);
 
 	// In one block: a second fulfil of the same operation finds no queued entry, and the owner
 	// asks for deletion.
@@ -329,10 +313,16 @@ async fn lifecycle(node: &mut Node) {
 			&miner,
 			"Compute",
 			"fulfill_resize_request",
-			vec![Value::from_bytes(node_id()), u(request_id.into())],
+			vec![Value::from_bytes(node_id()), Value::u128(request_id.into())],
 			TX,
 		),
-		compute(&client, &user, "request_compute_delete", vec![u(request_id.into())]),
+		compute_call(
+			&client,
+			&user,
+			"request_compute_delete",
+			vec![Value::u128(request_id.into())],
+			TX
+		),
 	);
 	let err = second_fulfil.expect_err("nothing queued");
 	assert!(
@@ -342,17 +332,18 @@ async fn lifecycle(node: &mut Node) {
 
 	// Delete: the address returns to the pool and the request is gone.
 	assert_eq!(miner_request(node).await["pendingOperations"]["delete"], true);
-	let tx = compute(
+	let tx = compute_call(
 		&client,
 		&miner,
 		"fulfill_deletion_request",
-		vec![Value::from_bytes(node_id()), u(request_id.into())],
+		vec![Value::from_bytes(node_id()), Value::u128(request_id.into())],
+		TX,
 	)
 	.await;
 	event(&tx, "ComputeDeletionRequestRemoved");
 	// The address was paid for (burned) for every block the VM held it, stopped or not.
 	event(&tx, "ComputeAddressRentBurned");
-	assert_eq!(request(node, request_id).await, Json::Null);
+	assert_eq!(compute_request(node, request_id).await, Json::Null);
 	assert_eq!(node.rpc("compute_getVmIp", json!([vm_name])).await, Json::Null);
 	assert_eq!(node.rpc("compute_getMinerRequests", json!([hex(&node_id())])).await, json!([]));
 	let pool = node.rpc("compute_getIpPool", json!([500])).await;

@@ -7,8 +7,11 @@
 mod container;
 mod dynamic_calls;
 mod faults;
+mod finality;
 mod lifecycle;
 mod miner;
 mod miner_metadata;
 mod node_reports;
 mod resilience;
+mod rpc_limits;
+mod smoke;

@@ -13,8 +13,9 @@ use std::{
 };
 
 use compute_e2e_tests::{
-	connect, dev, events_between, finalized_at_least, hex, submit_finalized, test_guest,
-	value_bytes, within, At, Client, FileServer, FinalizedTx, Miner, Node, NodeKey, TestDir, Value,
+	compute_call, compute_request, connect, dev, events_between, finalized_at_least, image, none,
+	plan_price, some, tiny_plan, value_bytes, within, At, Client, GuestServer, Miner, MinerSetup,
+	Node, TestDir, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -27,29 +28,10 @@ const TX: Duration = Duration::from_secs(90);
 const AGENT: Duration = Duration::from_secs(180);
 /// The whole test; every wait inside is bounded too.
 const WHOLE_TEST: Duration = Duration::from_secs(1200);
-/// The dev preset's tiny plan (1 vCPU, 256 MiB, 2 GiB) and its small one (1 vCPU, 1 GiB).
-const TINY: u32 = 3;
+/// The dev preset's small plan (1 vCPU, 1 GiB); the tiny one is found with [`tiny_plan`].
 const SMALL: u32 = 0;
 /// The miner node's key seed.
 const NODE_SEED: [u8; 32] = [9; 32];
-
-fn u(n: u128) -> Value {
-	Value::u128(n)
-}
-
-fn some(v: Value) -> Value {
-	Value::unnamed_variant("Some", [v])
-}
-
-fn none() -> Value {
-	Value::unnamed_variant("None", [])
-}
-
-async fn compute(client: &Client, who: &Keypair, call: &str, fields: Vec<Value>) -> FinalizedTx {
-	submit_finalized(client, who, "Compute", call, fields, TX)
-		.await
-		.unwrap_or_else(|e| panic!("Compute::{call}: {e}"))
-}
 
 /// Creates a request of `plan` for `image_url` with user data at `user_data`; returns its id and
 /// the block that holds it.
@@ -61,18 +43,16 @@ async fn create(
 	image_url: &str,
 	user_data: Option<&str>,
 ) -> (u64, u64) {
-	let image = Value::named_composite([
-		("name", Value::from_bytes("test-guest")),
-		("image_url", Value::from_bytes(image_url)),
-	]);
+	let image = image("test-guest", image_url);
 	let cloud_init = user_data.map_or_else(none, |url| some(Value::from_bytes(url)));
 	let next = node.rpc("compute_getUserRequests", json!([ss58(who)])).await;
 	let before: Vec<u64> = ids(&next);
-	let tx = compute(
+	let tx = compute_call(
 		client,
 		who,
 		"create_compute_request",
-		vec![u(plan.into()), image, cloud_init, none()],
+		vec![Value::u128(plan.into()), image, cloud_init, none()],
+		TX,
 	)
 	.await;
 	let after = ids(&node.rpc("compute_getUserRequests", json!([ss58(who)])).await);
@@ -107,10 +87,6 @@ where
 	}
 }
 
-async fn request(node: &Node, id: u64) -> Json {
-	node.rpc("compute_getComputeRequest", json!([id])).await
-}
-
 async fn miner_request(node: &Node, node_id: &str, id: u64) -> Option<Json> {
 	let list = node.rpc("compute_getMinerRequests", json!([node_id])).await;
 	list.as_array()?.iter().find(|r| r["requestId"] == id).cloned()
@@ -119,7 +95,7 @@ async fn miner_request(node: &Node, node_id: &str, id: u64) -> Option<Json> {
 /// Waits until request `id` has `status` and nothing queued on it.
 async fn settled(node: &Node, node_id: &str, id: u64, status: &str) -> Json {
 	until(AGENT, &format!("request {id} {status}, nothing queued"), || async move {
-		let r = request(node, id).await;
+		let r = compute_request(node, id).await;
 		let m = miner_request(node, node_id, id).await?;
 		let pending = &m["pendingOperations"];
 		let idle = pending["stop"] == false
@@ -205,72 +181,19 @@ async fn miner_runs_real_vms_through_their_life() {
 
 async fn run() {
 	let dir = TestDir::new("miner");
-	let guest = test_guest();
-	let files = dir.path().join("files");
-	std::fs::create_dir_all(&files).expect("files dir");
-	std::fs::copy(guest.join("vmlinuz"), files.join("vmlinuz")).expect("kernel");
-	std::fs::copy(guest.join("initrd.img"), files.join("initrd.img")).expect("initrd");
-	let server = FileServer::start(&files);
-	let manifest = json!({
-		"kernel": server.url("vmlinuz"),
-		"initrd": server.url("initrd.img"),
-		"cmdline": "console=ttyS0 quiet",
-	});
-	std::fs::write(files.join("guest.json"), manifest.to_string()).expect("manifest");
-	std::fs::write(files.join("user-data"), "#cloud-config\nhello: from the e2e test\n")
-		.expect("user data");
+	let guests = GuestServer::start(dir.path());
+	let server = &guests.server;
 
 	let mut chain_node = Node::start("miner-chain", &["--dev"]);
 	chain_node.wait_ready(READY).await;
 	let node = &chain_node;
 	let client = connect(node).await;
+	let tiny = tiny_plan(node).await;
 
-	let work_dir = dir.path().join("work");
-	let key_file = dir.path().join("node-key");
-	std::fs::write(&key_file, hex(&NODE_SEED).trim_start_matches("0x")).expect("node key");
-	let config = dir.path().join("miner.toml");
-	let vnc_first = compute_e2e_tests::free_port();
-	let forward_first = compute_e2e_tests::free_port();
-	std::fs::write(
-		&config,
-		format!(
-			r#"chain = "{chain}"
-account = "//Bob"
-node_key_file = "{key}"
-hypervisor_ip = "127.0.0.1"
-work_dir = "{work}"
-accelerator = "auto"
-ipfs_gateway = "http://127.0.0.1:{port}"
-vnc_ports = "{vnc}-{vnc_last}"
-forward_ports = "{fwd}-{fwd_last}"
-plans = [{TINY}, {SMALL}]
-max_vms = 2
-prometheus_port = 0
-boot_timeout_secs = 120
-kvm_probe_secs = 15
-payment_interval_blocks = 5
-
-[capacity]
-vcpus = 2
-memory_mb = 2048
-storage_gb = 60
-bandwidth_mbps = 1000
-gpus = 0
-"#,
-			chain = chain_node.ws_url(),
-			key = key_file.display(),
-			work = work_dir.display(),
-			port = server.port,
-			vnc = vnc_first.max(5901),
-			vnc_last = vnc_first.max(5901) + 20,
-			fwd = forward_first,
-			fwd_last = forward_first + 20,
-		),
-	)
-	.expect("config");
-	let mut miner = Miner::start(&config, &work_dir, &dir.path().join("miner.log"));
-	let node_id = hex(&NodeKey::from_seed(NODE_SEED).node_id());
-	let node_id = node_id.as_str();
+	let setup =
+		MinerSetup::write(dir.path(), &chain_node.ws_url(), NODE_SEED, server.port, &[tiny, SMALL]);
+	let mut miner = Miner::start(&setup.config, &setup.work_dir, &setup.log);
+	let node_id = setup.node_id.as_str();
 	let log = &miner;
 	until(AGENT, "the node registered", || async move {
 		log.log_text().contains("node registered").then_some(())
@@ -284,11 +207,11 @@ gpus = 0
 		.as_u64()
 		.expect("free");
 	let started = Instant::now();
-	let image_url = server.url("guest.json");
-	let user_data = server.url("user-data");
+	let image_url = &guests.image_url;
+	let user_data = &guests.user_data_url;
 	let ((id, _), (id2, created2)) = tokio::join!(
-		create(node, &client, &user, TINY, &image_url, Some(&user_data)),
-		create(node, &client, &other, TINY, &image_url, None),
+		create(node, &client, &user, tiny, image_url, Some(user_data)),
+		create(node, &client, &other, tiny, image_url, None),
 	);
 	let hosted = settled(node, node_id, id, "Running").await;
 	let hosted2 = settled(node, node_id, id2, "Running").await;
@@ -343,7 +266,9 @@ gpus = 0
 
 	// The second VM is deleted: QEMU and its files are gone, its address is back, and the
 	// miner was paid the plan's price for each block from the fulfilment to the deletion.
-	let deleted = compute(&client, &other, "request_compute_delete", vec![u(id2.into())]).await;
+	let deleted =
+		compute_call(&client, &other, "request_compute_delete", vec![Value::u128(id2.into())], TX)
+			.await;
 	until(AGENT, "the second VM deleted", || async {
 		miner_request(node, node_id, id2).await.is_none().then_some(())
 	})
@@ -356,31 +281,34 @@ gpus = 0
 	// the deletion's settlement may not be among them yet.
 	let best = node.best_number().await;
 	let head = finalized_at_least(&client, best, AGENT).await.block_number();
-	let plans = node.rpc("compute_getPlans", json!([])).await;
-	let price: u128 = plans[TINY as usize]["pricePerBlock"]
-		.as_str()
-		.and_then(|p| p.parse().ok())
-		.expect("the tiny plan's price");
+	let price = plan_price(node, tiny).await;
 	let (running_from, paid) = rent_paid(&client, id2, created2, head).await;
 	let rent_blocks = u128::from(deleted.block_number - running_from);
 	assert!(rent_blocks > 0);
 	assert_eq!(paid, price * rent_blocks, "{rent_blocks} blocks of rent at {price}");
 
 	// Reboot: the console shows a second boot.
-	compute(&client, &user, "request_compute_reboot", vec![u(id.into())]).await;
+	compute_call(&client, &user, "request_compute_reboot", vec![Value::u128(id.into())], TX).await;
 	settled(node, node_id, id, "Running").await;
 	assert_eq!(boots(&miner.console(id)), 2, "rebooted once");
 
 	// Stop and boot.
-	compute(&client, &user, "request_compute_stop", vec![u(id.into())]).await;
+	compute_call(&client, &user, "request_compute_stop", vec![Value::u128(id.into())], TX).await;
 	settled(node, node_id, id, "Stopped").await;
 	assert_eq!(miner.qemu_pid(id), None, "QEMU is gone after the stop");
-	compute(&client, &user, "request_compute_boot", vec![u(id.into())]).await;
+	compute_call(&client, &user, "request_compute_boot", vec![Value::u128(id.into())], TX).await;
 	settled(node, node_id, id, "Running").await;
 	assert_eq!(boots(&miner.console(id)), 3, "booted again");
 
 	// Resize to the small plan: the guest sees 1 GiB.
-	compute(&client, &user, "request_compute_resize", vec![u(id.into()), u(SMALL.into())]).await;
+	compute_call(
+		&client,
+		&user,
+		"request_compute_resize",
+		vec![Value::u128(id.into()), Value::u128(SMALL.into())],
+		TX,
+	)
+	.await;
 	settled(node, node_id, id, "Running").await;
 	let last_boot = miner
 		.console(id)
@@ -399,7 +327,7 @@ gpus = 0
 	// the restarted agent, which adopts the VM rather than restarting it.
 	let pid = miner.qemu_pid(id).expect("QEMU runs");
 	miner.kill();
-	compute(&client, &user, "request_compute_delete", vec![u(id.into())]).await;
+	compute_call(&client, &user, "request_compute_delete", vec![Value::u128(id.into())], TX).await;
 	assert_eq!(miner.qemu_pid(id), Some(pid), "the VM outlived the agent");
 	let boots_before = boots(&miner.console(id));
 	miner.spawn();
@@ -410,14 +338,14 @@ gpus = 0
 	assert_eq!(boots(&miner.console(id)), 0, "the VM's files are gone");
 	assert!(boots_before >= 3);
 	assert!(!miner.vm_dir(id).exists(), "no disk or seed left");
-	assert!(request(node, id).await.is_null(), "the request is removed");
+	assert!(compute_request(node, id).await.is_null(), "the request is removed");
 	let pool = node.rpc("compute_getIpPool", json!([])).await;
 	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before), "the address is back in the pool");
 
 	// An image that cannot be fetched: the request fails with the reason, and holds nothing.
-	let (broken, _) = create(node, &client, &user, TINY, &server.url("missing.json"), None).await;
+	let (broken, _) = create(node, &client, &user, tiny, &server.url("missing.json"), None).await;
 	until(AGENT, "the broken request failed", || async move {
-		(request(node, broken).await["status"] == "Failed").then_some(())
+		(compute_request(node, broken).await["status"] == "Failed").then_some(())
 	})
 	.await;
 	assert!(miner.log_text().contains("cannot fetch"), "the agent logged why");

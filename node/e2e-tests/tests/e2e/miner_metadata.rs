@@ -2,12 +2,12 @@
 //! (subxt codegen at build time). This test checks that file against the metadata of the runtime
 //! just built, so the agent never speaks an older runtime's calls.
 //!
-//! To refresh the file after a runtime change: `UPDATE_MINER_METADATA=1 cargo nextest run -p
-//! compute-e2e-tests miner_metadata` (after `cargo build --workspace`), then rebuild.
+//! To refresh the file after a runtime change: build the node, run `scripts/miner-metadata.sh`,
+//! then rebuild `compute-miner`.
 
 use std::{path::Path, time::Duration};
 
-use compute_e2e_tests::{hex, Node};
+use compute_e2e_tests::{hex, hex_bytes, Node};
 use serde_json::json;
 
 /// The metadata version the agent's interface is generated from.
@@ -22,7 +22,7 @@ async fn miner_metadata_matches_the_built_runtime() {
 	let answer = node
 		.rpc("state_call", json!(["Metadata_metadata_at_version", hex(&VERSION.to_le_bytes())]))
 		.await;
-	let bytes = sp_core::bytes::from_hex(answer.as_str().expect("hex")).expect("hex");
+	let bytes = hex_bytes(answer.as_str().expect("hex"));
 	// `Option<OpaqueMetadata>`: `Some`, a compact length, then the metadata.
 	assert_eq!(bytes.first(), Some(&1), "the runtime has metadata version {VERSION}");
 	let mut rest = &bytes[1..];
@@ -32,14 +32,10 @@ async fn miner_metadata_matches_the_built_runtime() {
 	assert_eq!(rest.len(), len, "one metadata blob");
 	let path =
 		Path::new(env!("CARGO_MANIFEST_DIR")).join("../miner/metadata/compute-runtime.scale");
-	if std::env::var_os("UPDATE_MINER_METADATA").is_some() {
-		std::fs::write(&path, rest).expect("write the metadata");
-		return;
-	}
 	let committed = std::fs::read(&path).expect("the committed metadata");
 	assert!(
 		committed == rest,
-		"{} is not the built runtime's metadata: refresh it (see this file's docs) and rebuild \
+		"{} is not the built runtime's metadata: run scripts/miner-metadata.sh and rebuild \
 		 compute-miner",
 		path.display()
 	);

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, dev, finalized_at_least, general_transaction, hex, metrics_value, node_bin,
-	submit_bytes_finalized, submit_finalized, value_bytes, within, At, Client, ClientAt,
-	FinalizedTx, Node, NodeKey, TestDir, TxError, Value,
+	compute_call, connect, dev, finalized_at_least, general_transaction, hex, hex_bytes, ipv4,
+	metrics_value, node_bin, plan_spec, submit_bytes_finalized, submit_finalized, value_bytes,
+	within, At, Client, ClientAt, FinalizedTx, Node, NodeKey, TestDir, TxError, Value,
 };
 use serde_json::json;
 use subxt::transactions::{TransactionInvalid, ValidationResult};
@@ -64,7 +64,7 @@ fn sign_registration_with_the_cli(account: &str, genesis: [u8; 32]) -> [u8; 64] 
 	let key = NodeKey::from_node_key_hex(NODE_KEY);
 	assert_eq!(field("node id (peer id):"), key.peer_id());
 	assert_eq!(field("node id (hex):"), hex(&key.node_id()));
-	let proof = sp_core::bytes::from_hex(&field("proof:")).expect("hex proof");
+	let proof = hex_bytes(&field("proof:"));
 	proof.try_into().expect("a 64-byte signature")
 }
 
@@ -83,14 +83,8 @@ async fn node_reports(node: &mut Node) {
 	let node_id = hex(&key.node_id());
 
 	let miner = dev::bob();
-	let capacity = Value::named_composite([
-		("vcpus", Value::u128(16)),
-		("memory_mb", Value::u128(65_536)),
-		("storage_gb", Value::u128(1_000)),
-		("bandwidth_mbps", Value::u128(1_000)),
-		("gpus", Value::u128(0)),
-	]);
-	let ip = Value::unnamed_variant("V4", [Value::from_bytes([10, 0, 0, 9])]);
+	let capacity = plan_spec(16, 65_536, 1_000, 1_000, 0);
+	let ip = ipv4([10, 0, 0, 9]);
 	// The operator signs the registration proof with `compute-node key sign-node-registration`
 	// from the node's key file; the library's own signature must be the same.
 	let genesis = client.genesis_hash().0;
@@ -98,16 +92,14 @@ async fn node_reports(node: &mut Node) {
 		sign_registration_with_the_cli(&miner.public_key().to_account_id().to_string(), genesis);
 	assert_eq!(proof, key.registration_proof(genesis, miner.public_key().0));
 	let proof = Value::from_bytes(proof);
-	let registered = submit_finalized(
+	let registered = compute_call(
 		&client,
 		&miner,
-		"Compute",
 		"register_miner_node",
 		vec![Value::from_bytes(key.node_id()), capacity, ip, proof],
 		TX,
 	)
-	.await
-	.unwrap_or_else(|e| panic!("register_miner_node: {e}"));
+	.await;
 	// Feeless: a general transaction without signature, authorized by the report's signature.
 	// A node reports about blocks after its registration.
 	let at = finalized_at_least(&client, registered.block_number + 1, TX).await;

@@ -16,7 +16,8 @@ use std::{
 };
 
 use compute_e2e_tests::{
-	connect, dev, hex, node_bin, storage, submit_finalized, within, At, LocalNetwork, Node, Value,
+	compute_call, connect, dev, hex, image, node_bin, storage, within, At, LocalNetwork, Node,
+	Value,
 };
 use serde_json::json;
 
@@ -125,23 +126,16 @@ async fn wait_caught_up(net: &mut LocalNetwork, who: &str, min: u64) {
 async fn state_survives_killing_every_node(net: &mut LocalNetwork) {
 	let client = connect(net.node("alice")).await;
 	let alice = dev::alice();
-	let image = Value::named_composite([
-		("name", Value::from_bytes("ubuntu-24.04")),
-		("image_url", Value::from_bytes("ipfs://bafybeie2etestimage")),
-	]);
-	let tx = submit_finalized(
+	let image = image("ubuntu-24.04", "ipfs://bafybeie2etestimage");
+	let tx = compute_call(
 		&client,
 		&alice,
-		"Compute",
 		"create_compute_request",
 		(PLAN_ID, image, None::<Vec<u8>>, None::<Vec<u8>>),
 		TX,
 	)
-	.await
-	.unwrap_or_else(|e| panic!("create_compute_request: {e}"));
-	let created = tx
-		.event("Compute", "ComputeRequestCreated")
-		.unwrap_or_else(|| panic!("no ComputeRequestCreated among {:?}", tx.events));
+	.await;
+	let created = tx.expect_event("Compute", "ComputeRequestCreated");
 	let request_id = created
 		.fields
 		.at("request_id")

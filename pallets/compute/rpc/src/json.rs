@@ -5,8 +5,8 @@
 #![allow(missing_docs)]
 
 use pallet_compute::{
-	ComputeRequest, IpAddress, IpPoolView, MinerRequestView, NodeMetricsData, PendingOperations,
-	PlanSpec, PlanView,
+	ComputeRequest, HostedRequest as HostedRequestView, IpAddress, IpPoolView, MinerRequestView,
+	NodeMetricsData, PendingOperations, PlanSpec, PlanView,
 };
 use serde::{Deserialize, Serialize};
 use sp_core::crypto::Ss58Codec;
@@ -240,6 +240,41 @@ impl<Balance: ToString> From<PlanView<Balance>> for Plan {
 			spec: p.spec,
 			price_per_block: p.price_per_block.to_string(),
 			active: p.active,
+		}
+	}
+}
+
+/// A request as the agent of the node hosting it needs it, read at one block.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HostedRequest {
+	pub request_id: u64,
+	/// `InProgress`, `Running` or `Stopped`.
+	pub status: String,
+	pub fulfilled: bool,
+	pub ip: Option<String>,
+	pub plan_id: u32,
+	pub spec: PlanSpec,
+	pub image: Image,
+	pub cloud_init: Option<String>,
+	pub pending: Pending,
+	/// The resources of the plan a queued resize moves to.
+	pub resize_spec: Option<PlanSpec>,
+}
+
+impl<S: Get<u32>> From<HostedRequestView<S>> for HostedRequest {
+	fn from(h: HostedRequestView<S>) -> Self {
+		Self {
+			request_id: h.request_id,
+			status: format!("{:?}", h.status),
+			fulfilled: h.fulfilled,
+			ip: h.ip.map(|ip| ip.to_string()),
+			plan_id: h.plan_id,
+			spec: h.spec,
+			image: Image { name: text(&h.image.name), image_url: text(&h.image.image_url) },
+			cloud_init: h.cloud_init.as_ref().map(|b| text(b)),
+			pending: h.pending.into(),
+			resize_spec: h.resize_spec,
 		}
 	}
 }

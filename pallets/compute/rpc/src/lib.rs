@@ -24,8 +24,9 @@ use sp_core::crypto::Ss58Codec;
 use sp_runtime::traits::{Block as BlockT, Get, Member};
 
 /// The `compute` JSON-RPC namespace. Parameters are taken as raw JSON and checked one by one,
-/// so a malformed one (also a node id or VM name longer than the runtime allows) is answered
-/// with -32602 and a message naming it, before any runtime call.
+/// so a malformed one (also an account, node id, VM name or hash longer than any valid one) is
+/// answered with -32602 and a message naming it, before any runtime call; text is measured
+/// before it is decoded.
 ///
 /// Every method is `blocking`: it runs the runtime on a blocking thread, off the server's async
 /// workers.
@@ -94,6 +95,17 @@ pub trait ComputeApi {
 		#[argument(rename = "startAfter")] start_after: Option<Value>,
 		at: Option<Value>,
 	) -> RpcResult<Vec<json::Plan>>;
+
+	/// One page of the requests hosted by node `nodeId` (0x-hex), each with everything its
+	/// agent needs, all read at one block.
+	#[method(name = "getHostedRequests", blocking)]
+	fn get_hosted_requests(
+		&self,
+		#[argument(rename = "nodeId")] node_id: Value,
+		limit: Option<Value>,
+		#[argument(rename = "startAfter")] start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::HostedRequest>>;
 }
 
 /// Serves [`ComputeApiServer`] from a client whose runtime implements `ComputeApi` with the
@@ -125,7 +137,7 @@ where
 {
 	/// The block to read: `at`, or the best block.
 	fn at(&self, at: Option<Value>) -> RpcResult<Block::Hash> {
-		Ok(params::optional::<Block::Hash>("at", at)?
+		Ok(params::block_hash::<Block::Hash>("at", at)?
 			.unwrap_or_else(|| self.client.info().best_hash))
 	}
 }
@@ -147,8 +159,7 @@ where
 		node_id: Value,
 		at: Option<Value>,
 	) -> RpcResult<Option<json::NodeMetrics>> {
-		let node_id =
-			params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
+		let node_id = params::hex_bytes("nodeId", node_id, NodeIdLen::get())?;
 		let at = self.at(at)?;
 		let metrics = self
 			.client
@@ -176,9 +187,7 @@ where
 	}
 
 	fn get_vm_ip(&self, vm_name: Value, at: Option<Value>) -> RpcResult<Option<String>> {
-		let vm_name: String = params::required("vmName", vm_name)?;
-		let vm_name =
-			params::bounded(vm_name.into_bytes(), "vmName", pallet_compute::MAX_VM_NAME_LEN)?;
+		let vm_name = params::bounded_text("vmName", vm_name, pallet_compute::MAX_VM_NAME_LEN)?;
 		let at = self.at(at)?;
 		let ip = self.client.runtime_api().vm_ip(at, vm_name).map_err(error::runtime_error)?;
 		Ok(ip.map(|ip| ip.to_string()))
@@ -225,8 +234,7 @@ where
 		start_after: Option<Value>,
 		at: Option<Value>,
 	) -> RpcResult<Vec<json::MinerRequest>> {
-		let node_id =
-			params::bounded(params::hex_bytes("nodeId", node_id)?, "nodeId", NodeIdLen::get())?;
+		let node_id = params::hex_bytes("nodeId", node_id, NodeIdLen::get())?;
 		let limit = params::optional::<u32>("limit", limit)?;
 		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
 		let at = self.at(at)?;
@@ -251,6 +259,25 @@ where
 			.client
 			.runtime_api()
 			.plans(at, start_after, limit)
+			.map_err(error::runtime_error)?;
+		Ok(page.items.into_iter().map(Into::into).collect())
+	}
+
+	fn get_hosted_requests(
+		&self,
+		node_id: Value,
+		limit: Option<Value>,
+		start_after: Option<Value>,
+		at: Option<Value>,
+	) -> RpcResult<Vec<json::HostedRequest>> {
+		let node_id = params::hex_bytes("nodeId", node_id, NodeIdLen::get())?;
+		let limit = params::optional::<u32>("limit", limit)?;
+		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
+		let at = self.at(at)?;
+		let page = self
+			.client
+			.runtime_api()
+			.hosted_requests(at, node_id, start_after, limit)
 			.map_err(error::runtime_error)?;
 		Ok(page.items.into_iter().map(Into::into).collect())
 	}

@@ -1,5 +1,9 @@
 //! Parsing of `compute_*` parameters. Every parameter arrives as raw JSON so that a malformed
 //! one is reported with its name (JSON-RPC -32602), never as a generic decode failure.
+//!
+//! Text is measured before it is decoded: an over-long account, node id, VM name, address or
+//! block hash is refused in time independent of what it holds (SS58 decoding, for one, takes
+//! time quadratic in the text's length).
 
 use core::str::FromStr;
 
@@ -10,6 +14,16 @@ use serde_json::Value;
 use sp_core::crypto::Ss58Codec;
 
 use crate::error::invalid_param;
+
+/// Longest SS58 address accepted: a 32-byte account with a two-byte network prefix and its
+/// two-byte checksum is 50 base-58 characters; the rest is headroom for longer account types.
+pub const MAX_SS58_LEN: usize = 64;
+
+/// Longest textual IP address: an IPv6 address with an embedded IPv4 one, 45 characters.
+pub const MAX_IP_TEXT_LEN: usize = 45;
+
+/// Longest `at` block hash accepted: `0x` and the hex digits of a 64-byte hash.
+pub const MAX_HASH_TEXT_LEN: usize = 2 + 2 * 64;
 
 /// An optional parameter: absent or `null` gives `None`.
 pub fn optional<T: DeserializeOwned>(
@@ -27,12 +41,40 @@ pub fn required<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, Erro
 	serde_json::from_value(value).map_err(|e| invalid_param(name, e))
 }
 
-/// `0x`-prefixed hex bytes, e.g. a node id.
-pub fn hex_bytes(name: &str, value: Value) -> Result<Vec<u8>, ErrorObjectOwned> {
-	let text: String = required(name, value)?;
+/// A JSON string of at most `max` bytes, refused by its length before anything reads it.
+pub fn text(name: &str, value: Value, max: usize) -> Result<String, ErrorObjectOwned> {
+	match value {
+		Value::String(text) if text.len() > max => {
+			Err(invalid_param(name, format!("longer than {max} characters")))
+		},
+		Value::String(text) => Ok(text),
+		other => Err(invalid_param(name, format!("expected a string, got {}", kind(&other)))),
+	}
+}
+
+/// The JSON type of `value`, for error messages.
+fn kind(value: &Value) -> &'static str {
+	match value {
+		Value::Null => "null",
+		Value::Bool(_) => "a boolean",
+		Value::Number(_) => "a number",
+		Value::String(_) => "a string",
+		Value::Array(_) => "an array",
+		Value::Object(_) => "an object",
+	}
+}
+
+/// `0x`-prefixed hex of at most `max` bytes, e.g. a node id: a longer one cannot exist on
+/// chain.
+pub fn hex_bytes(name: &str, value: Value, max: u32) -> Result<Vec<u8>, ErrorObjectOwned> {
+	let max_digits = (max as usize).saturating_mul(2);
+	let text = text(name, value, max_digits.saturating_add(2))?;
 	let digits = text
 		.strip_prefix("0x")
 		.ok_or_else(|| invalid_param(name, "expected 0x-prefixed hex"))?;
+	if digits.len() > max_digits {
+		return Err(invalid_param(name, format!("longer than {max} bytes")));
+	}
 	if digits.len() % 2 != 0 {
 		return Err(invalid_param(name, "odd number of hex digits"));
 	}
@@ -47,12 +89,9 @@ pub fn hex_bytes(name: &str, value: Value) -> Result<Vec<u8>, ErrorObjectOwned> 
 		.collect()
 }
 
-/// `bytes`, if at most `max` long: a longer node id or VM name cannot exist on chain.
-pub fn bounded(bytes: Vec<u8>, name: &str, max: u32) -> Result<Vec<u8>, ErrorObjectOwned> {
-	if bytes.len() > max as usize {
-		return Err(invalid_param(name, format!("longer than {max} bytes")));
-	}
-	Ok(bytes)
+/// UTF-8 text of at most `max` bytes, as bytes, e.g. a VM name.
+pub fn bounded_text(name: &str, value: Value, max: u32) -> Result<Vec<u8>, ErrorObjectOwned> {
+	Ok(text(name, value, max as usize)?.into_bytes())
 }
 
 /// An SS58 account address.
@@ -60,16 +99,29 @@ pub fn account<AccountId: Ss58Codec>(
 	name: &str,
 	value: Value,
 ) -> Result<AccountId, ErrorObjectOwned> {
-	let text: String = required(name, value)?;
+	let text = text(name, value, MAX_SS58_LEN)?;
 	AccountId::from_ss58check(&text).map_err(|e| invalid_param(name, format!("{e:?}")))
 }
 
 /// An IPv4 or IPv6 address in text form.
 pub fn ip(name: &str, value: Option<Value>) -> Result<Option<IpAddress>, ErrorObjectOwned> {
-	let Some(text) = optional::<String>(name, value)? else { return Ok(None) };
+	let text = match value {
+		None | Some(Value::Null) => return Ok(None),
+		Some(value) => text(name, value, MAX_IP_TEXT_LEN)?,
+	};
 	let parsed = std::net::IpAddr::from_str(&text).map_err(|e| invalid_param(name, e))?;
-	Ok(Some(match parsed {
-		std::net::IpAddr::V4(v4) => IpAddress::V4(v4.octets()),
-		std::net::IpAddr::V6(v6) => IpAddress::V6(v6.octets()),
-	}))
+	Ok(Some(parsed.into()))
+}
+
+/// A block hash (`0x`-hex), or `None`.
+pub fn block_hash<Hash: DeserializeOwned>(
+	name: &str,
+	value: Option<Value>,
+) -> Result<Option<Hash>, ErrorObjectOwned> {
+	match value {
+		None | Some(Value::Null) => Ok(None),
+		Some(value) => {
+			required(name, Value::String(text(name, value, MAX_HASH_TEXT_LEN)?)).map(Some)
+		},
+	}
 }

@@ -9,10 +9,10 @@ use crate::{json, params};
 
 #[test]
 fn hex_node_ids_parse_and_bad_ones_name_the_parameter() {
-	assert_eq!(params::hex_bytes("nodeId", json!("0x0aff")).unwrap(), vec![0x0a, 0xff]);
-	assert_eq!(params::hex_bytes("nodeId", json!("0x")).unwrap(), Vec::<u8>::new());
+	assert_eq!(params::hex_bytes("nodeId", json!("0x0aff"), 64).unwrap(), vec![0x0a, 0xff]);
+	assert_eq!(params::hex_bytes("nodeId", json!("0x"), 64).unwrap(), Vec::<u8>::new());
 	for bad in [json!("0aff"), json!("0xabc"), json!("0xzz"), json!(12), json!(null)] {
-		let err = params::hex_bytes("nodeId", bad.clone()).unwrap_err();
+		let err = params::hex_bytes("nodeId", bad.clone(), 64).unwrap_err();
 		assert_eq!(err.code(), INVALID_PARAMS_CODE, "{bad}");
 		assert!(err.message().contains("`nodeId`"), "{bad}: {}", err.message());
 	}
@@ -20,12 +20,42 @@ fn hex_node_ids_parse_and_bad_ones_name_the_parameter() {
 
 #[test]
 fn over_long_ids_are_refused_naming_the_parameter() {
-	assert_eq!(params::bounded(vec![1; 64], "nodeId", 64).unwrap(), vec![1; 64]);
-	let err = params::bounded(vec![1; 65], "nodeId", 64).unwrap_err();
+	let longest = format!("0x{}", "01".repeat(64));
+	assert_eq!(params::hex_bytes("nodeId", json!(longest), 64).unwrap(), vec![1; 64]);
+	let err = params::hex_bytes("nodeId", json!(format!("0x{}", "01".repeat(65))), 64).unwrap_err();
 	assert_eq!(err.code(), INVALID_PARAMS_CODE);
 	assert!(err.message().contains("`nodeId`"), "{}", err.message());
-	let err = params::bounded(b"vm-123456789012345678901".to_vec(), "vmName", 23).unwrap_err();
+	assert_eq!(params::bounded_text("vmName", json!("vm-7"), 23).unwrap(), b"vm-7".to_vec());
+	let err = params::bounded_text("vmName", json!("vm-123456789012345678901"), 23).unwrap_err();
 	assert!(err.message().contains("`vmName`"), "{}", err.message());
+}
+
+#[test]
+fn a_megabyte_of_text_is_refused_by_its_length_for_every_text_parameter() {
+	let huge = json!("5".repeat(1 << 20));
+	let refused = |result: Result<(), jsonrpsee::types::ErrorObjectOwned>, name: &str| {
+		let err = result.unwrap_err();
+		assert_eq!(err.code(), INVALID_PARAMS_CODE, "{name}");
+		assert!(err.message().contains(&format!("`{name}`")), "{}", err.message());
+		assert!(err.message().contains("longer than"), "{}", err.message());
+	};
+	refused(params::account::<AccountId32>("owner", huge.clone()).map(drop), "owner");
+	refused(params::hex_bytes("nodeId", huge.clone(), 64).map(drop), "nodeId");
+	refused(params::bounded_text("vmName", huge.clone(), 23).map(drop), "vmName");
+	refused(params::ip("startAfter", Some(huge.clone())).map(drop), "startAfter");
+	refused(params::block_hash::<sp_core::H256>("at", Some(huge)).map(drop), "at");
+}
+
+#[test]
+fn block_hashes_parse_and_bad_ones_name_the_parameter() {
+	let hash = format!("0x{}", "ab".repeat(32));
+	assert_eq!(
+		params::block_hash::<sp_core::H256>("at", Some(json!(hash))).unwrap(),
+		Some(sp_core::H256::repeat_byte(0xab))
+	);
+	assert_eq!(params::block_hash::<sp_core::H256>("at", None).unwrap(), None);
+	let err = params::block_hash::<sp_core::H256>("at", Some(json!("0x12"))).unwrap_err();
+	assert!(err.message().contains("`at`"), "{}", err.message());
 }
 
 #[test]
@@ -97,4 +127,12 @@ fn pending_operations_are_camel_case() {
 		json!({ "stop": true, "boot": false, "reboot": false, "resize": 2, "delete": false })
 	);
 	assert_eq!(json::hex(&[0xde, 0xad]), "0xdead");
+}
+
+#[test]
+fn error_messages_stay_short_whatever_the_parameter() {
+	let huge = json!("7".repeat(1 << 20));
+	let err = params::required::<u64>("requestId", huge).unwrap_err();
+	assert!(err.message().contains("`requestId`"), "{}", err.message());
+	assert!(err.message().len() < 300, "{} bytes", err.message().len());
 }

@@ -12,8 +12,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 use codec::Codec;
 use pallet_compute::{
-	ComputeRequest, IpAddress, IpPoolView, MinerRequestView, NodeMetricsData, Page, PlanId,
-	PlanView, RequestId,
+	ComputeRequest, HostedRequest, IpAddress, IpPoolView, MinerRequestView, NodeMetricsData, Page,
+	PlanId, PlanView, RequestId,
 };
 use sp_runtime::traits::{Get, Member};
 
@@ -21,6 +21,8 @@ sp_api::decl_runtime_apis! {
 	/// Read access to the compute market.
 	///
 	/// `StringLen` and `NodeIdLen` are the runtime's `MaxStringLen` and `MaxNodeIdLen`.
+	///
+	/// Version 2 adds `hosted_requests`; the runtime implements version 2.
 	#[api_version(1)]
 	pub trait ComputeApi<AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
 	where
@@ -61,5 +63,15 @@ sp_api::decl_runtime_apis! {
 
 		/// One page of the plans, in id order.
 		fn plans(start_after: Option<PlanId>, limit: Option<u32>) -> Page<PlanView<Balance>>;
+
+		/// One page of the requests hosted by miner node `node_id`, each with everything its
+		/// agent needs (status, fulfilled, address, plan spec, image, user data, queued
+		/// operations), all read at the block the call is made at.
+		#[api_version(2)]
+		fn hosted_requests(
+			node_id: Vec<u8>,
+			start_after: Option<RequestId>,
+			limit: Option<u32>,
+		) -> Page<HostedRequest<StringLen>>;
 	}
 }

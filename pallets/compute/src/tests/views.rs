@@ -117,3 +117,63 @@ fn page_size_is_capped() {
 		assert_eq!(Compute::plans(None, Some(u32::MAX)).items.len(), 2);
 	});
 }
+
+#[test]
+fn hosted_requests_give_the_agent_everything_at_one_block() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (n1, running_id) = running(ALICE, SMALL);
+		let claimed = create(BOB, SMALL);
+		assign(MINER_1, &n1, claimed);
+		let _pending = create(CHARLIE, SMALL);
+		assert_ok!(Compute::request_compute_stop(signed(ALICE), running_id));
+		assert_ok!(Compute::request_compute_resize(signed(ALICE), running_id, LARGE));
+
+		let page = Compute::hosted_requests(n1.clone(), None, None);
+		assert_eq!(page.total, 2);
+		let mut items = page.items.clone();
+		items.sort_by_key(|h| h.request_id);
+		assert_eq!(
+			items,
+			vec![
+				HostedRequest {
+					request_id: running_id,
+					status: ComputeRequestStatus::Running,
+					fulfilled: true,
+					ip: Some(ip4(4)),
+					plan_id: SMALL,
+					spec: plan_spec(SMALL),
+					image: image(),
+					cloud_init: None,
+					pending: PendingOperations {
+						stop: true,
+						resize: Some(LARGE),
+						..Default::default()
+					},
+					resize_spec: Some(plan_spec(LARGE)),
+				},
+				HostedRequest {
+					request_id: claimed,
+					status: ComputeRequestStatus::InProgress,
+					fulfilled: false,
+					ip: None,
+					plan_id: SMALL,
+					spec: plan_spec(SMALL),
+					image: image(),
+					cloud_init: None,
+					pending: PendingOperations::default(),
+					resize_spec: None,
+				},
+			]
+		);
+		// Paged like the other lists: one item, then the rest after it.
+		let first = Compute::hosted_requests(n1.clone(), None, Some(1));
+		assert_eq!((first.total, first.items.len()), (2, 1));
+		let rest = Compute::hosted_requests(n1.clone(), Some(first.items[0].request_id), None);
+		assert_eq!(rest.items.len(), 1);
+		assert_ne!(rest.items[0].request_id, first.items[0].request_id);
+		assert_eq!(
+			Compute::hosted_requests(node("unknown"), None, None),
+			Page { total: 0, items: vec![] }
+		);
+	});
+}

@@ -5,11 +5,11 @@
 //! be named by the runtime API without depending on the pallet's `Config`.
 use frame_support::BoundedVec;
 
-/// Identifier of a compute request; taken from `NextRequestId` and never reused.
-pub type RequestId = u64;
-
-/// Identifier of a plan; plans are numbered 0, 1, 2, … in creation order.
-pub type PlanId = u32;
+pub use compute_primitives::{
+	ed25519_peer_id, is_weak_node_key, node_public_key, node_registration_message, PlanId,
+	RequestId, DEFAULT_PAGE_SIZE, ED25519_PEER_ID_PREFIX, MAX_PAGE_SIZE, NODE_REGISTRATION_CONTEXT,
+	NODE_REPORT_CONTEXT,
+};
 
 /// A miner node's id (e.g. its libp2p peer id), at most `MaxNodeIdLen` bytes.
 pub type NodeId<MaxLen> = BoundedVec<u8, MaxLen>;
@@ -29,7 +29,5 @@ mod billing;
 pub use billing::*;
 mod node;
 pub use node::*;
-mod node_key;
-pub use node_key::*;
 mod views;
 pub use views::*;

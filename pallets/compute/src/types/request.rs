@@ -191,6 +191,29 @@ pub enum CloseReason {
 	FundsExhausted,
 }
 
+/// A power operation an owner queues on its own, with no payload: the paths that queue a stop,
+/// a boot or a reboot take this type, so a resize (which carries a plan) or a deletion (which
+/// ends the VM) cannot reach them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PowerOperation {
+	/// Stop a running VM.
+	Stop,
+	/// Boot a stopped VM.
+	Boot,
+	/// Reboot a running VM.
+	Reboot,
+}
+
+impl From<PowerOperation> for Operation {
+	fn from(op: PowerOperation) -> Self {
+		match op {
+			PowerOperation::Stop => Operation::Stop,
+			PowerOperation::Boot => Operation::Boot,
+			PowerOperation::Reboot => Operation::Reboot,
+		}
+	}
+}
+
 /// An operation an owner queues for the miner hosting the request, each kept in its own
 /// `MinerCompute*Requests` map until the miner fulfils it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -7,12 +7,6 @@ use frame_support::{pallet_prelude::Get, CloneNoBound, DebugNoBound, EqNoBound, 
 use scale_info::TypeInfo;
 use sp_runtime::traits::Member;
 
-/// Page size the read functions use when the caller gives no `limit`.
-pub const DEFAULT_PAGE_SIZE: u32 = 50;
-
-/// Largest page the read functions return, whatever `limit` asks for.
-pub const MAX_PAGE_SIZE: u32 = 500;
-
 /// A plan with its id, as returned by [`crate::Pallet::plans`].
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct PlanView<Balance> {
@@ -79,4 +73,31 @@ where
 	pub request: MinerComputeRequest<AccountId, BlockNumber, StringLen, NodeIdLen>,
 	/// What the owner has asked the miner to do with it.
 	pub pending: PendingOperations,
+}
+
+/// Everything the agent of a miner node needs to run one VM it hosts, read at one block: what to
+/// run, where, and what its owner has queued.
+#[derive(Encode, Decode, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[scale_info(skip_type_params(StringLen))]
+pub struct HostedRequest<StringLen: Get<u32>> {
+	/// The request (and VM `vm-<request_id>`).
+	pub request_id: RequestId,
+	/// `InProgress` until the miner fulfils it, then `Running` or `Stopped`.
+	pub status: ComputeRequestStatus,
+	/// Whether the miner fulfilled it (the VM was created).
+	pub fulfilled: bool,
+	/// The address the chain gave the VM, if any yet.
+	pub ip: Option<IpAddress>,
+	/// The plan the VM runs on.
+	pub plan_id: PlanId,
+	/// That plan's resources.
+	pub spec: PlanSpec,
+	/// The image the VM boots from.
+	pub image: ImageMetadata<StringLen>,
+	/// The user data source, if any.
+	pub cloud_init: Option<BoundedString<StringLen>>,
+	/// What the owner has queued.
+	pub pending: PendingOperations,
+	/// The resources of the plan a queued resize moves to.
+	pub resize_spec: Option<PlanSpec>,
 }

@@ -1,0 +1,410 @@
+//! The agent's loop: at every finalized block, bring this host's VMs in line with the chain.
+//!
+//! Reconciliation is level-triggered: each finalized block, the agent reads every request its
+//! node hosts (all pages, at that block's hash) and compares them with the VM directories on
+//! disk. Whatever differs is driven towards the chain's state by one task per VM (a VM with a
+//! task running is left alone until it finishes), so a restarted agent, a reconnect or a missed
+//! block all end in the same place. What each request needs is decided by the pure
+//! [`work_for`]; the work itself lives in files named after it:
+//! - [`claims`]: which open requests this node takes;
+//! - [`provision`]: creating the VM of an `InProgress` request (address, ports, files) and
+//!   fulfilling it, or reporting its failure;
+//! - [`boot`]: starting QEMU and waiting for the guest, choosing the accelerator;
+//! - [`operations`]: the owner's stop, boot, reboot, resize and deletion, restarts of VMs whose
+//!   QEMU died (with a restart budget), and removal of VMs the chain no longer knows;
+//! - [`reports`]: rent claims and the node's metric reports, on the same beat.
+//!
+//! Data read from the chain that does not decode is never taken as "nothing to do": a page that
+//! does not decode stops the block's work, and a request that makes no sense leaves its VM
+//! alone and stops claims; both are logged as errors and counted in
+//! `compute_miner_chain_refused_total`.
+
+mod boot;
+mod claims;
+mod operations;
+mod provision;
+mod reports;
+
+use std::{
+	collections::{BTreeSet, HashMap},
+	net::Ipv4Addr,
+	path::PathBuf,
+	sync::{
+		atomic::{AtomicBool, AtomicU64, Ordering},
+		Arc,
+	},
+	time::Duration,
+};
+
+use tokio::task::JoinHandle;
+
+use crate::{
+	chain::{self, runtime, Chain, Hosted, HostedRead, Open, Pending, Status},
+	config::{Accelerator, Config},
+	image::Fetcher,
+	metrics::Metrics,
+	node_key::NodeKey,
+	reserve::InFlight,
+	vm::{Accel, VmDir},
+};
+
+pub use boot::ACCEL_FILE;
+pub use operations::{restarts_in_a_row, MAX_RESTARTS, RESTART_WINDOW};
+
+/// The agent's state shared with its VM tasks.
+pub struct Agent {
+	config: Config,
+	/// The current connection (replaced on a reconnect).
+	chain: std::sync::RwLock<Chain>,
+	node_key: NodeKey,
+	node_id: Vec<u8>,
+	fetcher: Fetcher,
+	vms_dir: PathBuf,
+	/// The accelerator to use, once known (`auto` decides at the first boot).
+	accel: std::sync::Mutex<Option<Accel>>,
+	/// One task per VM being worked on.
+	tasks: std::sync::Mutex<HashMap<u64, JoinHandle<()>>>,
+	/// When set (SIGTERM), no new requests are claimed.
+	draining: AtomicBool,
+	/// The last finalized block seen.
+	head: AtomicU64,
+	/// Addresses this agent's VM tasks are taking from the pool right now.
+	addresses_in_flight: InFlight<Ipv4Addr>,
+	/// Host ports chosen for new VMs whose configuration is not saved yet.
+	ports_in_flight: InFlight<u16>,
+	/// Prometheus metrics.
+	pub metrics: Metrics,
+}
+
+impl Agent {
+	/// An agent for `config`, talking to the chain through `chain`.
+	pub fn new(config: Config, chain: Chain, node_key: NodeKey, metrics: Metrics) -> Arc<Agent> {
+		let node_id = node_key.node_id();
+		let fetcher = Fetcher::new(config.cache_dir(), config.ipfs_gateway.clone());
+		let vms_dir = config.work_dir.join("vms");
+		let accel = match config.accelerator {
+			Accelerator::Kvm => Some(Accel::Kvm),
+			Accelerator::Tcg => Some(Accel::Tcg),
+			Accelerator::Auto => boot::probed_accel(&config.work_dir),
+		};
+		Arc::new(Agent {
+			config,
+			chain: std::sync::RwLock::new(chain),
+			node_key,
+			node_id,
+			fetcher,
+			vms_dir,
+			accel: std::sync::Mutex::new(accel),
+			tasks: std::sync::Mutex::new(HashMap::new()),
+			draining: AtomicBool::new(false),
+			head: AtomicU64::new(0),
+			addresses_in_flight: InFlight::default(),
+			ports_in_flight: InFlight::default(),
+			metrics,
+		})
+	}
+
+	/// The current connection.
+	fn chain(&self) -> Chain {
+		self.chain.read().unwrap_or_else(|e| e.into_inner()).clone()
+	}
+
+	/// Uses a new connection from now on, and returns the agent.
+	pub fn reconnected(self: &Arc<Self>, chain: Chain) -> Arc<Agent> {
+		*self.chain.write().unwrap_or_else(|e| e.into_inner()) = chain;
+		self.clone()
+	}
+
+	/// Waits until no VM task runs, or `timeout` passed.
+	pub async fn wait_idle(&self, timeout: Duration) {
+		let started = std::time::Instant::now();
+		while started.elapsed() < timeout {
+			let busy = {
+				let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+				tasks.retain(|_, task| !task.is_finished());
+				!tasks.is_empty()
+			};
+			if !busy {
+				return;
+			}
+			tokio::time::sleep(Duration::from_millis(200)).await;
+		}
+	}
+
+	/// Stops claiming new requests (the VMs keep running).
+	pub fn drain(&self) {
+		self.draining.store(true, Ordering::SeqCst);
+	}
+
+	/// The node id this agent registers and serves.
+	pub fn node_id(&self) -> &[u8] {
+		&self.node_id
+	}
+
+	/// Registers the node if it is not, and checks that the registered capacity is the
+	/// configured one.
+	pub async fn ensure_registered(&self) -> Result<(), chain::Error> {
+		std::fs::create_dir_all(&self.vms_dir)?;
+		let want = crate::host::capacity(&self.config.capacity, &self.config.work_dir);
+		match self.chain().node_capacity(&self.node_id).await? {
+			Some(have) => {
+				if have != want {
+					return Err(format!(
+						"the node is registered with capacity {have:?}, but this host offers {want:?}: \
+						 set the capacity in the configuration to the registered one, or deregister \
+						 the node (with no VMs on it) and start again"
+					)
+					.into());
+				}
+				tracing::info!(node = %self.node_key.peer_id(), "node registered, capacity {want:?}");
+			},
+			None => {
+				let proof = self
+					.node_key
+					.registration_proof(self.chain().genesis(), self.chain().account().0);
+				let call = runtime::tx().compute().register_miner_node(
+					runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(
+						self.node_id.clone(),
+					),
+					chain::to_runtime(want),
+					chain::ip_address(self.config.hypervisor_ip),
+					proof,
+				);
+				self.chain().submit(&call).await?;
+				tracing::info!(node = %self.node_key.peer_id(), "node registered with capacity {want:?}");
+			},
+		}
+		Ok(())
+	}
+
+	/// Follows finalized blocks until the connection fails; reconciles at each.
+	pub async fn follow(self: &Arc<Self>) -> Result<(), chain::Error> {
+		let mut open: HashMap<u64, Open> = self
+			.chain()
+			.open_requests()
+			.await?
+			.into_iter()
+			.map(|o| (o.request_id, o))
+			.collect();
+		let mut blocks = self.chain().client.stream_blocks().await?;
+		// A report must be made after the node's registration block: the first one is tried at
+		// each block until it is accepted, then one every `metrics_interval_blocks`.
+		let mut next_report = 0;
+		while let Some(block) = blocks.next().await {
+			let block = block?;
+			let number = block.number();
+			self.head.store(number, Ordering::SeqCst);
+			self.metrics.chain_head.set(number as i64);
+			for created in self.chain().created_in(&block).await? {
+				open.insert(created.request_id, created);
+			}
+			let read = match self.chain().hosted(&self.node_id, &block).await {
+				Ok(read) => read,
+				Err(error) => {
+					// Nothing is done on data that could not be read: no VM is touched, nothing
+					// is claimed; the next block reads again.
+					tracing::error!(block = number, "hosted requests not read: {error}");
+					self.metrics.chain_refused.with_label_values(&["page"]).inc();
+					continue;
+				},
+			};
+			for (request, reason) in &read.refused {
+				tracing::error!(block = number, request, "hosted request refused: {reason}");
+				self.metrics.chain_refused.with_label_values(&["request"]).inc();
+			}
+			self.reconcile(&read);
+			if read.refused.is_empty() {
+				self.claim(&mut open, &read.requests).await;
+			}
+			let hosted = &read.requests;
+			if number % self.config.payment_interval_blocks == 0 && !hosted.is_empty() {
+				let agent = self.clone();
+				let max = hosted.len() as u32;
+				tokio::spawn(async move { agent.claim_payments(max).await });
+			}
+			if number >= next_report {
+				next_report = match self.report_metrics(hosted.len()).await {
+					true => number.saturating_add(self.config.metrics_interval_blocks),
+					false => number.saturating_add(1),
+				};
+			}
+		}
+		Err("the finalized block stream ended".into())
+	}
+
+	/// Starts the work each hosted request needs, and destroys local VMs the chain no longer
+	/// knows. The VMs of refused requests are left alone.
+	fn reconcile(self: &Arc<Self>, read: &HostedRead) {
+		let hosted = &read.requests;
+		let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+		tasks.retain(|_, task| !task.is_finished());
+		let known: BTreeSet<u64> = hosted
+			.iter()
+			.map(|h| h.request_id)
+			.chain(read.refused.iter().map(|(id, _)| *id))
+			.collect();
+		for id in local_vms(&self.vms_dir) {
+			if !known.contains(&id) && !tasks.contains_key(&id) {
+				let agent = self.clone();
+				tasks.insert(id, tokio::spawn(async move { agent.destroy(id).await }));
+			}
+		}
+		for request in hosted {
+			if tasks.contains_key(&request.request_id) {
+				continue;
+			}
+			let Some(work) = self.work_for(request) else { continue };
+			let (agent, request) = (self.clone(), request.clone());
+			tasks.insert(
+				request.request_id,
+				tokio::spawn(async move { agent.run(work, request).await }),
+			);
+		}
+		let running = hosted.iter().filter(|h| h.status == Status::Running).count();
+		self.metrics.vms.with_label_values(&["running"]).set(running as i64);
+		self.metrics.vms.with_label_values(&["hosted"]).set(hosted.len() as i64);
+	}
+
+	/// What request `request` needs now, if anything.
+	fn work_for(&self, request: &Hosted) -> Option<Work> {
+		let dir = VmDir::new(&self.vms_dir, request.request_id);
+		let up = dir.running_pid(&format!("vm-{}", request.request_id)).is_some();
+		work_for(request.status, &request.pending, up)
+	}
+
+	/// Carries out `work` on `request`, logging and counting the outcome.
+	async fn run(self: Arc<Self>, work: Work, request: Hosted) {
+		let id = request.request_id;
+		let kind = work.name();
+		let result = match work {
+			Work::Provision => self.provision(&request).await,
+			Work::Stop => self.stop(&request).await,
+			Work::Boot => self.boot(&request).await,
+			Work::Reboot => self.reboot(&request).await,
+			Work::Resize => self.resize(&request).await,
+			Work::Delete => self.delete(id).await,
+			Work::Restart => self.restart(&request).await,
+		};
+		match result {
+			Ok(()) => {
+				tracing::info!(request = id, "{kind}: done");
+				self.metrics.operations.with_label_values(&[kind, "ok"]).inc();
+			},
+			Err(error) => {
+				tracing::warn!(request = id, "{kind}: {error}");
+				self.metrics.operations.with_label_values(&[kind, "error"]).inc();
+			},
+		}
+	}
+
+	fn node(&self) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<u8> {
+		runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(self.node_id.clone())
+	}
+}
+
+/// What a hosted request in `status` with `pending` operations needs, given whether its QEMU
+/// runs (`up`): a deletion first, then provisioning, a stop, a resize, a reboot; a `Running` VM
+/// that is down is restarted, a `Stopped` one that runs is stopped.
+pub fn work_for(status: Status, pending: &Pending, up: bool) -> Option<Work> {
+	if pending.delete {
+		return Some(Work::Delete);
+	}
+	match status {
+		Status::InProgress => Some(Work::Provision),
+		Status::Running if pending.stop => Some(Work::Stop),
+		Status::Running | Status::Stopped if pending.resize.is_some() => Some(Work::Resize),
+		Status::Running if pending.reboot => Some(Work::Reboot),
+		Status::Running if !up => Some(Work::Restart),
+		Status::Stopped if pending.boot => Some(Work::Boot),
+		Status::Stopped if up => Some(Work::Stop),
+		Status::Running | Status::Stopped => None,
+	}
+}
+
+/// Work a VM task does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+	/// Create the VM (or carry on creating it) and fulfil the request.
+	Provision,
+	/// Power the guest down (and fulfil a queued stop).
+	Stop,
+	/// Start the stopped VM and fulfil the boot.
+	Boot,
+	/// Reset the guest and fulfil the reboot.
+	Reboot,
+	/// Stop, grow, start with the new plan, and fulfil the resize.
+	Resize,
+	/// Remove the VM and fulfil the deletion.
+	Delete,
+	/// Start a `Running` VM whose QEMU is gone.
+	Restart,
+}
+
+impl Work {
+	fn name(self) -> &'static str {
+		match self {
+			Work::Provision => "provision",
+			Work::Stop => "stop",
+			Work::Boot => "boot",
+			Work::Reboot => "reboot",
+			Work::Resize => "resize",
+			Work::Delete => "delete",
+			Work::Restart => "restart",
+		}
+	}
+}
+
+/// The request ids of the VM directories under `vms_dir`.
+fn local_vms(vms_dir: &std::path::Path) -> Vec<u64> {
+	std::fs::read_dir(vms_dir)
+		.into_iter()
+		.flatten()
+		.flatten()
+		.filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+		.collect()
+}
+
+/// Text as the chain's bounded strings take it.
+fn bounded_bytes(
+	text: String,
+) -> runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec<u8> {
+	runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec(text.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn deletion_comes_first() {
+		let pending = Pending { delete: true, stop: true, reboot: true, ..Default::default() };
+		for status in [Status::InProgress, Status::Running, Status::Stopped] {
+			assert_eq!(work_for(status, &pending, true), Some(Work::Delete));
+		}
+	}
+
+	#[test]
+	fn each_state_gets_its_work() {
+		let none = Pending::default();
+		let stop = Pending { stop: true, ..Default::default() };
+		let boot = Pending { boot: true, ..Default::default() };
+		let reboot = Pending { reboot: true, ..Default::default() };
+		let resize =
+			Pending { resize: Some(crate::chain::PlanSpec::default()), ..Default::default() };
+		assert_eq!(work_for(Status::InProgress, &none, false), Some(Work::Provision));
+		assert_eq!(work_for(Status::InProgress, &none, true), Some(Work::Provision));
+		assert_eq!(work_for(Status::Running, &none, true), None);
+		assert_eq!(work_for(Status::Running, &none, false), Some(Work::Restart));
+		assert_eq!(work_for(Status::Running, &stop, true), Some(Work::Stop));
+		assert_eq!(work_for(Status::Running, &reboot, true), Some(Work::Reboot));
+		assert_eq!(work_for(Status::Running, &resize, true), Some(Work::Resize));
+		assert_eq!(work_for(Status::Stopped, &resize, false), Some(Work::Resize));
+		assert_eq!(work_for(Status::Stopped, &none, false), None);
+		assert_eq!(
+			work_for(Status::Stopped, &none, true),
+			Some(Work::Stop),
+			"a stopped VM is not left running"
+		);
+		assert_eq!(work_for(Status::Stopped, &boot, false), Some(Work::Boot));
+	}
+}

@@ -1,0 +1,10 @@
+//! Page limits of the read API (`ComputeApi` and the `compute_*` RPC).
+//!
+//! The runtime also exposes both as the `Compute` pallet's metadata constants `DefaultPageSize`
+//! and `MaxPageSize`.
+
+/// Page size the read functions use when the caller gives no `limit`.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// Largest page the read functions return, whatever `limit` asks for.
+pub const MAX_PAGE_SIZE: u32 = 500;
