@@ -57,7 +57,15 @@ impl LocalNetwork {
 	/// Starts all four validators on loopback; `name` names the folder.
 	pub fn start(name: &str) -> LocalNetwork {
 		let mut network = LocalNetwork::new(name);
-		network.spawn_all();
+		network.spawn(|_| true);
+		network
+	}
+
+	/// Starts only the validators in `names` (the others are down, as if killed; `spawn` one
+	/// later with [`LocalNetwork::node_mut`]); `name` names the folder.
+	pub fn start_only(name: &str, names: &[&str]) -> LocalNetwork {
+		let mut network = LocalNetwork::new(name);
+		network.spawn(|who| names.contains(&who));
 		network
 	}
 
@@ -70,7 +78,7 @@ impl LocalNetwork {
 			node.set_netns(&lab.netns(i), Lab::address(i));
 			lab.forward(i, node.rpc_port).unwrap_or_else(|e| panic!("{e}"));
 		}
-		network.spawn_all();
+		network.spawn(|_| true);
 		network
 	}
 
@@ -88,12 +96,17 @@ impl LocalNetwork {
 		LocalNetwork { nodes, dir, peer_ids }
 	}
 
-	/// Starts every validator with its usual arguments.
-	fn spawn_all(&mut self) {
-		for i in 0..VALIDATORS.len() {
+	/// Gives every validator its usual arguments and starts those `up` picks; the others count
+	/// as killed.
+	fn spawn(&mut self, up: impl Fn(&str) -> bool) {
+		for (i, who) in VALIDATORS.iter().enumerate() {
 			let args = self.validator_args(i);
 			self.nodes[i].set_args(&args);
-			self.nodes[i].spawn();
+			if up(who) {
+				self.nodes[i].spawn();
+			} else {
+				self.nodes[i].kill();
+			}
 		}
 	}
 
