@@ -36,8 +36,8 @@ impl SignNodeRegistrationCmd {
 			.genesis_hash
 			.parse()
 			.map_err(|e| Error::Input(format!("--genesis-hash: {e}")))?;
-		let node_id = pallet_compute::ed25519_peer_id(&pair.public().0);
-		let message = pallet_compute::node_registration_message(&genesis, &account, &node_id);
+		let node_id = compute_primitives::ed25519_peer_id(&pair.public().0);
+		let message = compute_primitives::node_registration_message(&genesis, &account, &node_id);
 		let proof = pair.sign(&message);
 		println!("node id (peer id): {}", bs58::encode(&node_id).into_string());
 		println!(

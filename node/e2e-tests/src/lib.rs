@@ -34,7 +34,7 @@ pub use chain::{
 	Client, FinalizedTx, Hash, TxError,
 };
 pub use compute_rpc::{compute_request, least_memory_plan, plan_price, tiny_plan};
-pub use deadline::within;
+pub use deadline::{until, within};
 pub use docker::Docker;
 pub use lab::{Impairment, Lab};
 pub use miner::{miner_bin, test_guest, FileServer, Miner};

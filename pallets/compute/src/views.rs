@@ -97,6 +97,23 @@ impl<T: Config> Pallet<T> {
 		Page { total, items: iter.take(page_size(limit)).map(|(_, request)| request).collect() }
 	}
 
+	/// How many requests node `node_id` hosts, and its entries in `MinerComputeRequests` in
+	/// storage order, after request `start_after` if given.
+	fn hosted_from(
+		node_id: &NodeIdOf<T>,
+		start_after: Option<RequestId>,
+	) -> (u32, impl Iterator<Item = (RequestId, MinerComputeRequestOf<T>)>) {
+		let total = MinerNodes::<T>::get(node_id).map(|node| node.hosted).unwrap_or_default();
+		let iter = match start_after {
+			Some(id) => MinerComputeRequests::<T>::iter_prefix_from(
+				node_id,
+				MinerComputeRequests::<T>::hashed_key_for(node_id, id),
+			),
+			None => MinerComputeRequests::<T>::iter_prefix(node_id),
+		};
+		(total, iter)
+	}
+
 	/// The requests hosted by node `node_id` with the operations queued on each, in storage
 	/// order; `start_after` is the last request id of the previous page.
 	pub fn miner_requests(
@@ -104,14 +121,7 @@ impl<T: Config> Pallet<T> {
 		start_after: Option<RequestId>,
 		limit: Option<u32>,
 	) -> Page<MinerRequestViewOf<T>> {
-		let total = MinerNodes::<T>::get(&node_id).map(|node| node.hosted).unwrap_or_default();
-		let iter = match start_after {
-			Some(id) => MinerComputeRequests::<T>::iter_prefix_from(
-				&node_id,
-				MinerComputeRequests::<T>::hashed_key_for(&node_id, id),
-			),
-			None => MinerComputeRequests::<T>::iter_prefix(&node_id),
-		};
+		let (total, iter) = Self::hosted_from(&node_id, start_after);
 		let items = iter
 			.take(page_size(limit))
 			.map(|(request_id, request)| crate::MinerRequestView {
@@ -130,14 +140,7 @@ impl<T: Config> Pallet<T> {
 		start_after: Option<RequestId>,
 		limit: Option<u32>,
 	) -> Page<HostedRequestOf<T>> {
-		let total = MinerNodes::<T>::get(&node_id).map(|node| node.hosted).unwrap_or_default();
-		let iter = match start_after {
-			Some(id) => MinerComputeRequests::<T>::iter_prefix_from(
-				&node_id,
-				MinerComputeRequests::<T>::hashed_key_for(&node_id, id),
-			),
-			None => MinerComputeRequests::<T>::iter_prefix(&node_id),
-		};
+		let (total, iter) = Self::hosted_from(&node_id, start_after);
 		let items = iter
 			.take(page_size(limit))
 			.filter_map(|(request_id, hosted)| {

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use compute_e2e_tests::{
 	compute_call, compute_request, connect, dev, hex_bytes, image, none, submit_in_best_block,
-	tiny_plan, within, At, Client, GuestServer, LocalNetwork, Miner, MinerSetup, Node, TestDir,
-	Value,
+	tiny_plan, until, within, At, Client, GuestServer, LocalNetwork, Miner, MinerSetup, Node,
+	TestDir, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -169,21 +169,5 @@ async fn stalled_finality(node: &Node) -> u64 {
 			return finalized;
 		}
 		assert!(started.elapsed() < FINALITY, "finality did not stall");
-	}
-}
-
-/// Polls `check` every second until it returns `Some`, or panics after `timeout` with `what`.
-async fn until<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
-where
-	F: FnMut() -> Fut,
-	Fut: std::future::Future<Output = Option<T>>,
-{
-	let started = Instant::now();
-	loop {
-		if let Some(value) = check().await {
-			return value;
-		}
-		assert!(started.elapsed() < timeout, "{what}: not within {timeout:?}");
-		tokio::time::sleep(Duration::from_secs(1)).await;
 	}
 }

@@ -14,8 +14,8 @@ use std::{
 
 use compute_e2e_tests::{
 	compute_call, compute_request, connect, dev, events_between, finalized_at_least, image, none,
-	plan_price, some, tiny_plan, value_bytes, within, At, Client, GuestServer, Miner, MinerSetup,
-	Node, TestDir, Value,
+	plan_price, some, tiny_plan, until, value_bytes, within, At, Client, GuestServer, Miner,
+	MinerSetup, Node, TestDir, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -69,22 +69,6 @@ fn ids(list: &Json) -> Vec<u64> {
 
 fn ss58(who: &Keypair) -> String {
 	who.public_key().to_account_id().to_string()
-}
-
-/// Polls `check` every second until it returns `Some`, or panics after `timeout` with `what`.
-async fn until<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
-where
-	F: FnMut() -> Fut,
-	Fut: std::future::Future<Output = Option<T>>,
-{
-	let started = Instant::now();
-	loop {
-		if let Some(value) = check().await {
-			return value;
-		}
-		assert!(started.elapsed() < timeout, "{what}: not within {timeout:?}");
-		tokio::time::sleep(Duration::from_secs(1)).await;
-	}
 }
 
 async fn miner_request(node: &Node, node_id: &str, id: u64) -> Option<Json> {

@@ -2,8 +2,8 @@
 //!
 //! Every method takes an optional block hash `at` as its last parameter (default: the best
 //! block). List methods take optional `limit` and `startAfter` before `at` and return at most
-//! `limit` items (default [`pallet_compute::DEFAULT_PAGE_SIZE`], at most
-//! [`pallet_compute::MAX_PAGE_SIZE`]) after the `startAfter` cursor (the last id or address of
+//! `limit` items (default [`compute_primitives::DEFAULT_PAGE_SIZE`], at most
+//! [`compute_primitives::MAX_PAGE_SIZE`]) after the `startAfter` cursor (the last id or address of
 //! the previous page). Unknown ids give `null` or an empty list. See [`json`] for the shapes of
 //! the answers and [`error`] for the error codes.
 
@@ -14,8 +14,8 @@ mod params;
 use std::{marker::PhantomData, sync::Arc};
 
 use codec::Codec;
+use compute_primitives::{PlanId, RequestId};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
-use pallet_compute::{PlanId, RequestId};
 pub use pallet_compute_runtime_api::ComputeApi as ComputeRuntimeApi;
 use serde_json::Value;
 use sp_api::ProvideRuntimeApi;
@@ -187,7 +187,7 @@ where
 	}
 
 	fn get_vm_ip(&self, vm_name: Value, at: Option<Value>) -> RpcResult<Option<String>> {
-		let vm_name = params::bounded_text("vmName", vm_name, pallet_compute::MAX_VM_NAME_LEN)?;
+		let vm_name = params::bounded_text("vmName", vm_name, compute_primitives::MAX_VM_NAME_LEN)?;
 		let at = self.at(at)?;
 		let ip = self.client.runtime_api().vm_ip(at, vm_name).map_err(error::runtime_error)?;
 		Ok(ip.map(|ip| ip.to_string()))
@@ -234,9 +234,8 @@ where
 		start_after: Option<Value>,
 		at: Option<Value>,
 	) -> RpcResult<Vec<json::MinerRequest>> {
-		let node_id = params::hex_bytes("nodeId", node_id, NodeIdLen::get())?;
-		let limit = params::optional::<u32>("limit", limit)?;
-		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
+		let params::NodePage { node_id, limit, start_after } =
+			params::node_page(node_id, limit, start_after, NodeIdLen::get())?;
 		let at = self.at(at)?;
 		let page = self
 			.client
@@ -270,9 +269,8 @@ where
 		start_after: Option<Value>,
 		at: Option<Value>,
 	) -> RpcResult<Vec<json::HostedRequest>> {
-		let node_id = params::hex_bytes("nodeId", node_id, NodeIdLen::get())?;
-		let limit = params::optional::<u32>("limit", limit)?;
-		let start_after = params::optional::<RequestId>("startAfter", start_after)?;
+		let params::NodePage { node_id, limit, start_after } =
+			params::node_page(node_id, limit, start_after, NodeIdLen::get())?;
 		let at = self.at(at)?;
 		let page = self
 			.client

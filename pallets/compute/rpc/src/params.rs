@@ -7,8 +7,8 @@
 
 use core::str::FromStr;
 
+use compute_primitives::{IpAddress, RequestId};
 use jsonrpsee::types::ErrorObjectOwned;
-use pallet_compute::IpAddress;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sp_core::crypto::Ss58Codec;
@@ -124,4 +124,28 @@ pub fn block_hash<Hash: DeserializeOwned>(
 			required(name, Value::String(text(name, value, MAX_HASH_TEXT_LEN)?)).map(Some)
 		},
 	}
+}
+
+/// The parameters of a page of a node's requests.
+pub struct NodePage {
+	/// `nodeId`.
+	pub node_id: Vec<u8>,
+	/// `limit`.
+	pub limit: Option<u32>,
+	/// `startAfter`: a request id.
+	pub start_after: Option<RequestId>,
+}
+
+/// Parses a [`NodePage`]; `nodeId` is at most `max_node_id` bytes.
+pub fn node_page(
+	node_id: Value,
+	limit: Option<Value>,
+	start_after: Option<Value>,
+	max_node_id: u32,
+) -> Result<NodePage, ErrorObjectOwned> {
+	Ok(NodePage {
+		node_id: hex_bytes("nodeId", node_id, max_node_id)?,
+		limit: optional("limit", limit)?,
+		start_after: optional("startAfter", start_after)?,
+	})
 }
