@@ -1,4 +1,5 @@
-//! Resilience of a 4-validator `--chain local` network (fixed node keys, base paths in a temp dir):
+//! Resilience of a 4-validator `--chain local` network (fixed node keys, base paths in a temp dir),
+//! once all four finalize:
 //!
 //! (a) a validator killed with SIGKILL: the other three keep finalizing (3 of 4 GRANDPA votes);
 //! (b) restarted on the same base path, it catches up to within 2 blocks;
@@ -61,7 +62,8 @@ async fn local_network_survives_crashes_restarts_and_broken_keystores() {
 async fn resilience(net: &mut LocalNetwork) {
 	let clock = Clock::new();
 	net.wait_ready(READY).await;
-	net.wait_finalized(2, FIRST_FINALITY).await;
+	assert_eq!(net.node("alice").rpc("system_chain", json!([])).await, json!("Local Testnet"));
+	net.wait_finalized(3, FIRST_FINALITY).await;
 	clock.step("4 validators up and finalizing");
 
 	let killed_at = kill_one_validator(net).await;
