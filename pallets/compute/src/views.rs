@@ -4,7 +4,8 @@
 
 use crate::{
 	pallet::*, request_id_of, vm_name_of, IpAddress, IpPoolView, IpState, Operation, Page,
-	PendingOperations, PlanId, PlanView, RequestId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+	PendingOperations, PlanId, PlanSpec, PlanView, QueuedOperations, RequestId, DEFAULT_PAGE_SIZE,
+	MAX_PAGE_SIZE,
 };
 use alloc::vec::Vec;
 use sp_runtime::Saturating;
@@ -146,11 +147,8 @@ impl<T: Config> Pallet<T> {
 			.filter_map(|(request_id, hosted)| {
 				let record = RequestRecords::<T>::get(request_id)?;
 				let request = ComputeRequests::<T>::get(&record.owner, request_id)?;
-				let pending = Self::pending_operations(&node_id, request_id);
-				let resize_spec = pending
-					.resize
-					.and_then(|_| MinerComputeResizeRequests::<T>::get(&node_id, request_id))
-					.map(|resize| resize.new_spec);
+				// The entry is under `node_id`, so the record's queue is this node's.
+				let (pending, resize_spec) = Self::pending_of(&node_id, request_id, record.queued);
 				Some(crate::HostedRequest {
 					request_id,
 					status: record.status,
@@ -174,17 +172,28 @@ impl<T: Config> Pallet<T> {
 			.filter(|record| record.host.as_ref().is_some_and(|host| host.node_id == *node_id))
 			.map(|record| record.queued)
 			.unwrap_or_default();
-		PendingOperations {
+		Self::pending_of(node_id, request_id, queued).0
+	}
+
+	/// The operations in `queued`, the queue of request `request_id` on node `node_id`, and the
+	/// resources of the plan a queued resize moves to; the resize entry is read once.
+	fn pending_of(
+		node_id: &NodeIdOf<T>,
+		request_id: RequestId,
+		queued: QueuedOperations,
+	) -> (PendingOperations, Option<PlanSpec>) {
+		let resize = queued
+			.contains(Operation::Resize)
+			.then(|| MinerComputeResizeRequests::<T>::get(node_id, request_id))
+			.flatten();
+		let pending = PendingOperations {
 			stop: queued.contains(Operation::Stop),
 			boot: queued.contains(Operation::Boot),
 			reboot: queued.contains(Operation::Reboot),
-			resize: queued
-				.contains(Operation::Resize)
-				.then(|| MinerComputeResizeRequests::<T>::get(node_id, request_id))
-				.flatten()
-				.map(|resize| resize.new_plan_id),
+			resize: resize.as_ref().map(|resize| resize.new_plan_id),
 			delete: queued.contains(Operation::Delete),
-		}
+		};
+		(pending, resize.map(|resize| resize.new_spec))
 	}
 
 	/// Plans in id order; `start_after` is the last plan id of the previous page.
