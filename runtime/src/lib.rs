@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("compute-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("compute-runtime"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -160,8 +160,9 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade, besides those of the pallets.
-type Migrations = ();
+/// Migrations to run on the next runtime upgrade, besides those of the pallets: each runs once,
+/// on a chain at the storage version it starts from.
+type Migrations = (pallet_compute::migrations::v4::MigrateV3ToV4<Runtime>,);
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

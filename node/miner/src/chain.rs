@@ -59,6 +59,9 @@ pub struct Limits {
 	pub max_page_size: u32,
 	/// `MaxStringLen`: the longest text, a failure reason among them.
 	pub max_string_len: u32,
+	/// `HeartbeatTimeout`: blocks after its latest report until the node counts as silent and
+	/// its VMs stop paying rent.
+	pub heartbeat_timeout: u32,
 }
 
 /// Where a hosted request is in its life, as the agent acts on it.
@@ -189,6 +192,7 @@ impl Chain {
 		let limits = Limits {
 			max_page_size: at.constants().entry(constants.max_page_size())?,
 			max_string_len: at.constants().entry(constants.max_string_len())?,
+			heartbeat_timeout: at.constants().entry(constants.heartbeat_timeout())?,
 		};
 		Ok(Chain {
 			client,

@@ -199,6 +199,9 @@ pub struct Config {
 	/// hosted VM (at 6-second blocks, 100 is every 10 minutes).
 	pub payment_interval_blocks: u64,
 	/// Blocks between signed metric reports; one is also sent at the first block after start.
+	/// Each report is the node's heartbeat: the chain pays no rent for its VMs once the latest
+	/// is older than its `HeartbeatTimeout` (100 blocks on the dev runtime), so this should be
+	/// well inside it (at 6-second blocks, 20 is every 2 minutes, five reports per timeout).
 	pub metrics_interval_blocks: u64,
 }
 
@@ -223,7 +226,7 @@ impl Default for Config {
 			boot_timeout_secs: 300,
 			kvm_probe_secs: 60,
 			payment_interval_blocks: 100,
-			metrics_interval_blocks: 50,
+			metrics_interval_blocks: 20,
 		}
 	}
 }

@@ -65,6 +65,7 @@ async fn run() -> Result<(), String> {
 					created
 				},
 			};
+			current.check_report_interval();
 			current.ensure_registered().await?;
 			current.follow().await
 		};

@@ -85,6 +85,12 @@ fn advance<T: Config>(blocks: u32) {
 	frame_system::Pallet::<T>::set_block_number(block::<T>().saturating_add(blocks.into()));
 }
 
+/// Moves past the heartbeat timeout of every node registered so far: they fall silent.
+fn fall_silent<T: Config>() {
+	let blocks = T::HeartbeatTimeout::get().saturating_add(2u32.into());
+	frame_system::Pallet::<T>::set_block_number(block::<T>().saturating_add(blocks));
+}
+
 /// The price of benchmark plans: the existential deposit, so amounts stay meaningful.
 fn price<T: Config>() -> BalanceOf<T> {
 	T::Currency::minimum_balance().max(One::one())
@@ -174,7 +180,8 @@ fn signed_report<T: Config>() -> (NodeMetricsReportOf<T>, sp_core::ed25519::Sign
 	Compute::<T>::do_register_miner_node(who, node.clone(), capacity(), v6(u32::MAX), proof)
 		.expect("fresh node registers");
 	Compute::<T>::store_node_metrics(node.clone(), max_metrics::<T>(), block::<T>());
-	advance::<T>(1);
+	// The node fell silent meanwhile: its report is also the heartbeat that brings it back.
+	fall_silent::<T>();
 	let report = NodeMetricsReport { node_id: node, at: block::<T>(), metrics: max_metrics::<T>() };
 	let message = Compute::<T>::node_report_message(&report);
 	let signature =
@@ -438,6 +445,19 @@ mod benchmarks {
 		_(RawOrigin::Signed(vm.owner.clone()), vm.request_id);
 
 		assert!(MinerComputeRebootRequests::<T>::contains_key(&vm.node, vm.request_id));
+	}
+
+	#[benchmark]
+	fn give_eviction_notice() {
+		let vm = running::<T>(plan::<T>(1));
+
+		whitelist::<T>(&vm.miner);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(vm.miner.clone()), vm.node.clone(), vm.request_id);
+
+		let notice = RequestRecords::<T>::get(vm.request_id).and_then(|r| r.evict_at);
+		assert_eq!(notice, Some(block::<T>().saturating_add(T::EvictionNotice::get())));
 	}
 
 	#[benchmark]
@@ -736,6 +756,8 @@ mod benchmarks {
 	fn report_node_metrics() {
 		let (miner, node) = miner::<T>(0);
 		let metrics = max_metrics::<T>();
+		// The node fell silent: its report is also the heartbeat that brings it back.
+		fall_silent::<T>();
 
 		whitelist::<T>(&miner);
 
@@ -872,6 +894,16 @@ mod benchmarks {
 			.unwrap_or_else(|| block::<T>().saturating_add(One::one()));
 		frame_system::Pallet::<T>::set_block_number(due);
 		ExpiryCursor::<T>::put(due);
+		// The nodes stayed live all along, so every entry finds its low-funds reading reached
+		// and queues a stop (the costlier outcome).
+		for (_, node_id) in &nodes {
+			MinerNodes::<T>::mutate(node_id, |node| {
+				if let Some(node) = node {
+					node.live_clock = due;
+					node.last_heartbeat = due;
+				}
+			});
+		}
 
 		#[block]
 		{

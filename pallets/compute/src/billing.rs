@@ -2,16 +2,18 @@
 //! `RentalExpiries` schedule of what falls due (low-funds stops, exhausted prepayments,
 //! pruning).
 //!
-//! A request's charges accrue per block from `accrued_to` at two rates kept in its
-//! [`RentalBilling`]: rent to the miner (`rent_per_block`, until the low-funds block `due`)
-//! and address rent (`address_per_block`). Whenever a rate is about to change, the charges so
-//! far accrue into `rent_owed` and `address_owed` ([`Pallet::accrue`]), so each rate applies
-//! exactly to its blocks, and no funds move. Funds move only when the miner claims its rent
-//! (`claim_compute_payment`, `claim_compute_payments`) and when the request leaves its miner
-//! ([`Pallet::settle`]).
+//! A request's charges accrue at two rates kept in its [`RentalBilling`]: rent to the miner
+//! (`rent_per_block`), per tick of its host's live clock from `rent_clock` up to the low-funds
+//! reading `rent_stop` (see the `liveness` module: the clock stands still while the node is
+//! silent), and address rent (`address_per_block`), per block from `accrued_to`. Whenever a
+//! rate is about to change, the charges so far accrue into `rent_owed` and `address_owed`
+//! ([`Pallet::accrue`]), so each rate applies exactly to its blocks, and no funds move. Funds
+//! move only when the miner claims its rent (`claim_compute_payment`, `claim_compute_payments`)
+//! and when the request leaves its miner ([`Pallet::settle`]).
 
 use crate::{
-	pallet::*, weights::WeightInfo, CloseReason, PowerOperation, RequestId, LOW_FUNDS_DIVISOR,
+	pallet::*, weights::WeightInfo, CloseReason, InstantOf, PowerOperation, RequestId,
+	LOW_FUNDS_DIVISOR,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -138,31 +140,28 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What would be left unspent after the charges up to `until` accrued.
-	pub(crate) fn unspent_at(
-		billing: &RentalBillingOf<T>,
-		until: BlockNumberFor<T>,
-	) -> BalanceOf<T> {
+	pub(crate) fn unspent_at(billing: &RentalBillingOf<T>, until: InstantOf<T>) -> BalanceOf<T> {
 		let charges = Self::charges_until(billing, until);
 		Self::unspent(billing)
 			.saturating_sub(charges.rent)
 			.saturating_sub(charges.address)
 	}
 
-	/// The charges from `accrued_to` up to `until` not yet accrued: rent for the blocks before
-	/// both `until` and (while rent accrues) the low-funds block `due`, address rent for every
-	/// block, rent first, together capped by what is unspent.
+	/// The charges not yet accrued up to `until`: rent for the ticks of the host's live clock
+	/// from `rent_clock` to both `until.clock` and the low-funds reading `rent_stop`, address
+	/// rent for the blocks from `accrued_to` to `until.block`, rent first, together capped by
+	/// what is unspent.
 	pub(crate) fn charges_until(
 		billing: &RentalBillingOf<T>,
-		until: BlockNumberFor<T>,
+		until: InstantOf<T>,
 	) -> Charges<BalanceOf<T>> {
-		let rent_end = match billing.due {
-			Some(due) if !billing.rent_per_block.is_zero() => until.min(due),
-			_ => until,
-		};
 		let unspent = Self::unspent(billing);
-		let rent_blocks = Self::blocks_to_balance(rent_end.saturating_sub(billing.accrued_to));
-		let rent = billing.rent_per_block.saturating_mul(rent_blocks).min(unspent);
-		let blocks = Self::blocks_to_balance(until.saturating_sub(billing.accrued_to));
+		let ticks = until.clock.min(billing.rent_stop).saturating_sub(billing.rent_clock);
+		let rent = billing
+			.rent_per_block
+			.saturating_mul(Self::blocks_to_balance(ticks))
+			.min(unspent);
+		let blocks = Self::blocks_to_balance(until.block.saturating_sub(billing.accrued_to));
 		let address = billing
 			.address_per_block
 			.saturating_mul(blocks)
@@ -170,12 +169,14 @@ impl<T: Config> Pallet<T> {
 		Charges { rent, address }
 	}
 
-	/// Accrues a request's charges up to `until` into what it owes. Moves no funds.
-	pub(crate) fn accrue(billing: &mut RentalBillingOf<T>, until: BlockNumberFor<T>) {
+	/// Accrues a request's charges up to `until` (the current block) into what it owes. Moves
+	/// no funds.
+	pub(crate) fn accrue(billing: &mut RentalBillingOf<T>, until: InstantOf<T>) {
 		let charges = Self::charges_until(billing, until);
 		billing.rent_owed = billing.rent_owed.saturating_add(charges.rent);
 		billing.address_owed = billing.address_owed.saturating_add(charges.address);
-		billing.accrued_to = billing.accrued_to.max(until);
+		billing.accrued_to = billing.accrued_to.max(until.block);
+		billing.rent_clock = billing.rent_clock.max(until.clock);
 	}
 
 	/// Pays `miner` the rent a request owes, out of the owner's hold. Returns the amount.
@@ -220,7 +221,7 @@ impl<T: Config> Pallet<T> {
 		owner: &T::AccountId,
 		miner: Option<&T::AccountId>,
 		billing: &mut RentalBillingOf<T>,
-		until: BlockNumberFor<T>,
+		until: InstantOf<T>,
 	) -> DispatchResult {
 		Self::accrue(billing, until);
 		if !billing.rent_owed.is_zero() {
@@ -257,30 +258,39 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// When a live request's next entry in `RentalExpiries` falls due, given its billing at
-	/// `now`: the low-funds block while rent accrues (when the unspent prepayment covers only
-	/// the margin), else the block the prepayment can no longer pay for the address; never
-	/// before the next block. `None` when nothing is charged.
+	/// Blocks of running (rent and address rent together) that a request's unspent
+	/// prepayment pays for.
+	fn running_blocks(billing: &RentalBillingOf<T>) -> BlockNumberFor<T> {
+		let rate = billing.rent_per_block.saturating_add(billing.address_per_block);
+		Self::unspent(billing)
+			.checked_div(&rate)
+			.map(Self::balance_to_blocks)
+			.unwrap_or_default()
+	}
+
+	/// When a live request's next entry in `RentalExpiries` falls due, given its billing
+	/// accrued to `now`. While rent accrues: the earliest block the host's clock can reach
+	/// `rent_stop`, or the prepayment can fall to the low-funds margin (when every block until
+	/// then charges rent and address rent); else the block the prepayment can no longer pay
+	/// for the address. Never before the next block; `None` when nothing is charged.
 	pub(crate) fn next_due(
 		billing: &RentalBillingOf<T>,
-		now: BlockNumberFor<T>,
+		now: InstantOf<T>,
 	) -> Option<BlockNumberFor<T>> {
-		let unspent = Self::unspent(billing);
-		let covered = |rate: BalanceOf<T>| {
-			unspent.checked_div(&rate).map(Self::balance_to_blocks).unwrap_or_default()
-		};
 		let block = if !billing.rent_per_block.is_zero() {
-			let rate = billing.rent_per_block.saturating_add(billing.address_per_block);
-			billing
-				.accrued_to
-				.saturating_add(covered(rate))
-				.saturating_sub(Self::low_funds_margin())
+			let to_stop = billing.rent_stop.saturating_sub(now.clock);
+			let to_margin = Self::running_blocks(billing).saturating_sub(Self::low_funds_margin());
+			now.block.saturating_add(to_stop.min(to_margin))
 		} else if !billing.address_per_block.is_zero() {
-			billing.accrued_to.saturating_add(covered(billing.address_per_block))
+			let covered = Self::unspent(billing)
+				.checked_div(&billing.address_per_block)
+				.map(Self::balance_to_blocks)
+				.unwrap_or_default();
+			billing.accrued_to.saturating_add(covered)
 		} else {
 			return None;
 		};
-		Some(block.max(now.saturating_add(One::one())))
+		Some(block.max(now.block.saturating_add(One::one())))
 	}
 
 	/// Moves a request's `RentalExpiries` entry to `due` (removing it for `None`).
@@ -302,18 +312,27 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Schedules a request whose rates were just raised from zero (rent or address rent
-	/// starts) at `now`: whatever entry it had is replaced.
+	/// starts) at `now`, with its charges accrued to `now`: while rent accrues, its low-funds
+	/// reading `rent_stop` is set to the live blocks the unspent prepayment pays for above the
+	/// margin (at least one), and whatever entry it had is replaced.
 	pub(crate) fn schedule(
 		request_id: RequestId,
 		billing: &mut RentalBillingOf<T>,
-		now: BlockNumberFor<T>,
+		now: InstantOf<T>,
 	) {
+		if !billing.rent_per_block.is_zero() {
+			// At least this block: rent that starts is charged for the block it starts in.
+			let ticks = Self::running_blocks(billing)
+				.saturating_sub(Self::low_funds_margin())
+				.max(One::one());
+			billing.rent_stop = now.clock.saturating_add(ticks);
+		}
 		let due = Self::next_due(billing, now);
 		Self::set_due(request_id, billing, due);
 	}
 
-	/// Reschedules a request whose rent keeps accruing after its billing (held amount or rent
-	/// rate) changed at `now`.
+	/// Reschedules a request whose billing (held amount or rent rate) changed at `now`, with
+	/// its charges accrued to `now`.
 	///
 	/// Calls that lower the rent to zero (a stop or deletion asked) leave the entry where it
 	/// is: it falls due early, and is then moved to the block the address can no longer be
@@ -321,10 +340,11 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn reschedule(
 		request_id: RequestId,
 		billing: &mut RentalBillingOf<T>,
-		now: BlockNumberFor<T>,
+		now: InstantOf<T>,
 	) {
-		// A low-funds stop that fell due but waits in a backlog stands: rent stopped then.
-		if !billing.rent_per_block.is_zero() && billing.due.is_some_and(|due| due <= now) {
+		// A low-funds stop whose reading was reached stands, though its entry waits in a
+		// backlog: rent stopped then.
+		if !billing.rent_per_block.is_zero() && now.clock >= billing.rent_stop {
 			return;
 		}
 		Self::schedule(request_id, billing, now);
@@ -333,8 +353,8 @@ impl<T: Config> Pallet<T> {
 	/// Processes the `RentalExpiries` entries due by block `now`, oldest first, at most
 	/// `MaxExpiriesPerBlock` buckets and entries together; the rest wait for the next block.
 	///
-	/// A late entry is handled as of its own block: a low-funds stop is queued, and rent stops,
-	/// in the block it was due.
+	/// A late entry charges no rent past its low-funds reading: rent stops where the host's
+	/// clock reached `rent_stop`, and the stop is queued as of the block the entry was due.
 	pub(crate) fn do_process_rental_expiries(now: BlockNumberFor<T>) -> Weight {
 		let budget = T::MaxExpiriesPerBlock::get();
 		let mut used = 0u32;
@@ -413,13 +433,19 @@ impl<T: Config> Pallet<T> {
 			.as_ref()
 			.map(|host| host.node_id.clone())
 			.ok_or(Error::<T>::InvalidRequestStatus)?;
-		if !record.billing.rent_per_block.is_zero() {
-			// The prepayment covers only the margin: rent stops and a stop is queued, as of the
-			// block this was due in.
-			Self::accrue(&mut record.billing, due);
+		let at = Self::instant_of(&record, now);
+		Self::accrue(&mut record.billing, at);
+		let running = !record.billing.rent_per_block.is_zero();
+		if running
+			&& (at.clock >= record.billing.rent_stop
+				|| Self::running_blocks(&record.billing) <= Self::low_funds_margin())
+		{
+			// The prepayment covers only the margin: rent stopped at the low-funds reading (or
+			// now, when the node was silent meanwhile and its address rent took the rest), and a
+			// stop is queued as of the block this was due in.
 			record.billing.rent_per_block = Zero::zero();
 			Self::enqueue(&node_id, request_id, &mut record.queued, PowerOperation::Stop, due);
-			Self::schedule(request_id, &mut record.billing, now);
+			Self::schedule(request_id, &mut record.billing, at);
 			let owner = record.owner.clone();
 			RequestRecords::<T>::insert(request_id, record);
 			Self::deposit_event(Event::ComputeRentalFundsLow {
@@ -431,12 +457,15 @@ impl<T: Config> Pallet<T> {
 			return Ok(DueOutcome::Stopped);
 		}
 		let address = record.billing.address_per_block;
-		if !address.is_zero() && Self::unspent_at(&record.billing, now) < address {
+		if !address.is_zero() && Self::unspent(&record.billing) < address {
 			// The prepayment cannot pay for the address another block: the chain takes it back.
 			Self::close_hosted(request_id, record, CloseReason::FundsExhausted)?;
 			return Ok(DueOutcome::Removed);
 		}
-		Self::schedule(request_id, &mut record.billing, now);
+		// Neither happened yet (the node was silent, or the rates went down): the low-funds
+		// reading is set again from what is left, and the entry moves to the first block either
+		// can happen in.
+		Self::schedule(request_id, &mut record.billing, at);
 		RequestRecords::<T>::insert(request_id, record);
 		Ok(DueOutcome::Nothing)
 	}
@@ -450,10 +479,10 @@ impl<T: Config> Pallet<T> {
 		let mut record = Self::owned_record(&who, request_id)?;
 		ensure!(!record.status.is_terminal(), Error::<T>::InvalidRequestStatus);
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let now = Self::now_of(&record);
 		let billing = &mut record.billing;
 		let held = billing.held.checked_add(&amount).ok_or(ArithmeticError::Overflow)?;
 		Self::ensure_can_hold_liquid(&who, amount)?;
-		let now = frame_system::Pallet::<T>::block_number();
 
 		Self::hold(HoldReason::Request, &who, amount)?;
 		Self::accrue(billing, now);
@@ -471,7 +500,7 @@ impl<T: Config> Pallet<T> {
 		request_id: RequestId,
 	) -> DispatchResult {
 		let (mut record, host) = Self::hosted_record(&who, &node_id, request_id)?;
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now_of(&record);
 		Self::accrue(&mut record.billing, now);
 		ensure!(!record.billing.rent_owed.is_zero(), Error::<T>::NothingToClaim);
 		Self::pay_rent(request_id, &record.owner, &host.miner, &mut record.billing)?;
@@ -500,7 +529,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let ids: alloc::vec::Vec<RequestId> = keys.take(max.saturating_add(1)).collect();
 		let at_end = ids.len() <= max;
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::instant(Some(&node), frame_system::Pallet::<T>::block_number());
 		let (mut paid, mut visited) = (BalanceOf::<T>::zero(), 0u32);
 		let mut last = None;
 		for request_id in ids.into_iter().take(max) {

@@ -200,6 +200,8 @@ impl<T: Config> Pallet<T> {
 		// What each owner's requests hold: prepayments and deposits, under one hold reason.
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled: BTreeSet<(BlockNumberFor<T>, RequestId)> = BTreeSet::new();
+		// What each miner has on hold as claim bonds.
+		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (request_id, record) in RequestRecords::<T>::iter() {
 			let billing = &record.billing;
 			ensure!(!billing.price_per_block.is_zero(), "zero price");
@@ -230,6 +232,31 @@ impl<T: Config> Pallet<T> {
 					"a request without VM owes charges"
 				);
 			}
+			match &record.host {
+				Some(host) => {
+					let sum = bonds.entry(host.miner.clone()).or_insert_with(Zero::zero);
+					*sum = sum.saturating_add(record.bond);
+				},
+				None => {
+					ensure!(record.bond.is_zero(), "a claim bond without a miner");
+					ensure!(record.evict_at.is_none(), "an eviction notice without a miner");
+				},
+			}
+			if let Some(host) = &record.host {
+				let node = MinerNodes::<T>::get(&host.node_id).ok_or("hosted by no node")?;
+				let now = frame_system::Pallet::<T>::block_number();
+				let clock = Self::live_clock(&node, now);
+				ensure!(billing.rent_clock <= clock, "rent accrued past the host's live clock");
+				if !rent.is_zero() && clock < billing.rent_stop {
+					// The entry falls due no later than the host's clock can reach the low-funds
+					// reading.
+					let earliest = now.saturating_add(billing.rent_stop.saturating_sub(clock));
+					ensure!(
+						billing.due.is_some_and(|due| due <= earliest),
+						"a low-funds stop scheduled after it can happen"
+					);
+				}
+			}
 			if let Some(block) = billing.due {
 				scheduled.insert((block, request_id));
 			}
@@ -246,9 +273,11 @@ impl<T: Config> Pallet<T> {
 			let sum = miner_deposits.entry(node.owner).or_insert_with(Zero::zero);
 			*sum = sum.saturating_add(node.deposit);
 		}
-		for (reason, sums) in
-			[(Self::request_reason(), &held), (Self::deposit_reason(), &miner_deposits)]
-		{
+		for (reason, sums) in [
+			(Self::request_reason(), &held),
+			(Self::deposit_reason(), &miner_deposits),
+			(HoldReason::ClaimBond.into(), &bonds),
+		] {
 			for (who, sum) in sums {
 				ensure!(
 					T::Currency::balance_on_hold(&reason, who) == *sum,

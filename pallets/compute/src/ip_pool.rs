@@ -140,7 +140,7 @@ impl<T: Config> Pallet<T> {
 		let (request_id, mut record, host) = Self::vm_record(&caller, &vm_name)?;
 		ensure!(record.ip.is_none(), Error::<T>::VmAlreadyHasIp);
 		Self::take_free_ip(ip, Some(request_id))?;
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now_of(&record);
 
 		// Address rent is charged from this block on.
 		let billing = &mut record.billing;
@@ -169,7 +169,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InvalidRequestStatus
 		);
 		let ip = record.ip.take().ok_or(Error::<T>::VmHasNoIp)?;
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now_of(&record);
 
 		let billing = &mut record.billing;
 		Self::accrue(billing, now);

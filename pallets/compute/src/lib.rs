@@ -61,14 +61,17 @@
 //! Each request's [`RentalBilling`] keeps two rates, charged per block:
 //!
 //! - **rent**, owed to the hosting miner, while the VM is `Running` with no stop or deletion
-//!   queued: it stops in the block the owner asks for a stop or a deletion (not when the miner
-//!   acts), and while a resize is queued it is the cheaper of both plans;
+//!   queued and its node is live: it stops in the block the owner asks for a stop or a deletion
+//!   (not when the miner acts), and while a resize is queued it is the cheaper of both plans;
 //! - **address rent** ([`Config::AddressPricePerBlock`]), burned, while the request holds an
 //!   address (`InProgress` with one, `Running`, `Stopped`), so holding addresses costs even a
 //!   party that is its own miner.
 //!
 //! Before a rate changes, the charges so far accrue into the record (`rent_owed`,
-//! `address_owed`), so each rate applies exactly to its blocks; no funds move then. The miner
+//! `address_owed`), so each rate applies exactly to its blocks; no funds move then. Rent is
+//! counted in ticks of the hosting node's live clock, which stands still while the node is
+//! silent (see the `liveness` module): a node is live while its latest heartbeat, its
+//! registration or a metrics report, is at most [`Config::HeartbeatTimeout`] blocks old. The miner
 //! is paid what is owed by `claim_compute_payment` (one VM) or `claim_compute_payments` (many
 //! VMs of a node in one call), and when the VM leaves the miner (deleted, failed, cancelled,
 //! closed), which also burns the address rent owed. Charges never exceed what is held.
@@ -83,7 +86,8 @@
 //!
 //! Deadlines: past [`Config::ProvisionTimeout`] after a claim the owner may cancel the
 //! `InProgress` request (all that is left comes back); past [`Config::OperationTimeout`] after a
-//! deletion was asked the owner may `close_compute_request`, removing it as if fulfilled.
+//! deletion was asked, or once the hosting node is silent, the owner may
+//! `close_compute_request`, removing it as if fulfilled.
 //!
 //! Miners hold [`Config::MinerDeposit`] per registered node ([`HoldReason::MinerDeposit`]),
 //! returned on deregistration, which needs the node to host no requests. A node id is an
@@ -94,7 +98,8 @@
 
 //! ## Node metrics
 //!
-//! The owner of a node reports its metrics with `report_node_metrics`. A node whose id encodes
+//! The owner of a node reports its metrics with `report_node_metrics`; every report is also the
+//! node's heartbeat. A node whose id encodes
 //! its Ed25519 key ([`node_public_key`]: a libp2p peer id or a bare key) can also sign its own
 //! reports ([`NodeMetricsReport`]) and send them with `report_signed_node_metrics`: feeless as a
 //! general transaction authorized by the signature, or relayed (and paid for) by any account.
@@ -124,9 +129,13 @@ extern crate alloc;
 pub use pallet::*;
 
 mod billing;
+mod bonds;
+mod eviction;
 mod invariants;
 mod ip_pool;
+mod liveness;
 mod metrics;
+pub mod migrations;
 mod miners;
 mod plans;
 mod requests;
@@ -141,6 +150,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use liveness::{Instant, InstantOf};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -221,9 +231,10 @@ pub mod pallet {
 
 	/// The in-code storage version. 3: one `RequestRecords` entry per request (owner, status,
 	/// host, queued operations, address, billing with lazily accrued charges), the IP pool as
-	/// `FreeIps` + `IpStates` + `IpPool`, the hosted-request count in `MinerNode`. No network ran
-	/// versions 1 or 2, so there is no migration.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// `FreeIps` + `IpStates` + `IpPool`, the hosted-request count in `MinerNode`. 4: node
+	/// liveness, a heartbeat and a live clock in `MinerNode`, rent counted in the host's clock
+	/// (migration: [`migrations::v4::MigrateV3ToV4`]). No network ran versions 1 or 2.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -315,6 +326,25 @@ pub mod pallet {
 		#[pallet::constant]
 		type NodeReportLongevity: Get<BlockNumberFor<Self>>;
 
+		/// Blocks a node stays live after a heartbeat (its registration or a metrics report).
+		/// Rent accrues only over blocks in which the hosting node is live; once a node's
+		/// latest heartbeat is older, the owners of its VMs may leave them with
+		/// `close_compute_request`.
+		#[pallet::constant]
+		type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks of a plan's rent that a miner puts on hold as its bond when it claims a
+		/// request of that plan. The bond comes back when the request leaves the miner honestly,
+		/// and goes to the owner when the miner stalled or dropped the VM (see the `bonds`
+		/// module).
+		#[pallet::constant]
+		type ClaimBondBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks of notice a miner gives (`give_eviction_notice`) before it may remove a VM
+		/// its owner did not ask to delete. Rent runs on during the notice.
+		#[pallet::constant]
+		type EvictionNotice: Get<BlockNumberFor<Self>>;
+
 		/// Transaction pool priority of feeless node-signed metrics reports.
 		#[pallet::constant]
 		type NodeReportPriority: Get<TransactionPriority>;
@@ -352,6 +382,8 @@ pub mod pallet {
 		Request,
 		/// Deposit of a registered miner node.
 		MinerDeposit,
+		/// A miner's bond for a request it claimed, held until the request leaves the miner.
+		ClaimBond,
 	}
 
 	/// Id of the next compute request.
@@ -622,6 +654,31 @@ pub mod pallet {
 		MinerNodeStatusChanged { node_id: NodeIdOf<T>, status: MinerNodeStatus },
 		/// A miner node reported its metrics.
 		NodeMetricsReported { node_id: NodeIdOf<T> },
+		/// The node's owner put `amount` on hold as its bond for the request its node claimed.
+		ClaimBondHeld { request_id: RequestId, miner: T::AccountId, amount: BalanceOf<T> },
+		/// The request left its miner honestly: the miner's bond came back.
+		ClaimBondReleased { request_id: RequestId, miner: T::AccountId, amount: BalanceOf<T> },
+		/// The miner stalled or dropped the VM: its bond went to the request's owner.
+		ClaimBondForfeited {
+			request_id: RequestId,
+			miner: T::AccountId,
+			owner: T::AccountId,
+			amount: BalanceOf<T>,
+		},
+		/// The hosting miner gave notice: it may remove the VM from block `evict_at`; rent runs
+		/// on until it does.
+		ComputeEvictionNoticeGiven {
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+			owner: T::AccountId,
+			evict_at: BlockNumberFor<T>,
+		},
+		/// The miner removed the VM after its notice: address returned, capacity freed, the rest
+		/// of the prepayment returned, request removed.
+		ComputeRequestEvicted { node_id: NodeIdOf<T>, request_id: RequestId, owner: T::AccountId },
+		/// A silent miner node sent a heartbeat: it had been silent, and its VMs paid no rent,
+		/// from block `silent_from` until this block.
+		MinerNodeBackOnline { node_id: NodeIdOf<T>, silent_from: BlockNumberFor<T> },
 		/// A plan was created.
 		PlanCreated { plan_id: PlanId, spec: PlanSpec, price_per_block: BalanceOf<T> },
 		/// A plan was activated or deactivated.
@@ -680,6 +737,9 @@ pub mod pallet {
 		NotMinerNodeOwner,
 		/// The node takes no new work.
 		MinerNodeNotActive,
+		/// The node is silent (its latest heartbeat is more than `HeartbeatTimeout` blocks old):
+		/// it takes no new requests until it reports again.
+		MinerNodeSilent,
 		/// The node still hosts requests.
 		MinerNodeHasRequests,
 		/// The node lacks the free resources.
@@ -737,6 +797,10 @@ pub mod pallet {
 		NodeReportTooOld,
 		/// A node-signed report is made at a block the chain has not reached.
 		NodeReportFromFuture,
+		/// The miner already gave notice for this VM.
+		EvictionNoticeAlreadyGiven,
+		/// The miner's notice for this VM is not over yet (`EvictionNotice` blocks).
+		EvictionNoticeNotOver,
 	}
 
 	#[pallet::genesis_config]
@@ -811,8 +875,8 @@ pub mod pallet {
 		/// Assigns a pending request to a miner node, reserving the plan's resources on it.
 		///
 		/// The dispatch origin must be _Signed_ by the node's owner, or the admin origin.
-		/// - `miner_node_id`: an active node with enough free capacity (and the one the owner
-		///   asked for, if any).
+		/// - `miner_node_id`: an active, live node with enough free capacity (and the one the
+		///   owner asked for, if any).
 		/// - `plan_id`, `owner`: must match the request.
 		/// - `request_id`: a `Pending` request.
 		///
@@ -1038,15 +1102,18 @@ pub mod pallet {
 			Self::do_fulfill_resize_request(who, node_id, request_id)
 		}
 
-		/// Confirms a queued deletion: the miner is paid the rent owed, the address rent owed is
-		/// burned, the address goes back to the pool, the capacity is freed, the rest of the
-		/// prepayment and the deposit are returned and the request removed. The weight of
-		/// queued operations the request did not have is refunded.
+		/// Confirms a queued deletion, or removes a VM whose eviction notice is over: the miner
+		/// is paid the rent owed and its claim bond comes back, the address rent owed is burned,
+		/// the address goes back to the pool, the capacity is freed, the rest of the prepayment
+		/// and the deposit are returned and the request removed. The weight of queued operations
+		/// the request did not have is refunded.
 		///
 		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
-		/// - `node_id`, `request_id`: a deletion queued on this node.
+		/// - `node_id`, `request_id`: a deletion queued on this node, or a VM of this node
+		///   whose notice is over (`EvictionNoticeNotOver` before; `ComputeDeletionRequestNotFound`
+		///   with neither).
 		///
-		/// Emits `ComputeDeletionRequestRemoved`.
+		/// Emits `ComputeDeletionRequestRemoved`, or `ComputeRequestEvicted`.
 		#[pallet::call_index(13)]
 		#[pallet::weight(T::WeightInfo::fulfill_deletion_request(MAX_QUEUED_OPERATIONS))]
 		pub fn fulfill_deletion_request(
@@ -1189,13 +1256,15 @@ pub mod pallet {
 			Self::do_deregister_miner_node(who, node_id)
 		}
 
-		/// Stores the node's latest metrics (informational; never used for money).
+		/// Stores the node's latest metrics, and counts as the node's heartbeat: the node is live
+		/// for `HeartbeatTimeout` blocks from this block, and its VMs accrue rent while it is.
+		/// The metrics themselves are informational and never used for money.
 		///
 		/// The dispatch origin must be _Signed_ by the node's owner.
 		/// - `node_id`: the node.
 		/// - `metrics`: the report; `last_updated` is replaced by the current block.
 		///
-		/// Emits `NodeMetricsReported`.
+		/// Emits `NodeMetricsReported` (and `MinerNodeBackOnline` after a silence).
 		#[pallet::call_index(21)]
 		#[pallet::weight(T::WeightInfo::report_node_metrics())]
 		pub fn report_node_metrics(
@@ -1278,16 +1347,18 @@ pub mod pallet {
 			Self::do_claim_compute_payment(who, node_id, request_id)
 		}
 
-		/// Closes a request whose queued deletion the miner left unfulfilled for more than
-		/// `OperationTimeout` blocks: it is removed as if the deletion was fulfilled. The miner
-		/// was paid up to the block the deletion was asked in (rent stopped then); the address
-		/// goes back to the pool, the capacity is freed and the rest of the prepayment and the
-		/// deposit are returned.
+		/// Removes a request on a miner without the miner, as if its deletion was fulfilled,
+		/// when its node is silent (its latest heartbeat is more than `HeartbeatTimeout` blocks
+		/// old: reason `HostSilent`) or when the miner left its queued deletion unfulfilled for
+		/// more than `OperationTimeout` blocks (reason `DeletionOverdue`). The miner is paid the
+		/// rent owed, which stopped when the deletion was asked or the node fell silent; the
+		/// address goes back to the pool, the capacity is freed and the rest of the prepayment
+		/// and the deposit are returned.
 		///
 		/// The dispatch origin must be _Signed_ by the request's owner.
-		/// - `request_id`: a request with a deletion queued more than `OperationTimeout` blocks
-		///   ago (`ComputeDeletionRequestNotFound` if none is queued, `DeadlineNotPassed` if it
-		///   is not yet overdue).
+		/// - `request_id`: a request on a silent node, or with a deletion queued more than
+		///   `OperationTimeout` blocks ago (`ComputeDeletionRequestNotFound` if the node is live
+		///   and no deletion is queued, `DeadlineNotPassed` if the deletion is not yet overdue).
 		///
 		/// Emits `ComputeRequestClosed`.
 		#[pallet::call_index(28)]
@@ -1326,6 +1397,26 @@ pub mod pallet {
 			Ok(Some(T::WeightInfo::claim_compute_payments(visited)).into())
 		}
 
+		/// Gives notice that the node will stop hosting a VM its owner did not ask to delete:
+		/// from `EvictionNotice` blocks on, the miner may remove it with
+		/// `fulfill_deletion_request`, its claim bond coming back. Rent runs on meanwhile.
+		///
+		/// The dispatch origin must be _Signed_ by the owner of the hosting node.
+		/// - `node_id`, `request_id`: a `Running` or `Stopped` VM of this node, with no deletion
+		///   queued and no notice given yet (`EvictionNoticeAlreadyGiven`).
+		///
+		/// Emits `ComputeEvictionNoticeGiven`.
+		#[pallet::call_index(30)]
+		#[pallet::weight(T::WeightInfo::give_eviction_notice())]
+		pub fn give_eviction_notice(
+			origin: OriginFor<T>,
+			node_id: NodeIdOf<T>,
+			request_id: RequestId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_give_eviction_notice(who, node_id, request_id)
+		}
+
 		/// Sets whether a node takes new requests; its VMs are not affected.
 		///
 		/// The dispatch origin must be _Signed_ by the node's owner.
@@ -1359,8 +1450,11 @@ pub mod pallet {
 		/// - `signature`: Ed25519 signature of `(NODE_REPORT_CONTEXT, genesis_hash, report)` by the
 		///   key the node id encodes ([`node_public_key`]).
 		///
+		/// Counts as the node's heartbeat in the block that includes it, like an owner's report.
+		///
 		/// Fails with `MinerNodeNotFound`, `InvalidMetrics`, `NodeReportFromFuture`,
-		/// `NodeReportTooOld` or `InvalidSignature`. Emits `NodeMetricsReported`.
+		/// `NodeReportTooOld` or `InvalidSignature`. Emits `NodeMetricsReported` (and
+		/// `MinerNodeBackOnline` after a silence).
 		///
 		/// Weight: the signature check is weighed by `weight_of_authorize`, which the runtime's
 		/// `frame_system::AuthorizeCall` extension (required) adds to every transaction of this

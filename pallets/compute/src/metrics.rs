@@ -22,12 +22,19 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Stores `metrics` as the node's latest, stamped with the block they are from.
+	/// Stores `metrics` as the node's latest, stamped with the block they are from, and counts
+	/// the report as the node's heartbeat in this block.
 	pub(crate) fn store_node_metrics(
 		node_id: NodeIdOf<T>,
 		mut metrics: NodeMetricsOf<T>,
 		from: BlockNumberFor<T>,
 	) {
+		let now = frame_system::Pallet::<T>::block_number();
+		MinerNodes::<T>::mutate(&node_id, |node| {
+			if let Some(node) = node {
+				Self::heartbeat(&node_id, node, now);
+			}
+		});
 		metrics.last_updated = from;
 		NodeMetrics::<T>::insert(&node_id, metrics);
 		Self::deposit_event(Event::NodeMetricsReported { node_id });

@@ -53,6 +53,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_can_hold_liquid(&who, deposit)?;
 
 		Self::hold(HoldReason::MinerDeposit, &who, deposit)?;
+		let now = frame_system::Pallet::<T>::block_number();
 		MinerNodes::<T>::insert(
 			&node_id,
 			MinerNode {
@@ -61,10 +62,13 @@ impl<T: Config> Pallet<T> {
 				used: PlanSpec::default(),
 				hypervisor_ip,
 				status: MinerNodeStatus::Active,
-				registered_at: frame_system::Pallet::<T>::block_number(),
+				registered_at: now,
 				deposit,
 				hosted: 0,
 				payout_cursor: None,
+				// Registration is the node's first heartbeat; its clock starts at this block.
+				last_heartbeat: now,
+				live_clock: now,
 			},
 		);
 		Self::deposit_event(Event::MinerNodeRegistered { node_id, owner: who, deposit });

@@ -76,6 +76,10 @@ pub const OPERATION_TIMEOUT: u64 = 5;
 pub const TERMINAL_RETENTION: u64 = 50;
 /// Blocks a node-signed report stays valid.
 pub const NODE_REPORT_LONGEVITY: u64 = 5;
+/// Blocks of a plan's rent a claim bonds, where the tests set a bond.
+pub const BOND_BLOCKS: u64 = 10;
+/// Blocks of notice before an eviction.
+pub const EVICTION_NOTICE: u64 = 5;
 /// Pool priority of feeless node reports.
 pub const NODE_REPORT_PRIORITY: u64 = 1_000;
 /// Free balance of every endowed account at genesis.
@@ -83,6 +87,17 @@ pub const ENDOWMENT: Balance = 100_000;
 
 parameter_types! {
 	pub const MinerDeposit: Balance = MINER_DEPOSIT;
+	/// `HeartbeatTimeout`: longer than any unit test runs by default, so nodes stay live
+	/// without reports; the liveness tests and the randomized test set it shorter
+	/// (`HeartbeatTimeout::set`).
+	pub static HeartbeatTimeout: u64 = 1_000;
+	/// `MaxExpiriesPerBlock`: small, so that backlogs happen; the randomized test's seeds
+	/// with short heartbeats set it large (`MaxExpiriesPerBlock::set`).
+	pub static MaxExpiriesPerBlock: u32 = 2;
+	/// `ClaimBondBlocks`: no bond by default, so that the other tests' balances read as the
+	/// market's other rules make them; the bond tests and the randomized test set it
+	/// ([`BOND_BLOCKS`]).
+	pub static ClaimBondBlocks: u64 = 0;
 }
 
 impl pallet_compute::Config for Test {
@@ -97,7 +112,7 @@ impl pallet_compute::Config for Test {
 	type MaxPlans = ConstU32<4>;
 	type MaxRequestsPerUser = ConstU32<3>;
 	type MaxRequestsPerMiner = ConstU32<3>;
-	type MaxExpiriesPerBlock = ConstU32<2>;
+	type MaxExpiriesPerBlock = MaxExpiriesPerBlock;
 	type RentalPrepayBlocks = ConstU64<PREPAY_BLOCKS>;
 	type MinerDeposit = MinerDeposit;
 	type AddressPricePerBlock = ConstU64<ADDRESS_PRICE>;
@@ -107,6 +122,9 @@ impl pallet_compute::Config for Test {
 	type TerminalRetention = ConstU64<TERMINAL_RETENTION>;
 	type NodeReportLongevity = ConstU64<NODE_REPORT_LONGEVITY>;
 	type NodeReportPriority = ConstU64<NODE_REPORT_PRIORITY>;
+	type HeartbeatTimeout = HeartbeatTimeout;
+	type ClaimBondBlocks = ClaimBondBlocks;
+	type EvictionNotice = ConstU64<EVICTION_NOTICE>;
 }
 
 /// Users who rent VMs.
@@ -227,6 +245,11 @@ pub fn check_holds() {
 		let owner = record.owner;
 		let request = record.billing.held + record.billing.deposit;
 		add(&mut expected, owner, crate::HoldReason::Request, request);
+	}
+	for (_, record) in crate::RequestRecords::<Test>::iter() {
+		if let Some(host) = record.host {
+			add(&mut expected, host.miner, crate::HoldReason::ClaimBond, record.bond);
+		}
 	}
 	for (_, node) in crate::MinerNodes::<Test>::iter() {
 		add(&mut expected, node.owner, crate::HoldReason::MinerDeposit, node.deposit);

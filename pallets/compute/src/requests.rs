@@ -7,9 +7,9 @@
 //! [`Pallet::fulfil_queued`].
 
 use crate::{
-	pallet::*, CloseReason, ComputeRequest, ComputeRequestStatus, Host, MinerComputeRequest,
-	Operation, PlanId, PowerOperation, QueuedOperations, RentalBilling, RequestId, RequestRecord,
-	ResizeRequest,
+	bonds::BondOutcome, pallet::*, CloseReason, ComputeRequest, ComputeRequestStatus, Host,
+	InstantOf, MinerComputeRequest, Operation, PlanId, PowerOperation, QueuedOperations,
+	RentalBilling, RequestId, RequestRecord, ResizeRequest,
 };
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -158,11 +158,11 @@ impl<T: Config> Pallet<T> {
 		node_id: &NodeIdOf<T>,
 		request_id: RequestId,
 		op: Operation,
-		effect: impl FnOnce(&mut RequestRecordOf<T>, &HostOf<T>, BlockNumberFor<T>) -> DispatchResult,
+		effect: impl FnOnce(&mut RequestRecordOf<T>, &HostOf<T>, InstantOf<T>) -> DispatchResult,
 	) -> Result<T::AccountId, DispatchError> {
 		let (mut record, host) = Self::hosted_record(who, node_id, request_id)?;
 		ensure!(record.queued.contains(op), Self::not_queued(op));
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now_of(&record);
 		effect(&mut record, &host, now)?;
 		Self::dequeue(node_id, request_id, &mut record.queued, op);
 		let owner = record.owner.clone();
@@ -224,10 +224,14 @@ impl<T: Config> Pallet<T> {
 					rent_per_block: Zero::zero(),
 					address_per_block: Zero::zero(),
 					accrued_to: now,
+					rent_clock: now,
+					rent_stop: now,
 					rent_owed: Zero::zero(),
 					address_owed: Zero::zero(),
 					due: None,
 				},
+				bond: Zero::zero(),
+				evict_at: None,
 			},
 		);
 		Self::deposit_event(Event::ComputeRequestCreated { request_id, plan_id, owner: who });
@@ -253,6 +257,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(node.owner == *who, Error::<T>::NotMinerNodeOwner);
 		}
 		ensure!(node.status == crate::MinerNodeStatus::Active, Error::<T>::MinerNodeNotActive);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(Self::is_live(&node, now), Error::<T>::MinerNodeSilent);
 		if let Some(preferred) = &request.miner_id {
 			ensure!(*preferred == node_id, Error::<T>::MinerPreferenceMismatch);
 		}
@@ -264,8 +270,11 @@ impl<T: Config> Pallet<T> {
 			.filter(|used| used.fits_within(&node.capacity))
 			.ok_or(Error::<T>::InsufficientCapacity)?;
 		node.hosted = node.hosted.saturating_add(1);
+		let bond = Self::claim_bond_for(record.billing.price_per_block)?;
+		Self::ensure_can_hold_liquid(&node.owner, bond)?;
 
-		let now = frame_system::Pallet::<T>::block_number();
+		Self::hold_claim_bond(request_id, &node.owner, bond)?;
+		record.bond = bond;
 		MinerComputeRequests::<T>::insert(
 			&node_id,
 			request_id,
@@ -286,6 +295,8 @@ impl<T: Config> Pallet<T> {
 		record.host = Some(Host { node_id: node_id.clone(), miner: node.owner.clone(), reserved });
 		record.claimed_at = Some(now);
 		record.status = ComputeRequestStatus::InProgress;
+		// From here on rent is counted in the host's clock.
+		record.billing.rent_clock = Self::live_clock(&node, now);
 		MinerNodes::<T>::insert(&node_id, node);
 		request.status = ComputeRequestStatus::InProgress;
 		request.is_assigned = true;
@@ -324,7 +335,7 @@ impl<T: Config> Pallet<T> {
 			Some(ip) => ip,
 			None => Self::take_next_free_ip(request_id)?,
 		};
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now_of(&record);
 
 		let billing = &mut record.billing;
 		Self::accrue(billing, now);
@@ -349,13 +360,15 @@ impl<T: Config> Pallet<T> {
 	/// it and its miner entry, returns its address, pays the miner the rent owed, burns the
 	/// address rent owed and stops all charges. What is left on hold stays in the record's
 	/// billing, for the caller to return.
-	fn detach_from_miner(
+	pub(crate) fn detach_from_miner(
 		request_id: RequestId,
 		record: &mut RequestRecordOf<T>,
 		now: BlockNumberFor<T>,
+		bond: BondOutcome,
 	) -> DispatchResult {
 		let host = record.host.take().ok_or(Error::<T>::InvalidRequestStatus)?;
 		let mut node = MinerNodes::<T>::get(&host.node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+		let until = Self::instant(Some(&node), now);
 		node.used = node.used.checked_sub(&host.reserved).ok_or(ArithmeticError::Underflow)?;
 		node.hosted = node.hosted.saturating_sub(1);
 		MinerNodes::<T>::insert(&host.node_id, node);
@@ -366,7 +379,9 @@ impl<T: Config> Pallet<T> {
 		if let Some(ip) = record.ip.take() {
 			Self::free_ip(ip);
 		}
-		Self::settle(request_id, &record.owner, Some(&host.miner), &mut record.billing, now)?;
+		Self::settle(request_id, &record.owner, Some(&host.miner), &mut record.billing, until)?;
+		Self::settle_claim_bond(request_id, record, &host.miner, bond)?;
+		record.evict_at = None;
 		record.billing.rent_per_block = Zero::zero();
 		record.billing.address_per_block = Zero::zero();
 		Self::set_due(request_id, &mut record.billing, None);
@@ -424,7 +439,11 @@ impl<T: Config> Pallet<T> {
 		let host = Self::host_of(&record)?;
 		let queued = record.queued.len();
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::detach_from_miner(request_id, &mut record, now)?;
+		let bond = match reason {
+			CloseReason::FundsExhausted => BondOutcome::Release,
+			CloseReason::DeletionOverdue | CloseReason::HostSilent => BondOutcome::Forfeit,
+		};
+		Self::detach_from_miner(request_id, &mut record, now, bond)?;
 		let owner = record.owner.clone();
 		Self::remove_request(request_id, record)?;
 		Self::deposit_event(Event::ComputeRequestClosed {
@@ -446,7 +465,14 @@ impl<T: Config> Pallet<T> {
 		let (mut record, _) = Self::hosted_record(&who, &node_id, request_id)?;
 		let queued = record.queued.len();
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::detach_from_miner(request_id, &mut record, now)?;
+		// Honest while provisioning within the deadline; a running or stopped VM lost, or a
+		// claim left stalling past the deadline, costs the bond.
+		let in_time = record.status == ComputeRequestStatus::InProgress
+			&& record
+				.claimed_at
+				.is_some_and(|claimed| now <= claimed.saturating_add(T::ProvisionTimeout::get()));
+		let bond = if in_time { BondOutcome::Release } else { BondOutcome::Forfeit };
+		Self::detach_from_miner(request_id, &mut record, now, bond)?;
 		let owner = record.owner.clone();
 		Self::make_terminal(request_id, record, ComputeRequestStatus::Failed, now)?;
 		Self::deposit_event(Event::ComputeRequestFailed {
@@ -479,7 +505,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::ComputeDeletionRequestAlreadyExists
 		);
 		ensure!(!record.queued.contains(op.into()), Self::already_queued(op.into()));
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now_of(&record);
 		let billing = &mut record.billing;
 		match op {
 			PowerOperation::Boot => ensure!(
@@ -492,7 +518,7 @@ impl<T: Config> Pallet<T> {
 			},
 			PowerOperation::Reboot => {},
 		}
-		Self::enqueue(&host.node_id, request_id, &mut record.queued, op, now);
+		Self::enqueue(&host.node_id, request_id, &mut record.queued, op, now.block);
 		RequestRecords::<T>::insert(request_id, record);
 		let node_id = host.node_id;
 		Self::deposit_event(match op {
@@ -538,7 +564,7 @@ impl<T: Config> Pallet<T> {
 			.filter(|used| used.fits_within(&node.capacity))
 			.ok_or(Error::<T>::InsufficientCapacity)?;
 
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::instant(Some(&node), frame_system::Pallet::<T>::block_number());
 		let billing = &mut record.billing;
 		if !billing.rent_per_block.is_zero() {
 			Self::accrue(billing, now);
@@ -550,7 +576,7 @@ impl<T: Config> Pallet<T> {
 			new_plan_id,
 			new_spec: plan.spec,
 			new_price_per_block: plan.price_per_block,
-			requested_at: now,
+			requested_at: now.block,
 		};
 		Self::enqueue_resize(&host.node_id, request_id, &mut record.queued, resize);
 		host.reserved = reserved;
@@ -580,11 +606,11 @@ impl<T: Config> Pallet<T> {
 			!record.queued.contains(Operation::Delete),
 			Error::<T>::ComputeDeletionRequestAlreadyExists
 		);
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now_of(&record);
 		// Rent stops now; the address is paid for until it goes back to the pool.
 		Self::accrue(&mut record.billing, now);
 		record.billing.rent_per_block = Zero::zero();
-		Self::enqueue_delete(&host.node_id, request_id, &mut record.queued, now);
+		Self::enqueue_delete(&host.node_id, request_id, &mut record.queued, now.block);
 		RequestRecords::<T>::insert(request_id, record);
 		Self::deposit_event(Event::ComputeDeletionRequested {
 			node_id: host.node_id,
@@ -719,13 +745,12 @@ impl<T: Config> Pallet<T> {
 		request_id: RequestId,
 	) -> Result<u32, DispatchError> {
 		let (mut record, _) = Self::hosted_record(&who, &node_id, request_id)?;
-		ensure!(
-			record.queued.contains(Operation::Delete),
-			Error::<T>::ComputeDeletionRequestNotFound
-		);
+		if !record.queued.contains(Operation::Delete) {
+			return Self::evict(node_id, request_id, record);
+		}
 		let queued = record.queued.len();
 		let now = frame_system::Pallet::<T>::block_number();
-		Self::detach_from_miner(request_id, &mut record, now)?;
+		Self::detach_from_miner(request_id, &mut record, now, BondOutcome::Release)?;
 		let owner = record.owner.clone();
 		Self::remove_request(request_id, record)?;
 		Self::deposit_event(Event::ComputeDeletionRequestRemoved { node_id, request_id, owner });
@@ -739,9 +764,13 @@ impl<T: Config> Pallet<T> {
 	) -> Result<u32, DispatchError> {
 		let record = Self::owned_record(&who, request_id)?;
 		let host = Self::host_of(&record)?;
+		let node = MinerNodes::<T>::get(&host.node_id).ok_or(Error::<T>::MinerNodeNotFound)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		if !Self::is_live(&node, now) {
+			return Self::close_hosted(request_id, record, CloseReason::HostSilent);
+		}
 		let asked = MinerComputeDeletionRequests::<T>::get(&host.node_id, request_id)
 			.ok_or(Error::<T>::ComputeDeletionRequestNotFound)?;
-		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
 			now > asked.saturating_add(T::OperationTimeout::get()),
 			Error::<T>::DeadlineNotPassed
@@ -764,7 +793,7 @@ impl<T: Config> Pallet<T> {
 					now > claimed.saturating_add(T::ProvisionTimeout::get()),
 					Error::<T>::DeadlineNotPassed
 				);
-				Self::detach_from_miner(request_id, &mut record, now)?;
+				Self::detach_from_miner(request_id, &mut record, now, BondOutcome::Forfeit)?;
 				true
 			},
 			_ => return Err(Error::<T>::InvalidRequestStatus.into()),

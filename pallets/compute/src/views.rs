@@ -220,9 +220,9 @@ impl<T: Config> Pallet<T> {
 	/// The rent prepayment on hold for a request, and what it owes right now (rent to its
 	/// miner plus address rent, not yet paid or burned).
 	pub fn rental_balance(request_id: RequestId) -> Option<(BalanceOf<T>, BalanceOf<T>)> {
-		let billing = RequestRecords::<T>::get(request_id)?.billing;
-		let now = frame_system::Pallet::<T>::block_number();
-		let owed = Self::charges_until(&billing, now);
+		let record = RequestRecords::<T>::get(request_id)?;
+		let owed = Self::charges_until(&record.billing, Self::now_of(&record));
+		let billing = record.billing;
 		let owed = owed.rent.saturating_add(owed.address);
 		Some((
 			billing.held,

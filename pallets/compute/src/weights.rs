@@ -69,6 +69,7 @@ pub trait WeightInfo {
 	fn claim_compute_payment() -> Weight;
 	fn claim_compute_payments(n: u32, ) -> Weight;
 	fn set_miner_node_status() -> Weight;
+	fn give_eviction_notice() -> Weight;
 	fn process_rental_expiries(n: u32, ) -> Weight;
 	fn report_signed_node_metrics() -> Weight;
 	fn authorize_report_signed_node_metrics() -> Weight;
@@ -656,6 +657,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		//  Estimated: `3670`
 		// Minimum execution time: 69_163_000 picoseconds.
 		Weight::from_parts(106_761_000, 3670)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn give_eviction_notice() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `577`
+		//  Estimated: `3778`
+		// Minimum execution time: 48_810_000 picoseconds.
+		Weight::from_parts(99_889_000, 3778)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -1294,6 +1304,15 @@ impl WeightInfo for () {
 		//  Estimated: `3670`
 		// Minimum execution time: 69_163_000 picoseconds.
 		Weight::from_parts(106_761_000, 3670)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn give_eviction_notice() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `577`
+		//  Estimated: `3778`
+		// Minimum execution time: 48_810_000 picoseconds.
+		Weight::from_parts(99_889_000, 3778)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}

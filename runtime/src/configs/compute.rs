@@ -28,6 +28,21 @@ parameter_types! {
 	pub const TerminalRetention: BlockNumber = DAYS;
 	/// A node-signed metrics report is valid for ten blocks (one minute) after it is made.
 	pub const NodeReportLongevity: BlockNumber = 10;
+	/// A node is live for ten minutes after a heartbeat (its registration or a metrics report).
+	/// Rent accrues only while the hosting node is live, so a renter pays for at most ten
+	/// minutes of a host that died, and `compute-miner` reports every two minutes: a report
+	/// dropped now and then never makes a running host look silent.
+	pub const HeartbeatTimeout: BlockNumber = 10 * MINUTES;
+	/// A claim bonds an hour of the plan's rent, as much as the owner prepays for rent. A miner
+	/// that claims and stalls keeps the owner waiting `ProvisionTimeout` (30 minutes) for
+	/// nothing and then pays them an hour of the VM they did not get; one that drops a running
+	/// VM without notice pays the same. Tied to the plan's price, it grows with what a stall
+	/// costs the owner, and a miner that claims many requests to stall them must lock an hour of
+	/// rent for each.
+	pub const ClaimBondBlocks: BlockNumber = HOURS;
+	/// A miner gives a day's notice before it removes a VM its owner did not ask to delete: time
+	/// for the owner to move, with rent as usual until then.
+	pub const EvictionNotice: BlockNumber = DAYS;
 	/// Pool priority of feeless node-signed reports: the lowest, below every paid transaction
 	/// (even an untipped one), since metrics are informational only.
 	pub const NodeReportPriority: TransactionPriority = 0;
@@ -60,4 +75,7 @@ impl pallet_compute::Config for Runtime {
 	type TerminalRetention = TerminalRetention;
 	type NodeReportLongevity = NodeReportLongevity;
 	type NodeReportPriority = NodeReportPriority;
+	type HeartbeatTimeout = HeartbeatTimeout;
+	type ClaimBondBlocks = ClaimBondBlocks;
+	type EvictionNotice = EvictionNotice;
 }

@@ -141,6 +141,21 @@ impl Agent {
 		&self.node_id
 	}
 
+	/// Warns when metric reports, the node's heartbeats, are too far apart for the chain's
+	/// `HeartbeatTimeout`: one lost report would make the node look silent and its VMs stop
+	/// paying rent.
+	pub fn check_report_interval(&self) {
+		let timeout = u64::from(self.chain().limits.heartbeat_timeout);
+		let interval = self.config.metrics_interval_blocks;
+		if interval.saturating_mul(2) > timeout {
+			tracing::warn!(
+				"metrics_interval_blocks is {interval}, but the chain counts a node silent {timeout} \
+				 blocks after its latest report, and pays no rent for its VMs while it is: report \
+				 at least twice per timeout"
+			);
+		}
+	}
+
 	/// Registers the node if it is not, and checks that the registered capacity is the
 	/// configured one.
 	pub async fn ensure_registered(&self) -> Result<(), chain::Error> {

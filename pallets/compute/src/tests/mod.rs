@@ -5,10 +5,13 @@
 #![allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
 mod billing;
+mod bonds;
 mod fuzz;
 mod invariants;
 mod ip_pool;
+mod liveness;
 mod metrics;
+mod migrations;
 mod miners;
 mod node_keys;
 mod node_reports;
@@ -251,7 +254,7 @@ fn genesis_builds_pool_and_plans() {
 		assert_eq!(NextPlanId::<Test>::get(), 2);
 		assert_eq!(Plans::<Test>::get(SMALL).unwrap().price_per_block, SMALL_PRICE);
 		assert!(Plans::<Test>::get(LARGE).unwrap().active);
-		assert_eq!(Compute::on_chain_storage_version(), 3);
+		assert_eq!(Compute::on_chain_storage_version(), 4);
 	});
 }
 

@@ -389,6 +389,8 @@ fn reports_for_a_weak_key_are_refused_even_with_a_verifying_signature() {
 				deposit: 0,
 				hosted: 0,
 				payout_cursor: None,
+				last_heartbeat: 1,
+				live_clock: 1,
 			},
 		);
 		run_to_block(2);

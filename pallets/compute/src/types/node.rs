@@ -50,6 +50,14 @@ pub struct MinerNode<AccountId, Balance, BlockNumber> {
 	/// Where the next `claim_compute_payments` of this node continues: the last request it
 	/// settled, or `None` to start from the first.
 	pub payout_cursor: Option<RequestId>,
+	/// Block of the node's latest heartbeat: its registration, or the block that included its
+	/// latest metrics report. The node is live while this is at most `HeartbeatTimeout` blocks
+	/// old.
+	pub last_heartbeat: BlockNumber,
+	/// The node's live clock at `last_heartbeat`: how many blocks the node has been live in,
+	/// counted from its registration block. Rent accrues in ticks of this clock (see
+	/// `Pallet::live_clock`).
+	pub live_clock: BlockNumber,
 }
 
 /// Self-reported metrics of a miner node. Informational only: never used for money.

@@ -189,6 +189,8 @@ pub enum CloseReason {
 	DeletionOverdue,
 	/// Its prepayment could no longer pay for its address.
 	FundsExhausted,
+	/// The owner left it: its node had been silent for more than `HeartbeatTimeout` blocks.
+	HostSilent,
 }
 
 /// A power operation an owner queues on its own, with no payload: the paths that queue a stop,
@@ -363,4 +365,9 @@ where
 	pub ip: Option<IpAddress>,
 	/// Holds and charges.
 	pub billing: RentalBilling<Balance, BlockNumber>,
+	/// The claim bond the hosting miner has on hold for this request (`HoldReason::ClaimBond`);
+	/// zero while no miner hosts it.
+	pub bond: Balance,
+	/// Block from which the hosting miner may remove the VM, once it gave notice.
+	pub evict_at: Option<BlockNumber>,
 }

@@ -2,10 +2,13 @@
 //! block by block, from the market rules alone.
 //!
 //! It reads the lifecycle state the chain exposes (status, queued operations, addresses,
-//! plans) but none of the pallet's billing records: each block it charges every request by
-//! the rules (rent while `Running` with no stop or deletion queued and funds above the
-//! low-funds margin, at the cheaper plan while a resize is queued; address rent while an
-//! address is held; never more than is left) and keeps its own balance of every account.
+//! plans) but none of the pallet's billing or liveness records: it keeps each node's latest
+//! heartbeat from the calls that succeeded (registration and metrics reports), and each block
+//! it charges every request by the rules (rent while `Running` with no stop or deletion
+//! queued, its node live and funds above the low-funds margin, at the cheaper plan while a
+//! resize is queued; address rent while an address is held; never more than is left) and
+//! keeps its own balance of every account. It holds each claim's bond to the claiming miner
+//! and moves it to the owner when the rules say the miner stalled or dropped the VM.
 
 use super::super::*;
 use frame_support::traits::fungible::Inspect;
@@ -30,6 +33,13 @@ pub struct Oracle {
 	burned: Balance,
 	/// Total issuance before the first step.
 	issuance: Balance,
+	/// Each registered node's latest heartbeat: the block of its registration or of its
+	/// latest metrics report.
+	heartbeats: BTreeMap<NodeIdOf<Test>, u64>,
+	/// Each hosted request's claim bond: the miner who put it on hold, and the amount.
+	bonds: BTreeMap<RequestId, (AccountId, Balance)>,
+	/// The request the call about to run names, with its status and claim block before it.
+	before: Option<(RequestId, ComputeRequestStatus, Option<u64>)>,
 }
 
 fn price(plan_id: PlanId) -> Balance {
@@ -73,6 +83,52 @@ impl Oracle {
 			totals,
 			burned: 0,
 			issuance: pallet_balances::TotalIssuance::<Test>::get(),
+			heartbeats: BTreeMap::new(),
+			bonds: BTreeMap::new(),
+			before: None,
+		}
+	}
+
+	/// Notes the state of the request `call` names, before it runs.
+	pub fn before_call(&mut self, call: &RuntimeCall) {
+		self.before = match call {
+			RuntimeCall::Compute(
+				Call::cancel_compute_request { request_id }
+				| Call::close_compute_request { request_id }
+				| Call::report_compute_request_failure { request_id, .. },
+			) => Compute::compute_request(*request_id).map(|request| {
+				let claimed = request.miner_id.as_ref().and_then(|node_id| {
+					MinerComputeRequests::<Test>::get(node_id, request_id).map(|m| m.created_at)
+				});
+				(*request_id, request.status, claimed)
+			}),
+			_ => None,
+		};
+	}
+
+	/// Pays request `request_id`'s bond to its owner.
+	fn forfeit(&mut self, request_id: RequestId) {
+		let Some((miner, amount)) = self.bonds.remove(&request_id) else { return };
+		let owner = self.requests[&request_id].owner;
+		*self.totals.get_mut(&miner).unwrap() -= amount;
+		*self.totals.get_mut(&owner).unwrap() += amount;
+	}
+
+	/// Whether the miner's bond goes to the owner after a successful `call`, by the rules: a
+	/// claim cancelled past the deadline, a close (an overdue deletion or a silent host), or
+	/// the failure of a VM that ran, or of a claim past the deadline.
+	fn forfeits(call: &RuntimeCall, status: ComputeRequestStatus, claimed: Option<u64>) -> bool {
+		use ComputeRequestStatus::*;
+		match call {
+			RuntimeCall::Compute(Call::cancel_compute_request { .. }) => status == InProgress,
+			RuntimeCall::Compute(Call::close_compute_request { .. }) => true,
+			RuntimeCall::Compute(Call::report_compute_request_failure { .. }) => match status {
+				InProgress => {
+					claimed.is_some_and(|at| System::block_number() > at + PROVISION_TIMEOUT)
+				},
+				_ => true,
+			},
+			_ => false,
 		}
 	}
 
@@ -87,14 +143,51 @@ impl Oracle {
 				Expected { owner: request.owner, held, low_funds_stopped: false },
 			);
 		}
-		if let RuntimeCall::Compute(Call::top_up_compute_request { request_id, amount }) = call {
-			self.requests.get_mut(request_id).unwrap().held += amount;
+		let now = System::block_number();
+		if let Some((request_id, status, claimed)) = self.before.take() {
+			if Self::forfeits(call, status, claimed) {
+				self.forfeit(request_id);
+			}
+		}
+		match call {
+			RuntimeCall::Compute(Call::submit_compute_request_assignment {
+				miner_node_id,
+				plan_id,
+				request_id,
+				..
+			}) => {
+				let miner = MinerNodes::<Test>::get(miner_node_id).unwrap().owner;
+				let bond = price(*plan_id) * ClaimBondBlocks::get();
+				if bond > 0 {
+					self.bonds.insert(*request_id, (miner, bond));
+				}
+			},
+			RuntimeCall::Compute(Call::top_up_compute_request { request_id, amount }) => {
+				self.requests.get_mut(request_id).unwrap().held += amount;
+			},
+			RuntimeCall::Compute(
+				Call::register_miner_node { node_id, .. }
+				| Call::report_node_metrics { node_id, .. },
+			) => {
+				self.heartbeats.insert(node_id.clone(), now);
+			},
+			RuntimeCall::Compute(Call::report_signed_node_metrics { report, .. }) => {
+				self.heartbeats.insert(report.node_id.clone(), now);
+			},
+			RuntimeCall::Compute(Call::deregister_miner_node { node_id }) => {
+				self.heartbeats.remove(node_id);
+			},
+			_ => {},
 		}
 		self.forget_ended();
 	}
 
-	/// A request without a VM any more got all that was left back (or is gone).
+	/// A request without a VM any more got all that was left back (or is gone), and its
+	/// miner's bond, if not paid to the owner, went back to the miner.
 	fn forget_ended(&mut self) {
+		self.bonds.retain(|request_id, _| {
+			Compute::compute_request(*request_id).is_some_and(|r| !r.status.is_terminal())
+		});
 		self.requests
 			.retain(|request_id, expected| match Compute::compute_request(*request_id) {
 				Some(request) if !request.status.is_terminal() => true,
@@ -120,11 +213,22 @@ impl Oracle {
 
 	/// Charges every request for the current block, in its state at the end of the block.
 	fn charge_block(&mut self) {
+		let now = System::block_number();
 		for (request_id, expected) in &mut self.requests {
 			let request = Compute::compute_request(*request_id).unwrap();
-			let rent =
-				if expected.low_funds_stopped { 0 } else { rent_rate(*request_id, &request) }
-					.min(expected.held);
+			// Rent only in blocks in which the host is live: its latest heartbeat is at most
+			// `HeartbeatTimeout` blocks old.
+			let live = request
+				.miner_id
+				.as_ref()
+				.and_then(|node_id| self.heartbeats.get(node_id))
+				.is_some_and(|beat| now - beat <= HeartbeatTimeout::get());
+			let rent = if expected.low_funds_stopped || !live {
+				0
+			} else {
+				rent_rate(*request_id, &request)
+			}
+			.min(expected.held);
 			expected.held -= rent;
 			let address =
 				if holds_address(*request_id) { ADDRESS_PRICE.min(expected.held) } else { 0 };
@@ -169,9 +273,10 @@ impl Oracle {
 		let mut owed: BTreeMap<AccountId, Balance> = BTreeMap::new();
 		let mut pending_address = 0;
 		for (request_id, record) in RequestRecords::<Test>::iter() {
+			let at = Compute::instant_of(&record, now);
 			let billing = record.billing;
 			let request = Compute::compute_request(request_id).unwrap();
-			let charges = Compute::charges_until(&billing, now);
+			let charges = Compute::charges_until(&billing, at);
 			let charges = crate::billing::Charges {
 				rent: billing.rent_owed + charges.rent,
 				address: billing.address_owed + charges.address,
