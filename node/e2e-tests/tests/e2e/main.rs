@@ -15,3 +15,4 @@ mod node_reports;
 mod resilience;
 mod rpc_limits;
 mod smoke;
+mod upgrade;

@@ -5,9 +5,10 @@
 //! `rent_clock` and `rent_stop`), and adds the miner's claim bond and eviction notice to every
 //! [`RequestRecord`] (`bond`, `evict_at`).
 //!
-//! The upgrade counts as every node's heartbeat: each node is live from the upgrade block for
-//! `HeartbeatTimeout` blocks, and its clock reads the upgrade block, so every block before the
-//! upgrade counts as live, as version 3 billed it. Each request's rent has accrued up to its
+//! The upgrade counts as every node's heartbeat: each node is live from the upgrade block (the
+//! chain's block number while migrations run, that of the block that set the new code) for
+//! `HeartbeatTimeout` blocks, and its clock reads that block, so every block before the upgrade
+//! counts as live, as version 3 billed it. Each request's rent has accrued up to its
 //! `accrued_to` block, which becomes its `rent_clock`, and a running VM's low-funds block
 //! `due` becomes its `rent_stop`: what the request owes, now and later, is what version 3 would
 //! have charged, as long as its node keeps reporting. Requests claimed before the upgrade carry
