@@ -58,7 +58,7 @@ impl<T: Config> Pallet<T> {
 		HoldReason::MinerDeposit.into()
 	}
 
-	fn blocks_to_balance(blocks: BlockNumberFor<T>) -> BalanceOf<T> {
+	pub(crate) fn blocks_to_balance(blocks: BlockNumberFor<T>) -> BalanceOf<T> {
 		blocks.saturated_into::<u128>().saturated_into()
 	}
 
@@ -258,14 +258,18 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Blocks of running (rent and address rent together) that a request's unspent
-	/// prepayment pays for.
-	fn running_blocks(billing: &RentalBillingOf<T>) -> BlockNumberFor<T> {
-		let rate = billing.rent_per_block.saturating_add(billing.address_per_block);
+	/// Blocks at `rate` per block that a request's unspent prepayment pays for.
+	fn blocks_paid(billing: &RentalBillingOf<T>, rate: BalanceOf<T>) -> BlockNumberFor<T> {
 		Self::unspent(billing)
 			.checked_div(&rate)
 			.map(Self::balance_to_blocks)
 			.unwrap_or_default()
+	}
+
+	/// Blocks of running (rent and address rent together) that a request's unspent
+	/// prepayment pays for.
+	fn running_blocks(billing: &RentalBillingOf<T>) -> BlockNumberFor<T> {
+		Self::blocks_paid(billing, billing.rent_per_block.saturating_add(billing.address_per_block))
 	}
 
 	/// When a live request's next entry in `RentalExpiries` falls due, given its billing
@@ -282,11 +286,9 @@ impl<T: Config> Pallet<T> {
 			let to_margin = Self::running_blocks(billing).saturating_sub(Self::low_funds_margin());
 			now.block.saturating_add(to_stop.min(to_margin))
 		} else if !billing.address_per_block.is_zero() {
-			let covered = Self::unspent(billing)
-				.checked_div(&billing.address_per_block)
-				.map(Self::balance_to_blocks)
-				.unwrap_or_default();
-			billing.accrued_to.saturating_add(covered)
+			billing
+				.accrued_to
+				.saturating_add(Self::blocks_paid(billing, billing.address_per_block))
 		} else {
 			return None;
 		};

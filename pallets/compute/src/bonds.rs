@@ -23,7 +23,7 @@ use frame_support::{
 };
 use sp_runtime::{
 	traits::{CheckedMul, Zero},
-	ArithmeticError, SaturatedConversion,
+	ArithmeticError,
 };
 
 /// Where a miner's claim bond goes when its request leaves the miner.
@@ -41,8 +41,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn claim_bond_for(
 		price_per_block: BalanceOf<T>,
 	) -> Result<BalanceOf<T>, DispatchError> {
-		let blocks: BalanceOf<T> =
-			T::ClaimBondBlocks::get().saturated_into::<u128>().saturated_into();
+		let blocks = Self::blocks_to_balance(T::ClaimBondBlocks::get());
 		price_per_block
 			.checked_mul(&blocks)
 			.ok_or_else(|| ArithmeticError::Overflow.into())

@@ -200,6 +200,7 @@ impl<T: Config> Pallet<T> {
 		// What each owner's requests hold: prepayments and deposits, under one hold reason.
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut scheduled: BTreeSet<(BlockNumberFor<T>, RequestId)> = BTreeSet::new();
+		let now = frame_system::Pallet::<T>::block_number();
 		// What each miner has on hold as claim bonds.
 		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (request_id, record) in RequestRecords::<T>::iter() {
@@ -244,7 +245,6 @@ impl<T: Config> Pallet<T> {
 			}
 			if let Some(host) = &record.host {
 				let node = MinerNodes::<T>::get(&host.node_id).ok_or("hosted by no node")?;
-				let now = frame_system::Pallet::<T>::block_number();
 				let clock = Self::live_clock(&node, now);
 				ensure!(billing.rent_clock <= clock, "rent accrued past the host's live clock");
 				if !rent.is_zero() && clock < billing.rent_stop {
