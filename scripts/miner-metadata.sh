@@ -4,13 +4,26 @@
 # with the node built (`cargo build --workspace --features "$WORKSPACE_FEATURES"`; only the
 # node binary is needed), then rebuild `compute-miner`. The end-to-end test `miner_metadata`
 # fails while the file and the built runtime differ.
+#
+#   scripts/miner-metadata.sh [<raw-chain-spec> <out-file>]
+#
+# With a chain spec, writes the metadata of the runtime in that spec's genesis instead
+# (`scripts/runtime-fixture.sh` uses it for the previous release's runtime).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
 
+chain=(--dev)
 out=node/miner/metadata/compute-runtime.scale
+if [ $# -eq 2 ]; then
+	chain=(--chain "$1")
+	out="$2"
+elif [ $# -ne 0 ]; then
+	echo "usage: scripts/miner-metadata.sh [<raw-chain-spec> <out-file>]" >&2
+	exit 2
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$NODE_BIN" --dev --tmp --rpc-port "$port" --port 0 --no-prometheus --no-telemetry \
+"$NODE_BIN" "${chain[@]}" --tmp --rpc-port "$port" --port 0 --no-prometheus --no-telemetry \
 	2>/dev/null &
 node=$!
 trap 'kill "$node" 2>/dev/null || true; wait "$node" 2>/dev/null || true' EXIT

@@ -8,8 +8,10 @@
 # Checks <git-ref> out in a temporary worktree and builds that tree's node from its own
 # Cargo.lock, in a target dir of its own (the shared one keeps this tree's runtime), then writes
 # `build-spec --chain dev --raw` of that node to
-# node/e2e-tests/fixtures/runtime-<spec_version>.json. Run it when a release is cut, tag the
-# release, and commit the file. The first run compiles the whole graph once more (about 20
+# node/e2e-tests/fixtures/runtime-<spec_version>.json, and that runtime's metadata to
+# node/miner/metadata/compute-runtime-<spec_version>.scale (compute-miner's interface check is
+# unit-tested against it; this tree's node must be built). Run it when a release is cut, tag
+# the release, and commit both files. The first run compiles the whole graph once more (about 20
 # minutes on 2 cores); later ones reuse it.
 set -euo pipefail
 # The old tree is built as it was released, not linted by today's clippy.
@@ -51,3 +53,4 @@ mkdir -p "$(dirname "$out")"
 "$target/$PROFILE/compute-node" build-spec --chain dev --raw --disable-default-bootnode \
 	2>/dev/null >"$out"
 echo "runtime-fixture: $out ($ref, spec_version $spec_version, $(du -h "$out" | cut -f1))"
+scripts/miner-metadata.sh "$out" "node/miner/metadata/compute-runtime-$spec_version.scale"

@@ -154,7 +154,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(2)]
+	#[api_version(3)]
 	impl pallet_compute_runtime_api::ComputeApi<Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>
 		for Runtime
 	{
@@ -214,6 +214,10 @@ impl_runtime_apis! {
 				// An id longer than any stored one hosts nothing.
 				Err(_) => pallet_compute::Page { total: 0, items: Vec::new() },
 			}
+		}
+
+		fn check_invariants() -> Result<(), alloc::string::String> {
+			Compute::do_try_state().map_err(|error| <&'static str>::from(error).into())
 		}
 	}
 

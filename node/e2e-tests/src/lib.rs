@@ -19,6 +19,7 @@ mod compute_rpc;
 mod deadline;
 pub mod docker;
 mod lab;
+mod market;
 mod miner;
 mod miner_setup;
 mod network;
@@ -37,7 +38,8 @@ pub use compute_rpc::{compute_request, least_memory_plan, plan_price, tiny_plan}
 pub use deadline::{until, within};
 pub use docker::Docker;
 pub use lab::{Impairment, Lab};
-pub use miner::{miner_bin, test_guest, FileServer, Miner};
+pub use market::{create_request, miner_request, rent_paid, runtime_metadata, settled};
+pub use miner::{miner_bin, miner_metric, test_guest, FileServer, Miner};
 pub use miner_setup::{GuestServer, MinerSetup};
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
 pub use node::{free_port, node_bin, Node};

@@ -173,6 +173,21 @@ impl Miner {
 	}
 }
 
+/// The value of metric `name` (with its labels, as in `compute_miner_runtime_compatible{role="claim"}`)
+/// on the agent's Prometheus endpoint at 127.0.0.1:`port`, if the agent serves it.
+pub fn miner_metric(port: u16, name: &str) -> Option<f64> {
+	use std::io::{Read, Write};
+	let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+	stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+	stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+	let mut answer = String::new();
+	stream.read_to_string(&mut answer).ok()?;
+	answer.lines().find_map(|line| {
+		let (metric, value) = line.rsplit_once(' ')?;
+		(metric == name).then(|| value.parse().ok()).flatten()
+	})
+}
+
 /// The pid in a VM directory's `qemu.pid`, if that process is alive.
 fn qemu_pid(dir: &Path) -> Option<u32> {
 	let pid: u32 = std::fs::read_to_string(dir.join("qemu.pid")).ok()?.trim().parse().ok()?;

@@ -53,6 +53,8 @@ pub struct MinerSetup {
 	pub log: PathBuf,
 	/// The node id, `0x`-hex.
 	pub node_id: String,
+	/// The loopback port of the agent's Prometheus endpoint.
+	pub prometheus_port: u16,
 }
 
 impl MinerSetup {
@@ -72,6 +74,7 @@ impl MinerSetup {
 		let config = dir.join("miner.toml");
 		let vnc = free_port().max(5901);
 		let forward = free_port();
+		let prometheus_port = free_port();
 		let plans = plans.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
 		std::fs::write(
 			&config,
@@ -87,7 +90,7 @@ vnc_ports = "{vnc}-{vnc_last}"
 forward_ports = "{forward}-{forward_last}"
 plans = [{plans}]
 max_vms = 2
-prometheus_port = 0
+prometheus_port = {prometheus_port}
 boot_timeout_secs = 120
 kvm_probe_secs = 15
 payment_interval_blocks = 5
@@ -111,6 +114,7 @@ gpus = 0
 			work_dir,
 			log: dir.join("miner.log"),
 			node_id: hex(&NodeKey::from_seed(seed).node_id()),
+			prometheus_port,
 		}
 	}
 }

@@ -10,6 +10,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use serde_json::{json, Value as Json};
 use subxt::{
+	dynamic::{At, Value},
 	rpcs::{rpc_params, RpcClient},
 	OnlineClient, SubstrateConfig,
 };
@@ -23,10 +24,10 @@ use tokio::sync::Mutex;
 )]
 pub mod runtime {}
 
+pub use crate::interface::{Check, Limits};
 pub use compute_primitives::PlanSpec;
 use runtime::runtime_types::{
-	bounded_collections::bounded_vec::BoundedVec, compute_primitives::ip::IpAddress,
-	compute_primitives::plan::PlanSpec as RuntimePlanSpec,
+	compute_primitives::ip::IpAddress, compute_primitives::plan::PlanSpec as RuntimePlanSpec,
 	pallet_compute::types::request::ComputeRequestStatus,
 	pallet_compute::types::views::HostedRequest,
 };
@@ -48,20 +49,9 @@ pub struct Chain {
 	signer: Arc<Keypair>,
 	/// Serializes signing and submission, so the account's nonces follow each other.
 	submit: Arc<Mutex<()>>,
-	/// The chain's limits, from its metadata constants.
-	pub limits: Limits,
-}
-
-/// Limits the chain enforces, read from the `Compute` pallet's metadata constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-	/// `MaxPageSize`: the most items one page of the read API holds.
-	pub max_page_size: u32,
-	/// `MaxStringLen`: the longest text, a failure reason among them.
-	pub max_string_len: u32,
-	/// `HeartbeatTimeout`: blocks after its latest report until the node counts as silent and
-	/// its VMs stop paying rent.
-	pub heartbeat_timeout: u32,
+	/// The agent's interface checked against the runtime of the latest finalized block the
+	/// agent looked at (see [`Chain::runtime_at`]).
+	interface: Arc<std::sync::RwLock<Check>>,
 }
 
 /// Where a hosted request is in its life, as the agent acts on it.
@@ -188,19 +178,68 @@ impl Chain {
 		let rpc = RpcClient::from_insecure_url(url).await?;
 		let client = Client::from_rpc_client(rpc.clone()).await?;
 		let at = client.at_current_block().await?;
-		let constants = runtime::constants().compute();
-		let limits = Limits {
-			max_page_size: at.constants().entry(constants.max_page_size())?,
-			max_string_len: at.constants().entry(constants.max_string_len())?,
-			heartbeat_timeout: at.constants().entry(constants.heartbeat_timeout())?,
-		};
+		let check = Check::of(&at);
 		Ok(Chain {
 			client,
 			rpc,
 			signer: Arc::new(signer),
 			submit: Arc::new(Mutex::new(())),
-			limits,
+			interface: Arc::new(std::sync::RwLock::new(check)),
 		})
+	}
+
+	/// The agent's interface checked against the runtime it last saw.
+	pub fn interface(&self) -> Check {
+		self.interface.read().unwrap_or_else(|e| e.into_inner()).clone()
+	}
+
+	/// The chain's limits, from the constants of the runtime the agent last saw.
+	pub fn limits(&self) -> Limits {
+		self.interface.read().unwrap_or_else(|e| e.into_inner()).limits
+	}
+
+	/// Checks the agent's interface against the runtime of `at` if its `spec_version` is not
+	/// the one checked last; returns the new check when it did.
+	pub fn runtime_at(
+		&self,
+		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
+	) -> Option<Check> {
+		if self.interface.read().unwrap_or_else(|e| e.into_inner()).spec_version
+			== at.spec_version()
+		{
+			return None;
+		}
+		let check = Check::of(at);
+		*self.interface.write().unwrap_or_else(|e| e.into_inner()) = check.clone();
+		Some(check)
+	}
+
+	/// Whether the storage at `at` still waits for the migrations of its runtime: `at` is the
+	/// block that set new code, whose migrations run at the start of the next block. Runtime
+	/// API calls at such a block run the new code over storage in the old layout (see the
+	/// node's README, "Upgrading the runtime"), so the agent reads nothing there.
+	pub async fn migrations_pending(
+		&self,
+		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
+	) -> Result<bool, Error> {
+		let entry = at.storage().entry(runtime::storage().system().last_runtime_upgrade())?;
+		let last = entry.try_fetch(()).await?;
+		Ok(match last {
+			Some(last) => last.decode()?.spec_version != at.spec_version(),
+			None => false,
+		})
+	}
+
+	/// A client at the best block: transactions are signed for its runtime, the one the
+	/// transaction pool checks them against. (Signing at the finalized block would sign for the
+	/// old `spec_version` during the blocks between an upgrade's enactment and its finality,
+	/// and the pool would refuse the transaction as badly signed.)
+	pub async fn at_best_block(
+		&self,
+	) -> Result<subxt::client::OnlineClientAtBlock<SubstrateConfig>, Error> {
+		let hash: subxt::config::substrate::H256 =
+			self.rpc.request("chain_getBlockHash", rpc_params![]).await?;
+		Ok(self.client.at_block(subxt::backend::BlockRef::from_hash(hash)).await?)
 	}
 
 	/// The miner account.
@@ -234,7 +273,7 @@ impl Chain {
 	) -> Result<(), Error> {
 		let progress = {
 			let _turn = self.submit.lock().await;
-			let at = self.client.at_current_block().await?;
+			let at = self.at_best_block().await?;
 			let account = self.account().to_string();
 			let nonce: u64 =
 				self.rpc.request("system_accountNextIndex", rpc_params![account]).await?;
@@ -258,36 +297,64 @@ impl Chain {
 	}
 
 	/// The registered node `node_id`: its capacity, if registered.
+	///
+	/// The node record grows between releases (spec 106 added its heartbeat), so it is decoded
+	/// with the running runtime's own types and read by field name: this works on every
+	/// runtime whose record has a `capacity` with the plan's fields.
 	pub async fn node_capacity(&self, node_id: &[u8]) -> Result<Option<PlanSpec>, Error> {
 		let at = self.client.at_current_block().await?;
-		let entry = at.storage().entry(runtime::storage().compute().miner_nodes())?;
-		let node = entry.try_fetch((BoundedVec(node_id.to_vec()),)).await?;
-		Ok(match node {
-			Some(node) => Some(from_runtime(node.decode()?.capacity)),
-			None => None,
-		})
+		let address = subxt::dynamic::storage::<(Vec<u8>,), Value>("Compute", "MinerNodes");
+		let Some(node) = at.storage().entry(address)?.try_fetch((node_id.to_vec(),)).await? else {
+			return Ok(None);
+		};
+		let node = node.decode()?;
+		let capacity = node.at("capacity").ok_or("the node record has no capacity")?;
+		let field = |name: &str| {
+			capacity
+				.at(name)
+				.and_then(|value| value.as_u128())
+				.and_then(|value| u32::try_from(value).ok())
+				.ok_or_else(|| format!("the node's capacity has no {name}"))
+		};
+		Ok(Some(PlanSpec {
+			vcpus: field("vcpus")?,
+			memory_mb: field("memory_mb")?,
+			storage_gb: field("storage_gb")?,
+			bandwidth_mbps: field("bandwidth_mbps")?,
+			gpus: field("gpus")?,
+		}))
 	}
 
-	/// Every request hosted by node `node_id` at finalized block `block`, all pages read at
-	/// that block. Fails if a page does not decode; a request that decodes but makes no sense
-	/// to the agent is in [`HostedRead::refused`].
+	/// Every request hosted by node `node_id` at finalized block `at`, all pages read at that
+	/// block. Fails if a page does not decode; a request that decodes but makes no sense to the
+	/// agent is in [`HostedRead::refused`].
 	pub async fn hosted(
 		&self,
 		node_id: &[u8],
-		block: &subxt::client::Block<SubstrateConfig>,
+		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
 	) -> Result<HostedRead, Error> {
-		let at = block.at().await?;
 		let mut read = HostedRead::default();
 		let mut start_after: Option<u64> = None;
 		loop {
 			let call = runtime::runtime_apis().compute_api().hosted_requests(
 				node_id.to_vec(),
 				start_after,
-				Some(self.limits.max_page_size),
+				Some(self.limits().max_page_size),
 			);
 			let page = at.runtime_apis().call(call).await?;
+			let seen = read.requests.len() + read.refused.len();
 			if page.items.is_empty() {
-				return Ok(read);
+				// A page that holds less than its total says is not "nothing more": the runtime
+				// could not read some of the node's requests. Taken as the whole list, it would
+				// have the agent delete VMs the chain still bills for.
+				return match seen >= page.total as usize {
+					true => Ok(read),
+					false => Err(format!(
+						"the node hosts {} requests, but only {seen} could be read",
+						page.total
+					)
+					.into()),
+				};
 			}
 			for item in page.items {
 				let request_id = item.request_id;
@@ -319,12 +386,11 @@ impl Chain {
 		Ok(out)
 	}
 
-	/// The pending requests created in finalized block `hash`.
+	/// The pending requests created in finalized block `at`.
 	pub async fn created_in(
 		&self,
-		block: &subxt::client::Block<SubstrateConfig>,
+		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
 	) -> Result<Vec<Open>, Error> {
-		let at = block.at().await?;
 		let events = at.events().fetch().await?;
 		let entry = at.storage().entry(runtime::storage().compute().compute_requests())?;
 		let mut out = Vec::new();

@@ -8,6 +8,7 @@ pub mod chain;
 pub mod config;
 pub mod host;
 pub mod image;
+pub mod interface;
 pub mod metrics;
 pub mod node_key;
 pub mod qmp;

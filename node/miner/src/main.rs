@@ -65,7 +65,7 @@ async fn run() -> Result<(), String> {
 					created
 				},
 			};
-			current.check_report_interval();
+			current.report_runtime();
 			current.ensure_registered().await?;
 			current.follow().await
 		};

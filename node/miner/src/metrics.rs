@@ -23,6 +23,11 @@ pub struct Metrics {
 	/// Chain data the agent could not read and so did not act on, by what it was (`page`: a
 	/// whole page of hosted requests; `request`: one hosted request).
 	pub chain_refused: IntCounterVec,
+	/// The `spec_version` of the runtime at the last finalized block the agent acted on.
+	pub runtime_spec_version: IntGauge,
+	/// Whether that runtime allows each of the agent's roles (`host`, `claim`, `register`):
+	/// 1 when every call, read and constant the role needs is compatible, else 0.
+	pub runtime_compatible: IntGaugeVec,
 }
 
 impl Metrics {
@@ -56,13 +61,38 @@ impl Metrics {
 			&["what"],
 		)
 		.expect("valid counter");
+		let runtime_spec_version = IntGauge::new(
+			"runtime_spec_version",
+			"The spec_version of the runtime at the last finalized block the agent acted on",
+		)
+		.expect("valid gauge");
+		let runtime_compatible = IntGaugeVec::new(
+			Opts::new(
+				"runtime_compatible",
+				"1 when the runtime allows the agent's role (host, claim, register), else 0",
+			),
+			&["role"],
+		)
+		.expect("valid gauge");
 		Metrics {
+			runtime_spec_version: register(runtime_spec_version, &registry)
+				.expect("registered once"),
+			runtime_compatible: register(runtime_compatible, &registry).expect("registered once"),
 			chain_refused: register(chain_refused, &registry).expect("registered once"),
 			guest_boot: register(guest_boot, &registry).expect("registered once"),
 			vms: register(vms, &registry).expect("registered once"),
 			operations: register(operations, &registry).expect("registered once"),
 			chain_head: register(chain_head, &registry).expect("registered once"),
 			registry,
+		}
+	}
+
+	/// Exports the result of checking the agent's interface against a runtime.
+	pub fn runtime(&self, check: &crate::interface::Check) {
+		self.runtime_spec_version.set(check.spec_version.into());
+		for role in crate::interface::Role::ALL {
+			let allowed = i64::from(check.allows(role));
+			self.runtime_compatible.with_label_values(&[role.name()]).set(allowed);
 		}
 	}
 

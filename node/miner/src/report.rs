@@ -14,7 +14,8 @@ use crate::{
 };
 
 type NodeMetricsData = runtime::runtime_types::pallet_compute::types::node::NodeMetricsData<u32>;
-type Report = runtime::runtime_types::pallet_compute::types::node::NodeMetricsReport<u32>;
+/// The signed report's payload.
+pub type Report = runtime::runtime_types::pallet_compute::types::node::NodeMetricsReport<u32>;
 
 /// The transaction extensions of the runtime, in order: a general transaction carries their
 /// explicit data, and a change of them shows up as an error here instead of a refused report.
@@ -60,6 +61,30 @@ pub fn host_metrics(work_dir: &Path, vm_count: u32, metrics: &Metrics) -> NodeMe
 	}
 }
 
+/// A report with every field zero or empty, for checking the call's shape.
+pub fn empty_report() -> Report {
+	let empty = || text(String::new());
+	let metrics = NodeMetricsData {
+		cpu_model: empty(),
+		cpu_cores: 0,
+		memory_total_mb: 0,
+		memory_free_mb: 0,
+		storage_total_gb: 0,
+		storage_free_gb: 0,
+		bandwidth_up_mbps: 0,
+		bandwidth_down_mbps: 0,
+		geolocation: empty(),
+		uptime_minutes: 0,
+		total_minutes: 0,
+		successful_vm_operations: 0,
+		failed_vm_operations: 0,
+		vm_count: 0,
+		latency_ms: 0,
+		last_updated: 0,
+	};
+	Report { node_id: empty(), at: 0, metrics }
+}
+
 /// Signs `metrics` as made at block `at` and submits the report.
 pub async fn submit(
 	chain: &Chain,
@@ -74,7 +99,7 @@ pub async fn submit(
 		at: at.try_into()?,
 		metrics,
 	};
-	let client = chain.client.at_current_block().await?;
+	let client = chain.at_best_block().await?;
 	// The report's SCALE bytes sit between the call's two index bytes and its 64 signature
 	// bytes: encode the call with a blank signature to get them.
 	let blank = runtime::tx().compute().report_signed_node_metrics(report.clone(), [0u8; 64]);

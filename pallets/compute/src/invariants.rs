@@ -11,7 +11,8 @@ use sp_runtime::{traits::Zero, Saturating, TryRuntimeError};
 
 impl<T: Config> Pallet<T> {
 	/// Checks every invariant listed in the crate docs. Reads all of the pallet's storage, so it
-	/// is for `try-runtime` and tests only.
+	/// is for `try-runtime`, tests, and the runtime API `ComputeApi::check_invariants` that
+	/// operators call off-chain; never for a block's work.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		Self::check_ip_pool()?;
 		Self::check_requests()?;

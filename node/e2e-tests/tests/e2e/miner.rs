@@ -13,9 +13,9 @@ use std::{
 };
 
 use compute_e2e_tests::{
-	compute_call, compute_request, connect, dev, events_between, finalized_at_least, image, none,
-	plan_price, some, tiny_plan, until, value_bytes, within, At, Client, GuestServer, Miner,
-	MinerSetup, Node, TestDir, Value,
+	compute_call, compute_request, connect, create_request, dev, finalized_at_least, miner_request,
+	plan_price, rent_paid, tiny_plan, until, within, Client, GuestServer, Miner, MinerSetup, Node,
+	TestDir, Value,
 };
 use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::Keypair;
@@ -36,60 +36,18 @@ const NODE_SEED: [u8; 32] = [9; 32];
 /// Creates a request of `plan` for `image_url` with user data at `user_data`; returns its id and
 /// the block that holds it.
 async fn create(
-	node: &Node,
 	client: &Client,
 	who: &Keypair,
 	plan: u32,
 	image_url: &str,
 	user_data: Option<&str>,
 ) -> (u64, u64) {
-	let image = image("test-guest", image_url);
-	let cloud_init = user_data.map_or_else(none, |url| some(Value::from_bytes(url)));
-	let next = node.rpc("compute_getUserRequests", json!([ss58(who)])).await;
-	let before: Vec<u64> = ids(&next);
-	let tx = compute_call(
-		client,
-		who,
-		"create_compute_request",
-		vec![Value::u128(plan.into()), image, cloud_init, none()],
-		TX,
-	)
-	.await;
-	let after = ids(&node.rpc("compute_getUserRequests", json!([ss58(who)])).await);
-	(*after.iter().find(|id| !before.contains(id)).expect("the new request"), tx.block_number)
-}
-
-fn ids(list: &Json) -> Vec<u64> {
-	list.as_array()
-		.into_iter()
-		.flatten()
-		.filter_map(|r| r["requestId"].as_u64())
-		.collect()
-}
-
-fn ss58(who: &Keypair) -> String {
-	who.public_key().to_account_id().to_string()
-}
-
-async fn miner_request(node: &Node, node_id: &str, id: u64) -> Option<Json> {
-	let list = node.rpc("compute_getMinerRequests", json!([node_id])).await;
-	list.as_array()?.iter().find(|r| r["requestId"] == id).cloned()
+	create_request(client, who, plan, image_url, user_data, TX).await
 }
 
 /// Waits until request `id` has `status` and nothing queued on it.
 async fn settled(node: &Node, node_id: &str, id: u64, status: &str) -> Json {
-	until(AGENT, &format!("request {id} {status}, nothing queued"), || async move {
-		let r = compute_request(node, id).await;
-		let m = miner_request(node, node_id, id).await?;
-		let pending = &m["pendingOperations"];
-		let idle = pending["stop"] == false
-			&& pending["boot"] == false
-			&& pending["reboot"] == false
-			&& pending["resize"].is_null()
-			&& pending["delete"] == false;
-		(r["status"] == status && idle).then_some(m)
-	})
-	.await
+	compute_e2e_tests::settled(node, node_id, id, status, AGENT).await
 }
 
 /// The number `text` starts with.
@@ -132,32 +90,6 @@ fn host_memory_mb() -> f64 {
 	kb as f64 / 1024.0
 }
 
-/// For request `id`, from the events of blocks `from..=to`: the block its VM was fulfilled in,
-/// and the rent paid to the miner (`//Bob`), over every settlement and payment claim.
-async fn rent_paid(client: &Client, id: u64, from: u64, to: u64) -> (u64, u128) {
-	let events = events_between(client, from, to).await.expect("events");
-	let of_request = |e: &compute_e2e_tests::ChainEvent| {
-		e.pallet == "Compute"
-			&& e.fields.at("request_id").and_then(Value::as_u128) == Some(id.into())
-	};
-	let fulfilled = events
-		.iter()
-		.find(|(_, e)| e.name == "ComputeRequestFulfilled" && of_request(e))
-		.map(|(number, _)| *number)
-		.expect("the fulfilment");
-	let bob = dev::bob().public_key().0.to_vec();
-	let paid = events
-		.iter()
-		.filter(|(_, e)| e.name == "ComputePaymentSettled" && of_request(e))
-		.map(|(_, e)| {
-			let miner = e.fields.at("miner").map(value_bytes);
-			assert_eq!(miner.as_ref(), Some(&bob), "paid to the miner");
-			e.fields.at("amount").and_then(Value::as_u128).expect("an amount")
-		})
-		.sum();
-	(fulfilled, paid)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn miner_runs_real_vms_through_their_life() {
 	within(WHOLE_TEST, "the miner scenario", run()).await;
@@ -194,8 +126,8 @@ async fn run() {
 	let image_url = &guests.image_url;
 	let user_data = &guests.user_data_url;
 	let ((id, _), (id2, created2)) = tokio::join!(
-		create(node, &client, &user, tiny, image_url, Some(user_data)),
-		create(node, &client, &other, tiny, image_url, None),
+		create(&client, &user, tiny, image_url, Some(user_data)),
+		create(&client, &other, tiny, image_url, None),
 	);
 	let hosted = settled(node, node_id, id, "Running").await;
 	let hosted2 = settled(node, node_id, id2, "Running").await;
@@ -327,7 +259,7 @@ async fn run() {
 	assert_eq!(pool["freeCount"].as_u64(), Some(pool_before), "the address is back in the pool");
 
 	// An image that cannot be fetched: the request fails with the reason, and holds nothing.
-	let (broken, _) = create(node, &client, &user, tiny, &server.url("missing.json"), None).await;
+	let (broken, _) = create(&client, &user, tiny, &server.url("missing.json"), None).await;
 	until(AGENT, "the broken request failed", || async move {
 		(compute_request(node, broken).await["status"] == "Failed").then_some(())
 	})

@@ -42,6 +42,7 @@ use crate::{
 	chain::{self, runtime, Chain, Hosted, HostedRead, Open, Pending, Status},
 	config::{Accelerator, Config},
 	image::Fetcher,
+	interface::Role,
 	metrics::Metrics,
 	node_key::NodeKey,
 	reserve::InFlight,
@@ -141,13 +142,24 @@ impl Agent {
 		&self.node_id
 	}
 
-	/// Warns when metric reports, the node's heartbeats, are too far apart for the chain's
+	/// Says what the runtime the agent last checked allows, in the log and in metrics, and
+	/// warns when metric reports, the node's heartbeats, are too far apart for its
 	/// `HeartbeatTimeout`: one lost report would make the node look silent and its VMs stop
 	/// paying rent.
-	pub fn check_report_interval(&self) {
-		let timeout = u64::from(self.chain().limits.heartbeat_timeout);
+	pub fn report_runtime(&self) {
+		let check = self.chain().interface();
+		self.metrics.runtime(&check);
+		if check.incompatible.is_empty() {
+			tracing::info!("{check}");
+		} else {
+			tracing::error!(
+				"{check}. The agent does none of that until it is rebuilt for this runtime (what \
+				 it cannot do as a host, it leaves as it is: its VMs keep running)"
+			);
+		}
+		let Some(timeout) = check.limits.heartbeat_timeout else { return };
 		let interval = self.config.metrics_interval_blocks;
-		if interval.saturating_mul(2) > timeout {
+		if interval.saturating_mul(2) > u64::from(timeout) {
 			tracing::warn!(
 				"metrics_interval_blocks is {interval}, but the chain counts a node silent {timeout} \
 				 blocks after its latest report, and pays no rent for its VMs while it is: report \
@@ -160,6 +172,10 @@ impl Agent {
 	/// configured one.
 	pub async fn ensure_registered(&self) -> Result<(), chain::Error> {
 		std::fs::create_dir_all(&self.vms_dir)?;
+		if !self.chain().interface().allows(Role::Register) {
+			tracing::error!("the node's registration cannot be checked on this runtime");
+			return Ok(());
+		}
 		let want = crate::host::capacity(&self.config.capacity, &self.config.work_dir);
 		match self.chain().node_capacity(&self.node_id).await? {
 			Some(have) => {
@@ -193,27 +209,52 @@ impl Agent {
 	}
 
 	/// Follows finalized blocks until the connection fails; reconciles at each.
+	///
+	/// At each block whose runtime is new to the agent, the agent checks its interface against
+	/// it ([`Chain::runtime_at`]) and does only what the runtime allows.
 	pub async fn follow(self: &Arc<Self>) -> Result<(), chain::Error> {
-		let mut open: HashMap<u64, Open> = self
-			.chain()
-			.open_requests()
-			.await?
-			.into_iter()
-			.map(|o| (o.request_id, o))
-			.collect();
+		// The pending requests, while the runtime allows claiming: a full scan first, then the
+		// requests created in each block.
+		let mut open: Option<HashMap<u64, Open>> = None;
 		let mut blocks = self.chain().client.stream_blocks().await?;
 		// A report must be made after the node's registration block: the first one is tried at
 		// each block until it is accepted, then one every `metrics_interval_blocks`.
 		let mut next_report = 0;
+		// The runtime of the last block acted on: a block with another one is checked for
+		// migrations still to run.
+		let mut acted_spec = None;
 		while let Some(block) = blocks.next().await {
 			let block = block?;
 			let number = block.number();
 			self.head.store(number, Ordering::SeqCst);
 			self.metrics.chain_head.set(number as i64);
-			for created in self.chain().created_in(&block).await? {
-				open.insert(created.request_id, created);
+			let at = block.at().await?;
+			if self.chain().runtime_at(&at).is_some() {
+				self.report_runtime();
 			}
-			let read = match self.chain().hosted(&self.node_id, &block).await {
+			let interface = self.chain().interface();
+			if !interface.allows(Role::Host) {
+				continue;
+			}
+			if acted_spec != Some(at.spec_version()) {
+				if self.chain().migrations_pending(&at).await? {
+					tracing::info!(
+						block = number,
+						"this block set the runtime's code; its storage migrates in the next \
+						 block, so nothing is read at this one"
+					);
+					// Its events were made by the old runtime and would be decoded with the new
+					// one's types: the open requests are scanned again instead.
+					open = None;
+					continue;
+				}
+				acted_spec = Some(at.spec_version());
+			}
+			match interface.allows(Role::Claim) {
+				true => self.follow_open(&mut open, &at).await,
+				false => open = None,
+			}
+			let read = match self.chain().hosted(&self.node_id, &at).await {
 				Ok(read) => read,
 				Err(error) => {
 					// Nothing is done on data that could not be read: no VM is touched, nothing
@@ -228,8 +269,8 @@ impl Agent {
 				self.metrics.chain_refused.with_label_values(&["request"]).inc();
 			}
 			self.reconcile(&read);
-			if read.refused.is_empty() {
-				self.claim(&mut open, &read.requests).await;
+			if let (true, Some(open)) = (read.refused.is_empty(), &mut open) {
+				self.claim(open, &read.requests).await;
 			}
 			let hosted = &read.requests;
 			if number % self.config.payment_interval_blocks == 0 && !hosted.is_empty() {
@@ -245,6 +286,34 @@ impl Agent {
 			}
 		}
 		Err("the finalized block stream ended".into())
+	}
+
+	/// Brings the open requests up to block `at`: a full scan when there are none yet, else the
+	/// requests created in that block. A read that fails leaves none, so the next block scans
+	/// again.
+	async fn follow_open(
+		&self,
+		open: &mut Option<HashMap<u64, Open>>,
+		at: &subxt::client::OnlineClientAtBlock<subxt::SubstrateConfig>,
+	) {
+		let read = match open.take() {
+			Some(mut known) => self.chain().created_in(at).await.map(|created| {
+				known.extend(created.into_iter().map(|o| (o.request_id, o)));
+				known
+			}),
+			None => self
+				.chain()
+				.open_requests()
+				.await
+				.map(|scan| scan.into_iter().map(|o| (o.request_id, o)).collect()),
+		};
+		match read {
+			Ok(read) => *open = Some(read),
+			Err(error) => tracing::warn!(
+				block = at.block_number(),
+				"open requests not read ({error}); they are scanned again at the next block"
+			),
+		}
 	}
 
 	/// Starts the work each hosted request needs, and destroys local VMs the chain no longer

@@ -167,7 +167,7 @@ impl Agent {
 		let call = runtime::tx().compute().report_compute_request_failure(
 			self.node(),
 			id,
-			bounded_bytes(truncate(reason, self.chain().limits.max_string_len)),
+			bounded_bytes(truncate(reason, self.chain().limits().max_string_len)),
 		);
 		self.chain().submit(&call).await
 	}

@@ -9,7 +9,7 @@
 
 extern crate alloc;
 
-use alloc::vec::Vec;
+use alloc::{string::String, vec::Vec};
 use codec::Codec;
 use pallet_compute::{
 	ComputeRequest, HostedRequest, IpAddress, IpPoolView, MinerRequestView, NodeMetricsData, Page,
@@ -22,7 +22,8 @@ sp_api::decl_runtime_apis! {
 	///
 	/// `StringLen` and `NodeIdLen` are the runtime's `MaxStringLen` and `MaxNodeIdLen`.
 	///
-	/// Version 2 adds `hosted_requests`; the runtime implements version 2.
+	/// Version 2 adds `hosted_requests`, version 3 `check_invariants`; the runtime implements
+	/// version 3.
 	#[api_version(1)]
 	pub trait ComputeApi<AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
 	where
@@ -73,5 +74,12 @@ sp_api::decl_runtime_apis! {
 			start_after: Option<RequestId>,
 			limit: Option<u32>,
 		) -> Page<HostedRequest<StringLen>>;
+
+		/// Checks every invariant of the market's storage, the checks of the pallet's
+		/// `try_state`: `Ok` when all hold, else the first that fails. It reads all of the
+		/// pallet's storage, so it is for checks an operator runs (after a runtime upgrade, for
+		/// one), not for every block.
+		#[api_version(3)]
+		fn check_invariants() -> Result<(), String>;
 	}
 }
