@@ -7,6 +7,9 @@ use serde_json::json;
 
 use crate::{free_port, hex, test_guest, FileServer, NodeKey};
 
+/// How many ports the VNC and the forward ranges hold after their first.
+const RANGE: u16 = 20;
+
 /// The test guest and user data, served from `<dir>/files` on loopback.
 pub struct GuestServer {
 	/// The server.
@@ -72,9 +75,16 @@ impl MinerSetup {
 		let key_file = dir.join("node-key");
 		std::fs::write(&key_file, hex(&seed).trim_start_matches("0x")).expect("node key");
 		let config = dir.join("miner.toml");
+		// Two ranges of `RANGE + 1` ports, apart from each other and from the Prometheus port
+		// (the agent refuses overlapping ranges).
 		let vnc = free_port().max(5901);
-		let forward = free_port();
-		let prometheus_port = free_port();
+		let apart = |port: u16, from: u16| port.abs_diff(from) > RANGE;
+		let forward = std::iter::repeat_with(free_port).find(|p| apart(*p, vnc)).expect("a port");
+		let prometheus_port = std::iter::repeat_with(free_port)
+			.find(|p| {
+				(!(vnc..=vnc + RANGE).contains(p)) && !(forward..=forward + RANGE).contains(p)
+			})
+			.expect("a port");
 		let plans = plans.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
 		std::fs::write(
 			&config,
@@ -104,8 +114,8 @@ gpus = 0
 "#,
 				key = key_file.display(),
 				work = work_dir.display(),
-				vnc_last = vnc + 20,
-				forward_last = forward + 20,
+				vnc_last = vnc + RANGE,
+				forward_last = forward + RANGE,
 			),
 		)
 		.expect("config");
