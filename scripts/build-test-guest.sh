@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the test guest offline from two Debian packages (nothing else is downloaded): the cloud
-# kernel and busybox-static, with an initramfs whose /init (scripts/test-guest/init) reads a
-# NoCloud seed. Prints the directory holding `vmlinuz` and `initrd.img`; cached under
+# Builds the test guest offline from Debian packages (nothing else is downloaded): the cloud
+# kernel, busybox-static, and dropbear-bin with the libraries it links, with an initramfs whose
+# /init (scripts/test-guest/init) reads a NoCloud seed and serves SSH with the user data's keys. Prints the directory holding `vmlinuz` and `initrd.img`; cached under
 # $COMPUTE_CACHE/guest/<kernel ABI>-<init hash>, so a second run only prints it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,9 +26,14 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && apt-get download -qq "$kernel_pkg" busybox-static 2>/dev/null)
+# dropbear-bin and the packages of the libraries it links (readelf below finds which).
+SSH_PACKAGES=(dropbear-bin libc6 libcrypt1 libtomcrypt1 libtommath1 libgmp10 zlib1g)
+(cd "$work" && apt-get download -qq "$kernel_pkg" busybox-static "${SSH_PACKAGES[@]}" 2>/dev/null)
 dpkg-deb -x "$work"/linux-image-*.deb "$work/kernel"
 dpkg-deb -x "$work"/busybox-static_*.deb "$work/busybox"
+for pkg in "${SSH_PACKAGES[@]}"; do
+	dpkg-deb -x "$work/${pkg}"_*.deb "$work/ssh"
+done
 
 root="$work/root"
 mkdir -p "$root/bin" "$root/etc" "$root/lib/modules"
@@ -40,6 +45,27 @@ for module in "${MODULES[@]}"; do
 	cp "$file" "$root/lib/modules/"
 done
 printf '%s\n' "${MODULES[@]}" >"$root/etc/modules"
+# The SSH server, its dynamic loader and every library it needs, followed transitively.
+mkdir -p "$root/usr/sbin" "$root/lib/x86_64-linux-gnu" "$root/lib64"
+cp "$work/ssh/usr/sbin/dropbear" "$root/usr/sbin/dropbear"
+needed=(ld-linux-x86-64.so.2)
+queue=("$root/usr/sbin/dropbear")
+while [ ${#queue[@]} -gt 0 ]; do
+	elf="${queue[0]}"
+	queue=("${queue[@]:1}")
+	for lib in $(readelf -d "$elf" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+		[ -e "$root/lib/x86_64-linux-gnu/$lib" ] && continue
+		file="$(find "$work/ssh" -name "$lib" | head -n 1)"
+		[ -n "$file" ] || { echo "build-test-guest: no $lib in ${SSH_PACKAGES[*]}" >&2; exit 1; }
+		cp -L "$file" "$root/lib/x86_64-linux-gnu/$lib"
+		queue+=("$root/lib/x86_64-linux-gnu/$lib")
+	done
+done
+for lib in "${needed[@]}"; do
+	file="$(find "$work/ssh" -name "$lib" | head -n 1)"
+	cp -L "$file" "$root/lib/x86_64-linux-gnu/$lib"
+	ln -sf "../lib/x86_64-linux-gnu/$lib" "$root/lib64/$lib"
+done
 
 mkdir -p "$out.tmp"
 cp "$work/kernel/boot/vmlinuz-$abi" "$out.tmp/vmlinuz"

@@ -57,6 +57,9 @@ account = "//Bob"
 node_key_file = "$state/node-key"
 work_dir = "$work"
 ipfs_gateway = "http://127.0.0.1:8090"
+# Renters' sources are fetched from public addresses only; here the test guest is also served
+# on loopback by `compute-load vms rent|bench|fill`, on ports of their own.
+fetch_allow = ["127.0.0.1"]
 # No `plans`: the agent serves every plan that fits this host.
 prometheus_port = 9617
 EOF

@@ -1,7 +1,10 @@
 //! What a scenario with a real `compute-miner` sets up: the test guest served over loopback HTTP
 //! as a boot manifest, and the agent's configuration.
 
-use std::path::{Path, PathBuf};
+use std::{
+	path::{Path, PathBuf},
+	process::Command,
+};
 
 use serde_json::json;
 
@@ -16,9 +19,53 @@ pub struct GuestServer {
 	pub server: FileServer,
 	/// The boot manifest's URL: a request's image.
 	pub image_url: String,
-	/// A `#cloud-config` file's URL: a request's user data (the guest prints
-	/// `hello: from the e2e test` from it).
+	/// A `#cloud-config` file's URL: a request's user data. The guest prints
+	/// `hello: from the e2e test` from it, and authorizes [`GuestServer::renter`]'s key.
 	pub user_data_url: String,
+	/// The renter's SSH key, which the user data authorizes.
+	pub renter: RenterKey,
+}
+
+/// A renter's SSH key pair, made with `ssh-keygen` in a test folder.
+pub struct RenterKey {
+	/// The private key file.
+	pub private: PathBuf,
+	/// The public key, one OpenSSH line.
+	pub public: String,
+}
+
+impl RenterKey {
+	/// Makes an Ed25519 key pair without passphrase in `dir`.
+	pub fn generate(dir: &Path) -> RenterKey {
+		let private = dir.join("renter_ed25519");
+		let made = Command::new("ssh-keygen")
+			.args(["-q", "-t", "ed25519", "-N", "", "-C", "renter@e2e", "-f"])
+			.arg(&private)
+			.status()
+			.expect("ssh-keygen (openssh-client, installed by scripts/setup.sh)");
+		assert!(made.success(), "ssh-keygen failed");
+		let public = std::fs::read_to_string(private.with_extension("pub")).expect("public key");
+		RenterKey { private, public: public.trim().to_string() }
+	}
+
+	/// Runs `command` as root over SSH on 127.0.0.1:`port` with this key, as a renter would
+	/// (no password, no host key prompt, 10 s to connect); its standard output, or why not.
+	pub fn ssh(&self, port: u16, command: &str) -> Result<String, String> {
+		let out = Command::new("ssh")
+			.arg("-i")
+			.arg(&self.private)
+			.args(["-p", &port.to_string()])
+			.args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"])
+			.args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
+			.args(["-o", "LogLevel=ERROR", "root@127.0.0.1", command])
+			.stdin(std::process::Stdio::null())
+			.output()
+			.map_err(|e| format!("ssh: {e}"))?;
+		match out.status.success() {
+			true => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+			false => Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+		}
+	}
 }
 
 impl GuestServer {
@@ -36,12 +83,17 @@ impl GuestServer {
 			"cmdline": "console=ttyS0 quiet",
 		});
 		std::fs::write(files.join("guest.json"), manifest.to_string()).expect("manifest");
-		std::fs::write(files.join("user-data"), "#cloud-config\nhello: from the e2e test\n")
-			.expect("user data");
+		let renter = RenterKey::generate(dir);
+		let user_data = format!(
+			"#cloud-config\nhello: from the e2e test\nssh_authorized_keys:\n  - {}\n",
+			renter.public
+		);
+		std::fs::write(files.join("user-data"), user_data).expect("user data");
 		GuestServer {
 			image_url: server.url("guest.json"),
 			user_data_url: server.url("user-data"),
 			server,
+			renter,
 		}
 	}
 }

@@ -73,6 +73,10 @@ pub struct Overrides {
 	/// Content cache of fetched images (default: `<work-dir>/cache`).
 	#[arg(long, value_name = "DIR")]
 	pub cache_dir: Option<PathBuf>,
+	/// Hosts renters' images and user data may be fetched from although they are not public
+	/// addresses (comma separated `host` or `host:port`; the IPFS gateway always may).
+	#[arg(long, value_name = "HOSTS", value_delimiter = ',')]
+	pub fetch_allow: Option<Vec<String>>,
 	/// Ports for VNC displays, `FIRST-LAST` (on 127.0.0.1).
 	#[arg(long, value_name = "RANGE")]
 	pub vnc_ports: Option<PortRange>,
@@ -178,6 +182,10 @@ pub struct Config {
 	pub ipfs_gateway: String,
 	/// Content cache of fetched images (default: `<work_dir>/cache`).
 	pub cache_dir: Option<PathBuf>,
+	/// Hosts (`host` for any port, or `host:port`) renters' images and user data may be fetched
+	/// from although they are not public addresses, besides the IPFS gateway: a local image
+	/// server, in development. Everything else is fetched from public addresses only.
+	pub fetch_allow: Vec<String>,
 	/// Ports for VNC displays.
 	pub vnc_ports: PortRange,
 	/// Ports for host forwards to the guests' SSH.
@@ -218,6 +226,7 @@ impl Default for Config {
 			capacity: CapacityConfig::default(),
 			ipfs_gateway: "http://127.0.0.1:8080".into(),
 			cache_dir: None,
+			fetch_allow: Vec::new(),
 			vnc_ports: PortRange(5900..=5999),
 			forward_ports: PortRange(22000..=22999),
 			plans: Vec::new(),
@@ -278,6 +287,7 @@ impl Config {
 		set(&mut self.vnc_ports, &o.vnc_ports);
 		set(&mut self.forward_ports, &o.forward_ports);
 		set(&mut self.plans, &o.plans);
+		set(&mut self.fetch_allow, &o.fetch_allow);
 		set(&mut self.max_vms, &o.max_vms);
 		set(&mut self.prometheus_port, &o.prometheus_port);
 		set(&mut self.boot_timeout_secs, &o.boot_timeout_secs);
@@ -301,6 +311,7 @@ impl Config {
 				self.ipfs_gateway
 			));
 		}
+		crate::source_guard::Exempt::new(&self.ipfs_gateway, &self.fetch_allow)?;
 		let overlap = self.vnc_ports.0.start() <= self.forward_ports.0.end()
 			&& self.forward_ports.0.start() <= self.vnc_ports.0.end();
 		if overlap {
@@ -375,6 +386,7 @@ mod tests {
 			(vec!["--vnc-ports", "5900-5999", "--forward-ports", "5950-6000"], "overlap"),
 			(vec!["--max-vms", "0"], "max_vms"),
 			(vec!["--metrics-interval-blocks", "0"], "metrics_interval_blocks"),
+			(vec!["--fetch-allow", "127.0.0.1,images:http"], "fetch_allow \"images:http\""),
 		] {
 			let mut argv = vec!["compute-miner", "--account", "//Bob"];
 			argv.extend(args);

@@ -1,8 +1,10 @@
 //! Images and user data: where they come from, fetching them into a content cache, and telling
 //! a bootable image from a broken one.
 //!
-//! Sources are `ipfs://<cid>[/path]`, fetched from the configured gateway as
-//! `<gateway>/ipfs/<cid>[/path]`, and plain `http(s)://` URLs, fetched as they are. What can be
+//! Sources are `ipfs://<cid>[/path]` (or a bare `<cid>[/path]`), fetched from the configured
+//! gateway as `<gateway>/ipfs/<cid>[/path]`, and plain `http(s)://` URLs, fetched as they are,
+//! only from public addresses ([`crate::source_guard`]) and at most as many bytes as the plan's
+//! disk holds. What can be
 //! verified is: a CID with the `raw` codec and a SHA2-256 digest is checked against the bytes,
 //! and any source may end in `#sha256=<hex>`, which is checked too. A source with neither is
 //! trusted to its gateway, as IPFS gateways are (a UnixFS DAG cannot be checked without
@@ -23,17 +25,25 @@ use std::{
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
-use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use hyper_util::{
+	client::legacy::{connect::HttpConnector, Client},
+	rt::TokioExecutor,
+};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use crate::vm::Boot;
+use crate::{
+	source_guard::{self, Exempt, SourceResolver},
+	vm::Boot,
+};
 
-/// Largest image (or part of one) the agent fetches.
-pub const MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+/// Bytes in a GiB: a fetched image may be as large as the plan's disk.
+pub const GIB: u64 = 1024 * 1024 * 1024;
 /// Longest time one fetch may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Most redirects one fetch follows.
+const MAX_REDIRECTS: usize = 5;
 /// The kernel command line of a boot manifest that names none.
 pub const DEFAULT_CMDLINE: &str = "console=tty0 console=ttyS0";
 /// Multicodec of raw bytes in a CID.
@@ -84,7 +94,15 @@ pub fn locate(source: &str, gateway: &str) -> Result<Location, ImageError> {
 		},
 		None => None,
 	};
-	let url = if let Some(rest) = body.strip_prefix("ipfs://") {
+	// A bare CID is an IPFS CID, as `cloud_init_cid`'s name says.
+	let is_cid = |text: &str| {
+		!text.contains(':') && cid::Cid::try_from(text.split('/').next().unwrap_or("")).is_ok()
+	};
+	let ipfs = match body.strip_prefix("ipfs://") {
+		Some(rest) => Some(rest),
+		None => is_cid(body).then_some(body),
+	};
+	let url = if let Some(rest) = ipfs {
 		let (cid_text, path) = rest.split_once('/').unwrap_or((rest, ""));
 		let cid = cid::Cid::try_from(cid_text).map_err(|_| unsupported())?;
 		let hash = cid.hash();
@@ -125,16 +143,19 @@ static NEXT_FETCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::
 pub struct Fetcher {
 	cache: PathBuf,
 	gateway: String,
+	exempt: Exempt,
 }
 
 impl Fetcher {
-	/// A fetcher caching in `cache`, fetching `ipfs://` sources from `gateway`.
-	pub fn new(cache: PathBuf, gateway: String) -> Fetcher {
-		Fetcher { cache, gateway }
+	/// A fetcher caching in `cache`, fetching `ipfs://` sources from `gateway`, and fetching
+	/// from non-public addresses only on the gateway and the hosts of `exempt`.
+	pub fn new(cache: PathBuf, gateway: String, exempt: Exempt) -> Fetcher {
+		Fetcher { cache, gateway, exempt }
 	}
 
-	/// The cached file of `source`, fetched (and verified) first if needed.
-	pub async fn fetch(&self, source: &str) -> Result<PathBuf, ImageError> {
+	/// The cached file of `source`, fetched (and verified) first if needed: at most `limit`
+	/// bytes.
+	pub async fn fetch(&self, source: &str, limit: u64) -> Result<PathBuf, ImageError> {
 		let location = locate(source, &self.gateway)?;
 		let key = hex(&Sha256::digest(source.as_bytes()));
 		let path = self.cache.join(&key);
@@ -146,7 +167,8 @@ impl Fetcher {
 		// whole file, and the second rename replaces the first with the same bytes.
 		let fetch = NEXT_FETCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 		let partial = self.cache.join(format!("{key}.{}-{fetch}.part", std::process::id()));
-		let digest = tokio::time::timeout(FETCH_TIMEOUT, download(&location.url, &partial))
+		let download = download(&location.url, &partial, limit, &self.exempt);
+		let digest = tokio::time::timeout(FETCH_TIMEOUT, download)
 			.await
 			.map_err(|_| ImageError::Fetch(source.to_string(), "timed out".into()))?
 			.map_err(|e| ImageError::Fetch(source.to_string(), e));
@@ -167,7 +189,7 @@ impl Fetcher {
 
 	/// Small sources (user data) read whole: at most `limit` bytes.
 	pub async fn fetch_bytes(&self, source: &str, limit: usize) -> Result<Vec<u8>, ImageError> {
-		let path = self.fetch(source).await?;
+		let path = self.fetch(source, limit as u64).await?;
 		let bytes = tokio::fs::read(&path).await?;
 		if bytes.len() > limit {
 			return Err(ImageError::Corrupt(
@@ -178,9 +200,10 @@ impl Fetcher {
 		Ok(bytes)
 	}
 
-	/// Fetches an image and works out how to boot it.
-	pub async fn boot_of(&self, source: &str) -> Result<Boot, ImageError> {
-		let path = self.fetch(source).await?;
+	/// Fetches an image of at most `limit` bytes (each part of a boot manifest too) and works
+	/// out how to boot it.
+	pub async fn boot_of(&self, source: &str, limit: u64) -> Result<Boot, ImageError> {
+		let path = self.fetch(source, limit).await?;
 		let corrupt = |why: &str| ImageError::Corrupt(source.to_string(), why.to_string());
 		let head = read_head(&path, 4096).await?;
 		if head.starts_with(b"QFI\xfb") {
@@ -190,8 +213,8 @@ impl Fetcher {
 		if head.first() == Some(&b'{') {
 			let manifest: Manifest = serde_json::from_slice(&tokio::fs::read(&path).await?)
 				.map_err(|e| corrupt(&e.to_string()))?;
-			let kernel = Box::pin(self.fetch(&manifest.kernel)).await?;
-			let initrd = Box::pin(self.fetch(&manifest.initrd)).await?;
+			let kernel = Box::pin(self.fetch(&manifest.kernel, limit)).await?;
+			let initrd = Box::pin(self.fetch(&manifest.initrd, limit)).await?;
 			let kernel_head = read_head(&kernel, 0x206).await?;
 			if kernel_head.get(0x202..0x206) != Some(b"HdrS".as_slice()) {
 				return Err(ImageError::Corrupt(manifest.kernel, "not a Linux bzImage".into()));
@@ -244,20 +267,24 @@ async fn qemu_img_check(path: &Path) -> Result<(), String> {
 	}
 }
 
-/// Downloads `url` to `path`, following redirects, and returns the SHA2-256 of the bytes.
-async fn download(url: &str, path: &Path) -> Result<[u8; 32], String> {
-	let https = hyper_rustls::HttpsConnectorBuilder::new()
-		.with_native_roots()
-		.map_err(|e| e.to_string())?
-		.https_or_http()
-		.enable_http1()
-		.build();
-	let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
+/// Downloads `url` to `path`, at most `limit` bytes, following redirects, and returns the
+/// SHA2-256 of the bytes. Each hop is fetched only from a public address unless its host is
+/// `exempt` ([`crate::source_guard`]). Errors say why a source was refused or not fetched,
+/// never what a refused address would have answered.
+async fn download(url: &str, path: &Path, limit: u64, exempt: &Exempt) -> Result<[u8; 32], String> {
 	let mut url = url.to_string();
-	for _ in 0..5 {
+	for _ in 0..=MAX_REDIRECTS {
 		let uri: hyper::Uri =
 			url.parse().map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?;
-		let response = client.get(uri).await.map_err(|e| e.to_string())?;
+		if !matches!(uri.scheme_str(), Some("http" | "https")) {
+			return Err("not an http(s) URL".into());
+		}
+		let exempt = exempt.covers(&uri);
+		if !exempt {
+			source_guard::check_literal(&uri)?;
+		}
+		let response = client(SourceResolver { public_only: !exempt })?.get(uri.clone()).await;
+		let response = response.map_err(|e| error_chain(&e))?;
 		let status = response.status();
 		if status.is_redirection() {
 			let location = response
@@ -265,7 +292,7 @@ async fn download(url: &str, path: &Path) -> Result<[u8; 32], String> {
 				.get(hyper::header::LOCATION)
 				.and_then(|v| v.to_str().ok())
 				.ok_or("redirect without a location")?;
-			url = location.to_string();
+			url = redirect_target(&uri, location);
 			continue;
 		}
 		if !status.is_success() {
@@ -278,8 +305,8 @@ async fn download(url: &str, path: &Path) -> Result<[u8; 32], String> {
 			let frame = frame.map_err(|e| e.to_string())?;
 			if let Some(chunk) = frame.data_ref() {
 				total += chunk.len() as u64;
-				if total > MAX_IMAGE_BYTES {
-					return Err(format!("more than {MAX_IMAGE_BYTES} bytes"));
+				if total > limit {
+					return Err(format!("more than {limit} bytes"));
 				}
 				hasher.update(chunk);
 				file.write_all(chunk).await.map_err(|e| e.to_string())?;
@@ -288,7 +315,52 @@ async fn download(url: &str, path: &Path) -> Result<[u8; 32], String> {
 		file.sync_all().await.map_err(|e| e.to_string())?;
 		return Ok(hasher.finalize().into());
 	}
-	Err("too many redirects".into())
+	Err(format!("more than {MAX_REDIRECTS} redirects"))
+}
+
+/// An HTTP(S) client whose names resolve with `resolver`.
+fn client(
+	resolver: SourceResolver,
+) -> Result<Client<hyper_rustls::HttpsConnector<HttpConnector<SourceResolver>>, Empty<Bytes>>, String>
+{
+	let mut http = HttpConnector::new_with_resolver(resolver);
+	http.enforce_http(false);
+	let https = hyper_rustls::HttpsConnectorBuilder::new()
+		.with_native_roots()
+		.map_err(|e| e.to_string())?
+		.https_or_http()
+		.enable_http1()
+		.wrap_connector(http);
+	Ok(Client::builder(TokioExecutor::new()).build(https))
+}
+
+/// Where a redirect from `from` to `location` goes: `location` itself, or resolved against
+/// `from` when it is relative.
+fn redirect_target(from: &hyper::Uri, location: &str) -> String {
+	if location.contains("://") {
+		return location.to_string();
+	}
+	let scheme = from.scheme_str().unwrap_or("http");
+	let authority = from.authority().map(|a| a.as_str()).unwrap_or_default();
+	match location.strip_prefix('/') {
+		Some(_) => format!("{scheme}://{authority}{location}"),
+		None => {
+			let dir = from.path().rsplit_once('/').map_or("", |(dir, _)| dir);
+			format!("{scheme}://{authority}{dir}/{location}")
+		},
+	}
+}
+
+/// An error with its causes, the way a person reads it.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+	let mut text = error.to_string();
+	let mut cause = error.source();
+	while let Some(inner) = cause {
+		text.push_str(": ");
+		text.push_str(&inner.to_string());
+		cause = inner.source();
+	}
+	text
 }
 
 /// Lowercase hex of `bytes`.
@@ -331,6 +403,100 @@ mod tests {
 			locate(&format!("https://example.org/a.img#sha256={digest}"), GATEWAY).expect("url");
 		assert_eq!(location.url, "https://example.org/a.img");
 		assert_eq!(location.sha256, Some([0xab; 32]));
+	}
+
+	#[test]
+	fn a_bare_cid_is_an_ipfs_cid() {
+		let cid = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+		let bare = locate(&format!("{cid}/user-data"), GATEWAY).expect("a bare CID");
+		let ipfs = locate(&format!("ipfs://{cid}/user-data"), GATEWAY).expect("ipfs");
+		assert_eq!(bare, ipfs);
+	}
+
+	/// Serves on 127.0.0.1 what `answer` gives for each request's path, as raw HTTP; returns
+	/// the port and a counter of the connections it took.
+	async fn serve(
+		answer: impl Fn(&str) -> String + Send + Sync + 'static,
+	) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+		use tokio::io::AsyncReadExt;
+		let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+		let port = listener.local_addr().expect("address").port();
+		let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+		let count = taken.clone();
+		tokio::spawn(async move {
+			while let Ok((mut stream, _)) = listener.accept().await {
+				count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+				let mut request = vec![0u8; 4096];
+				let read = stream.read(&mut request).await.unwrap_or(0);
+				let request = String::from_utf8_lossy(&request[..read]).into_owned();
+				let path = request.split(' ').nth(1).unwrap_or("/").to_string();
+				let _ = stream.write_all(answer(&path).as_bytes()).await;
+			}
+		});
+		(port, taken)
+	}
+
+	fn ok(body: &str) -> String {
+		format!(
+			"HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+			body.len()
+		)
+	}
+
+	fn redirect(to: &str) -> String {
+		format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	}
+
+	#[tokio::test]
+	async fn a_redirect_to_a_private_address_is_refused_before_connecting() {
+		let (inside, reached) = serve(|_| ok("the miner's secret")).await;
+		let target = format!("http://127.0.0.1:{inside}/secret");
+		let (outside, _) = serve(move |_| redirect(&target)).await;
+		// Only the first server is exempt, as an operator's image server would be.
+		let exempt =
+			Exempt::new("http://127.0.0.1:1", &[format!("127.0.0.1:{outside}")]).expect("valid");
+		let dir = std::env::temp_dir().join(format!("redirect-{}", std::process::id()));
+		let error = download(&format!("http://127.0.0.1:{outside}/image"), &dir, 1000, &exempt)
+			.await
+			.expect_err("refused");
+		assert!(error.contains("refused: 127.0.0.1 is a loopback address"), "{error}");
+		assert!(!error.contains("secret"), "{error}");
+		assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0, "never connected");
+		assert!(!dir.exists(), "nothing written");
+	}
+
+	#[tokio::test]
+	async fn names_and_addresses_of_private_hosts_are_refused() {
+		let (port, reached) = serve(|_| ok("inside")).await;
+		let exempt = Exempt::default();
+		let dir = std::env::temp_dir().join(format!("private-{}", std::process::id()));
+		for url in [format!("http://localhost:{port}/"), format!("http://127.0.0.1:{port}/")] {
+			let error = download(&url, &dir, 1000, &exempt).await.expect_err("refused");
+			assert!(error.contains("refused") && error.contains("loopback"), "{url}: {error}");
+		}
+		assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0, "never connected");
+	}
+
+	#[tokio::test]
+	async fn an_exempt_host_serves_within_the_limit_and_relative_redirects_stay_on_it() {
+		let (port, _) = serve(|path| match path {
+			"/start" => redirect("/files/image"),
+			"/files/image" => ok("0123456789"),
+			_ => ok(&"x".repeat(2000)),
+		})
+		.await;
+		let exempt = Exempt::new(&format!("http://127.0.0.1:{port}"), &[]).expect("valid");
+		let dir = std::env::temp_dir().join(format!("exempt-{}", std::process::id()));
+		let digest = download(&format!("http://127.0.0.1:{port}/start"), &dir, 10, &exempt)
+			.await
+			.expect("fetched");
+		assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(b"0123456789")));
+		assert_eq!(std::fs::read(&dir).expect("written"), b"0123456789");
+		let error = download(&format!("http://127.0.0.1:{port}/big"), &dir, 1000, &exempt)
+			.await
+			.expect_err("too big");
+		assert_eq!(error, "more than 1000 bytes");
+		let _ = std::fs::remove_file(&dir);
 	}
 
 	#[test]

@@ -15,4 +15,5 @@ pub mod qmp;
 pub mod report;
 pub mod reserve;
 pub mod seed;
+pub mod source_guard;
 pub mod vm;

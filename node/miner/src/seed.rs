@@ -23,6 +23,8 @@ pub struct Seed {
 	pub hostname: String,
 	/// The VM's address from the chain's pool.
 	pub address: Ipv4Addr,
+	/// The MAC address of the VM's NIC, which the network configuration matches.
+	pub mac: String,
 	/// Prefix length of the guest's network.
 	pub prefix: u8,
 	/// The guest's default gateway (the user-mode network's host side).
@@ -39,11 +41,16 @@ impl Seed {
 		format!("instance-id: {0}\nlocal-hostname: {0}\n", self.hostname)
 	}
 
-	/// `network-config` (version 2): the first NIC gets the pool address statically.
+	/// `network-config` (version 2): the NIC with the VM's MAC, named `eth0`, gets the pool
+	/// address statically. Matching by MAC (as the OpenStack and other NoCloud sources do)
+	/// renders the same with cloud-init's ENI, netplan and networkd renderers: cloud-init
+	/// renames the NIC to `eth0` before any of them brings it up. (A match by name pattern
+	/// makes the ENI renderer write `auto` for the entry's key, an interface that does not
+	/// exist.)
 	pub fn network_config(&self) -> String {
 		format!(
-			"version: 2\nethernets:\n  nic0:\n    match:\n      name: \"e*\"\n    addresses:\n      - {}/{}\n    gateway4: {}\n    nameservers:\n      addresses: [{}]\n",
-			self.address, self.prefix, self.gateway, self.dns
+			"version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"{}\"\n    set-name: eth0\n    addresses:\n      - {}/{}\n    gateway4: {}\n    nameservers:\n      addresses: [{}]\n",
+			self.mac, self.address, self.prefix, self.gateway, self.dns
 		)
 	}
 
@@ -89,6 +96,7 @@ mod tests {
 		Seed {
 			hostname: "vm-7".into(),
 			address: Ipv4Addr::new(192, 0, 2, 10),
+			mac: "52:54:c0:00:02:0a".into(),
 			prefix: 24,
 			gateway: Ipv4Addr::new(192, 0, 2, 1),
 			dns: Ipv4Addr::new(192, 0, 2, 3),
@@ -114,7 +122,12 @@ mod tests {
 			text
 		};
 		assert_eq!(read("meta-data"), "instance-id: vm-7\nlocal-hostname: vm-7\n");
-		assert!(read("network-config").contains("      - 192.0.2.10/24\n    gateway4: 192.0.2.1\n"));
+		assert_eq!(
+			read("network-config"),
+			"version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"52:54:c0:00:02:0a\"\n    \
+			 set-name: eth0\n    addresses:\n      - 192.0.2.10/24\n    gateway4: 192.0.2.1\n    \
+			 nameservers:\n      addresses: [192.0.2.3]\n"
+		);
 		assert_eq!(read("user-data"), "#cloud-config\nruncmd: [echo hi]\n");
 		std::fs::remove_dir_all(dir).ok();
 	}

@@ -92,6 +92,15 @@ impl VmConfig {
 		format!("vm-{}", self.request_id)
 	}
 
+	/// The VM's MAC address: `52:54`, then the four bytes of its address from the chain's pool.
+	/// Pool addresses are unique on the chain, so no two VMs anywhere share a MAC, and the MAC
+	/// stays the same across restarts and resizes. (`52` has the locally administered bit set
+	/// and the multicast bit clear.)
+	pub fn mac(&self) -> String {
+		let [a, b, c, d] = self.address.octets();
+		format!("52:54:{a:02x}:{b:02x}:{c:02x}:{d:02x}")
+	}
+
 	/// The TCP port of the VNC server.
 	pub fn vnc_port(&self) -> u16 {
 		crate::config::VNC_BASE_PORT.saturating_add(self.vnc_display)
@@ -142,7 +151,7 @@ impl VmConfig {
 				self.address, self.forward_port
 			),
 			"-device".into(),
-			"virtio-net-pci,netdev=n0,romfile=".into(),
+			format!("virtio-net-pci,netdev=n0,mac={},romfile=", self.mac()),
 			"-vnc".into(),
 			format!("127.0.0.1:{}", self.vnc_display),
 			"-vga".into(),
@@ -413,4 +422,34 @@ async fn wait_gone(config: &VmConfig, dir: &VmDir, timeout: Duration) -> bool {
 		tokio::time::sleep(POLL).await;
 	}
 	dir.running_pid(&config.name()).is_none()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn config(request_id: u64, address: Ipv4Addr) -> VmConfig {
+		VmConfig {
+			request_id,
+			vcpus: 1,
+			memory_mb: 256,
+			storage_gb: 2,
+			boot: Boot::Disk { base: PathBuf::from("/cache/base"), format: "qcow2".into() },
+			address,
+			vnc_display: 1,
+			forward_port: 22001,
+			accel: Accel::Tcg,
+		}
+	}
+
+	#[test]
+	fn each_vm_has_the_mac_of_its_pool_address() {
+		let first = config(1, Ipv4Addr::new(192, 0, 2, 10));
+		let second = config(2, Ipv4Addr::new(192, 0, 2, 11));
+		assert_eq!(first.mac(), "52:54:c0:00:02:0a");
+		assert_eq!(second.mac(), "52:54:c0:00:02:0b");
+		let args = first.qemu_args(&VmDir::new(Path::new("/vms"), 1));
+		let nic = "virtio-net-pci,netdev=n0,mac=52:54:c0:00:02:0a,romfile=";
+		assert!(args.iter().any(|arg| arg == nic), "{args:?}");
+	}
 }

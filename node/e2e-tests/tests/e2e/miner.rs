@@ -2,9 +2,10 @@
 //! through its life while `compute-miner` runs it, is killed and restarted, and cleans up.
 //!
 //! The test guest (scripts/build-test-guest.sh) is a Debian cloud kernel with a busybox
-//! initramfs that reads its NoCloud seed, prints what it sees on its console, serves an
-//! SSH-style banner on port 22 and prints cloud-init's final message when it is up. The test
-//! serves it (as a boot manifest) and the user data from its own loopback HTTP server.
+//! initramfs that reads its NoCloud seed, prints what it sees on its console, serves SSH on port
+//! 22 to the keys of its user data and prints cloud-init's final message when it is up. The test
+//! serves it (as a boot manifest) and the user data, which authorizes the renter's key, from its
+//! own loopback HTTP server.
 
 use std::{
 	io::Read,
@@ -155,15 +156,24 @@ async fn run() {
 		serde_json::from_slice(&std::fs::read(miner.vm_dir(id).join("vm.json")).expect("vm.json"))
 			.expect("json");
 	let forward = vm["forward_port"].as_u64().expect("forward port") as u16;
-	assert_eq!(
-		banner(forward, 40).trim(),
-		format!("SSH-2.0-compute-guest vm-{id}"),
-		"the host forward reaches the guest"
-	);
+	// The renter logs in with the key of their user data, through the host forward, and finds
+	// their VM's name and the chain's address on its NIC.
+	let login = "hostname; ip -4 -o addr show dev eth0";
+	let seen = guests.renter.ssh(forward, login).expect("the renter logs in");
+	assert!(seen.starts_with(&format!("vm-{id}\n")), "{seen}");
+	assert!(seen.contains(&format!("inet {ip}/24")), "{seen}");
+	assert!(miner.console(id).contains("compute-guest: 1 SSH keys authorized"));
 	let ip2 = hosted2["ipAssigned"].as_str().expect("a second address").to_string();
 	assert_ne!(ip, ip2, "each VM has its own address");
 	assert_ne!(hosted2["vncPort"], hosted["vncPort"], "each VM has its own display");
 	assert!(miner.console(id2).contains(&format!("hostname=vm-{id2} address={ip2}/24")));
+	// The second request brought no key: nobody logs in to it.
+	let vm2: Json =
+		serde_json::from_slice(&std::fs::read(miner.vm_dir(id2).join("vm.json")).expect("vm.json"))
+			.expect("json");
+	let forward2 = vm2["forward_port"].as_u64().expect("forward port") as u16;
+	let refused = guests.renter.ssh(forward2, "true").expect_err("no key authorized");
+	assert!(refused.contains("Permission denied"), "{refused}");
 	let pid2 = miner.qemu_pid(id2).expect("the second QEMU runs");
 	assert_ne!(miner.qemu_pid(id), Some(pid2), "one QEMU per VM");
 	let pool = node.rpc("compute_getIpPool", json!([])).await;

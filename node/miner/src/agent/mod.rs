@@ -81,7 +81,11 @@ impl Agent {
 	/// An agent for `config`, talking to the chain through `chain`.
 	pub fn new(config: Config, chain: Chain, node_key: NodeKey, metrics: Metrics) -> Arc<Agent> {
 		let node_id = node_key.node_id();
-		let fetcher = Fetcher::new(config.cache_dir(), config.ipfs_gateway.clone());
+		// `Config::validate` refused a configuration whose exemptions do not parse; none is the
+		// safe side anyway.
+		let exempt = crate::source_guard::Exempt::new(&config.ipfs_gateway, &config.fetch_allow)
+			.unwrap_or_default();
+		let fetcher = Fetcher::new(config.cache_dir(), config.ipfs_gateway.clone(), exempt);
 		let vms_dir = config.work_dir.join("vms");
 		let accel = match config.accelerator {
 			Accelerator::Kvm => Some(Accel::Kvm),

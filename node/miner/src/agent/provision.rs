@@ -47,9 +47,11 @@ impl Agent {
 
 	/// Fetches what a new VM needs, takes its address and writes its files.
 	async fn prepare(&self, request: &Hosted, dir: &VmDir) -> Result<VmConfig, Prepare> {
+		// An image larger than the plan's disk could not be used anyway: its fetch stops there.
+		let limit = u64::from(request.spec.storage_gb).saturating_mul(crate::image::GIB);
 		let boot = self
 			.fetcher
-			.boot_of(&request.image_url)
+			.boot_of(&request.image_url, limit)
 			.await
 			.map_err(|e| Prepare::Failed(e.to_string()))?;
 		let user_data = match &request.cloud_init {
@@ -85,7 +87,9 @@ impl Agent {
 		};
 		std::fs::create_dir_all(dir.root()).map_err(|e| Prepare::Retry(e.into()))?;
 		let (gateway, dns) = config.gateway_and_dns();
-		let seed = Seed { hostname: config.name(), address, prefix: 24, gateway, dns, user_data };
+		let mac = config.mac();
+		let seed =
+			Seed { hostname: config.name(), address, mac, prefix: 24, gateway, dns, user_data };
 		seed.write(&dir.seed()).map_err(|e| Prepare::Retry(e.into()))?;
 		vm::create_disk(&config, dir)
 			.await
