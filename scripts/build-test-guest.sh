@@ -45,6 +45,19 @@ for module in "${MODULES[@]}"; do
 	cp "$file" "$root/lib/modules/"
 done
 printf '%s\n' "${MODULES[@]}" >"$root/etc/modules"
+# The file `$1` (in the unpacked packages) is, following its symbolic links inside them: an
+# absolute link target is a path in the packages, never on this host.
+resolve() {
+	local path="$1" target
+	while [ -L "$path" ]; do
+		target="$(readlink "$path")"
+		case "$target" in
+		/*) path="$work/ssh$target" ;;
+		*) path="$(dirname "$path")/$target" ;;
+		esac
+	done
+	echo "$path"
+}
 # The SSH server, its dynamic loader and every library it needs, followed transitively.
 mkdir -p "$root/usr/sbin" "$root/lib/x86_64-linux-gnu" "$root/lib64"
 cp "$work/ssh/usr/sbin/dropbear" "$root/usr/sbin/dropbear"
@@ -57,13 +70,13 @@ while [ ${#queue[@]} -gt 0 ]; do
 		[ -e "$root/lib/x86_64-linux-gnu/$lib" ] && continue
 		file="$(find "$work/ssh" -name "$lib" | head -n 1)"
 		[ -n "$file" ] || { echo "build-test-guest: no $lib in ${SSH_PACKAGES[*]}" >&2; exit 1; }
-		cp -L "$file" "$root/lib/x86_64-linux-gnu/$lib"
+		cp "$(resolve "$file")" "$root/lib/x86_64-linux-gnu/$lib"
 		queue+=("$root/lib/x86_64-linux-gnu/$lib")
 	done
 done
 for lib in "${needed[@]}"; do
 	file="$(find "$work/ssh" -name "$lib" | head -n 1)"
-	cp -L "$file" "$root/lib/x86_64-linux-gnu/$lib"
+	cp "$(resolve "$file")" "$root/lib/x86_64-linux-gnu/$lib"
 	ln -sf "../lib/x86_64-linux-gnu/$lib" "$root/lib64/$lib"
 done
 

@@ -302,7 +302,15 @@ impl Chain {
 	/// with the running runtime's own types and read by field name: this works on every
 	/// runtime whose record has a `capacity` with the plan's fields.
 	pub async fn node_capacity(&self, node_id: &[u8]) -> Result<Option<PlanSpec>, Error> {
-		let at = self.client.at_current_block().await?;
+		self.node_capacity_at(node_id, &self.client.at_current_block().await?).await
+	}
+
+	/// [`Chain::node_capacity`] at block `at`.
+	pub async fn node_capacity_at(
+		&self,
+		node_id: &[u8],
+		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
+	) -> Result<Option<PlanSpec>, Error> {
 		let address = subxt::dynamic::storage::<(Vec<u8>,), Value>("Compute", "MinerNodes");
 		let Some(node) = at.storage().entry(address)?.try_fetch((node_id.to_vec(),)).await? else {
 			return Ok(None);
@@ -326,13 +334,19 @@ impl Chain {
 	}
 
 	/// Every request hosted by node `node_id` at finalized block `at`, all pages read at that
-	/// block. Fails if a page does not decode; a request that decodes but makes no sense to the
-	/// agent is in [`HostedRead::refused`].
+	/// block. Fails if the node's record does not read there, or a page does not decode, or the
+	/// pages hold fewer requests than their total; a request that decodes but makes no sense to
+	/// the agent is in [`HostedRead::refused`].
 	pub async fn hosted(
 		&self,
 		node_id: &[u8],
 		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
 	) -> Result<HostedRead, Error> {
+		// The runtime counts an unknown node (or a record it cannot read) as hosting nothing:
+		// the node's own record must read at this block before an empty list is believed.
+		if self.node_capacity_at(node_id, at).await?.is_none() {
+			return Err("the node is not registered at this block".into());
+		}
 		let mut read = HostedRead::default();
 		let mut start_after: Option<u64> = None;
 		loop {

@@ -44,6 +44,8 @@ pub const GIB: u64 = 1024 * 1024 * 1024;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Most redirects one fetch follows.
 const MAX_REDIRECTS: usize = 5;
+/// Largest boot manifest (a few lines of JSON) the agent reads.
+const MAX_MANIFEST_BYTES: u64 = 64 * 1024;
 /// The kernel command line of a boot manifest that names none.
 pub const DEFAULT_CMDLINE: &str = "console=tty0 console=ttyS0";
 /// Multicodec of raw bytes in a CID.
@@ -105,6 +107,14 @@ pub fn locate(source: &str, gateway: &str) -> Result<Location, ImageError> {
 	let url = if let Some(rest) = ipfs {
 		let (cid_text, path) = rest.split_once('/').unwrap_or((rest, ""));
 		let cid = cid::Cid::try_from(cid_text).map_err(|_| unsupported())?;
+		// The path stays inside the CID's tree on the gateway.
+		let climbs = |segment: &str| {
+			let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+			segment == "." || segment == ".." || segment.contains('\\') || segment.contains("%2f")
+		};
+		if path.split('/').any(climbs) || path.contains('?') {
+			return Err(unsupported());
+		}
 		let hash = cid.hash();
 		if path.is_empty() && cid.codec() == RAW_CODEC && hash.code() == SHA2_256 {
 			let digest: [u8; 32] = hash.digest().try_into().map_err(|_| unsupported())?;
@@ -160,6 +170,13 @@ impl Fetcher {
 		let key = hex(&Sha256::digest(source.as_bytes()));
 		let path = self.cache.join(&key);
 		if tokio::fs::try_exists(&path).await? {
+			// Cached for another request, whose limit may have been larger.
+			if tokio::fs::metadata(&path).await?.len() > limit {
+				return Err(ImageError::Fetch(
+					source.to_string(),
+					format!("more than {limit} bytes"),
+				));
+			}
 			return Ok(path);
 		}
 		tokio::fs::create_dir_all(&self.cache).await?;
@@ -211,6 +228,12 @@ impl Fetcher {
 			return Ok(Boot::Disk { base: path, format: "qcow2".into() });
 		}
 		if head.first() == Some(&b'{') {
+			// A manifest is a few lines: a bigger file is not read into memory.
+			if tokio::fs::metadata(&path).await?.len() > MAX_MANIFEST_BYTES {
+				return Err(corrupt(&format!(
+					"a boot manifest of more than {MAX_MANIFEST_BYTES} bytes"
+				)));
+			}
 			let manifest: Manifest = serde_json::from_slice(&tokio::fs::read(&path).await?)
 				.map_err(|e| corrupt(&e.to_string()))?;
 			let kernel = Box::pin(self.fetch(&manifest.kernel, limit)).await?;
@@ -337,10 +360,14 @@ fn client(
 /// Where a redirect from `from` to `location` goes: `location` itself, or resolved against
 /// `from` when it is relative.
 fn redirect_target(from: &hyper::Uri, location: &str) -> String {
-	if location.contains("://") {
+	let scheme = from.scheme_str().unwrap_or("http");
+	if location.starts_with("//") {
+		return format!("{scheme}:{location}");
+	}
+	let before_query = location.split(['?', '#']).next().unwrap_or_default();
+	if before_query.contains("://") {
 		return location.to_string();
 	}
-	let scheme = from.scheme_str().unwrap_or("http");
 	let authority = from.authority().map(|a| a.as_str()).unwrap_or_default();
 	match location.strip_prefix('/') {
 		Some(_) => format!("{scheme}://{authority}{location}"),
@@ -459,8 +486,8 @@ mod tests {
 		let error = download(&format!("http://127.0.0.1:{outside}/image"), &dir, 1000, &exempt)
 			.await
 			.expect_err("refused");
-		assert!(error.contains("refused: 127.0.0.1 is a loopback address"), "{error}");
-		assert!(!error.contains("secret"), "{error}");
+		assert!(error.contains(source_guard::REFUSED), "{error}");
+		assert!(!error.contains("secret") && !error.contains("loopback"), "{error}");
 		assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0, "never connected");
 		assert!(!dir.exists(), "nothing written");
 	}
@@ -472,7 +499,7 @@ mod tests {
 		let dir = std::env::temp_dir().join(format!("private-{}", std::process::id()));
 		for url in [format!("http://localhost:{port}/"), format!("http://127.0.0.1:{port}/")] {
 			let error = download(&url, &dir, 1000, &exempt).await.expect_err("refused");
-			assert!(error.contains("refused") && error.contains("loopback"), "{url}: {error}");
+			assert!(error.contains(source_guard::REFUSED), "{url}: {error}");
 		}
 		assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0, "never connected");
 	}
@@ -499,8 +526,55 @@ mod tests {
 		let _ = std::fs::remove_file(&dir);
 	}
 
+	#[tokio::test]
+	async fn cached_files_obey_the_limit_and_manifests_stay_small() {
+		let cache = std::env::temp_dir().join(format!("image-cache-{}", std::process::id()));
+		std::fs::create_dir_all(&cache).expect("cache");
+		let fetcher = Fetcher::new(cache.clone(), GATEWAY.into(), Exempt::default());
+		let cached = |source: &str, bytes: Vec<u8>| {
+			std::fs::write(cache.join(hex(&Sha256::digest(source.as_bytes()))), bytes)
+				.expect("put");
+		};
+		// Cached for a request with a larger disk: another request's limit still holds.
+		cached("https://images.example/big.img", vec![0; 2000]);
+		let error = fetcher.fetch("https://images.example/big.img", 1000).await.expect_err("big");
+		assert!(error.to_string().ends_with("more than 1000 bytes"), "{error}");
+		assert!(fetcher.fetch("https://images.example/big.img", 2000).await.is_ok());
+		// A file that starts like a manifest but is huge is not read into memory.
+		let mut huge = b"{\"kernel\": \"".to_vec();
+		huge.resize(MAX_MANIFEST_BYTES as usize + 1, b'x');
+		cached("https://images.example/huge.json", huge);
+		let error = fetcher
+			.boot_of("https://images.example/huge.json", GIB)
+			.await
+			.expect_err("huge");
+		assert!(error.to_string().contains("boot manifest of more than"), "{error}");
+		std::fs::remove_dir_all(cache).ok();
+	}
+
+	#[test]
+	fn redirects_resolve_like_a_browser() {
+		let from: hyper::Uri = "https://images.example/a/b/disk.img".parse().expect("uri");
+		assert_eq!(redirect_target(&from, "/c"), "https://images.example/c");
+		assert_eq!(redirect_target(&from, "c.img"), "https://images.example/a/b/c.img");
+		assert_eq!(redirect_target(&from, "//cdn.example/x"), "https://cdn.example/x");
+		assert_eq!(redirect_target(&from, "http://cdn.example/x"), "http://cdn.example/x");
+		assert_eq!(
+			redirect_target(&from, "c.img?next=http://x"),
+			"https://images.example/a/b/c.img?next=http://x"
+		);
+	}
+
 	#[test]
 	fn other_sources_are_refused() {
+		let cid = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
+		for climb in ["/../x", "/a/%2e%2E/x", "/./x", "/a%2fb", "/x?y=1"] {
+			let source = format!("ipfs://{cid}{climb}");
+			assert!(
+				matches!(locate(&source, GATEWAY), Err(ImageError::Unsupported(_))),
+				"{source}"
+			);
+		}
 		for bad in
 			["ftp://x/y", "ipfs://not-a-cid", "file:///etc/passwd", "https://x/y#md5=00", "/tmp/a"]
 		{

@@ -21,6 +21,11 @@ use std::{
 
 use hyper_util::client::legacy::connect::dns::Name;
 
+/// What the chain learns of a refused source: the same words whether its name resolved to a
+/// private address, to none, or the URL named one, so a renter cannot map the miner's network
+/// through failure reasons. The agent's log has the details.
+pub const REFUSED: &str = "refused: not a name or address on the public internet";
+
 /// IPv4 ranges never fetched from, with what they are.
 const REFUSED_V4: [(Ipv4Addr, u8, &str); 14] = [
 	(Ipv4Addr::new(0, 0, 0, 0), 8, "unspecified"),
@@ -40,14 +45,16 @@ const REFUSED_V4: [(Ipv4Addr, u8, &str); 14] = [
 ];
 
 /// IPv6 ranges never fetched from, with what they are (IPv4 inside IPv6 is checked apart).
-const REFUSED_V6: [(Ipv6Addr, u8, &str); 8] = [
+const REFUSED_V6: [(Ipv6Addr, u8, &str); 10] = [
 	(Ipv6Addr::UNSPECIFIED, 128, "unspecified"),
 	(Ipv6Addr::LOCALHOST, 128, "loopback"),
+	(Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48, "local NAT64"),
 	(Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64, "discard"),
 	(Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23, "protocol assignments"),
 	(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32, "documentation"),
 	(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7, "private"),
 	(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10, "link-local"),
+	(Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10, "site-local"),
 	(Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8, "multicast"),
 ];
 
@@ -177,9 +184,13 @@ fn port_of(uri: &hyper::Uri) -> u16 {
 /// ([`SourceResolver`]).
 pub fn check_literal(uri: &hyper::Uri) -> Result<(), String> {
 	let Some(host) = uri.host() else { return Err("no host".into()) };
-	match normal_host(host).parse::<IpAddr>() {
-		Ok(ip) => refusal(ip).map_or(Ok(()), |why| Err(format!("refused: {why}"))),
-		Err(_) => Ok(()),
+	let Ok(ip) = normal_host(host).parse::<IpAddr>() else { return Ok(()) };
+	match refusal(ip) {
+		Some(why) => {
+			tracing::info!("source {uri} refused: {why}");
+			Err(REFUSED.into())
+		},
+		None => Ok(()),
 	}
 }
 
@@ -203,29 +214,33 @@ impl tower_service::Service<Name> for SourceResolver {
 	fn call(&mut self, name: Name) -> Self::Future {
 		let public_only = self.public_only;
 		Box::pin(async move {
-			let resolved: Vec<SocketAddr> =
-				tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+			let refused = |why: String| {
+				tracing::info!("source host {name} refused: {why}");
+				io::Error::new(io::ErrorKind::PermissionDenied, REFUSED)
+			};
+			let resolved: Vec<SocketAddr> = match tokio::net::lookup_host((name.as_str(), 0)).await
+			{
+				Ok(resolved) => resolved.collect(),
+				Err(error) if public_only => return Err(refused(error.to_string())),
+				Err(error) => return Err(error),
+			};
 			if !public_only {
 				return Ok(resolved.into_iter());
 			}
-			let mut refused = None;
+			let mut why = String::from("no address");
 			let public: Vec<SocketAddr> = resolved
 				.into_iter()
 				.filter(|addr| match refusal(addr.ip()) {
-					Some(why) => {
-						refused = Some(why);
+					Some(refusal) => {
+						why = refusal;
 						false
 					},
 					None => true,
 				})
 				.collect();
-			match (public.is_empty(), refused) {
-				(true, Some(why)) => Err(io::Error::new(
-					io::ErrorKind::PermissionDenied,
-					format!("refused: {name} resolves to no public address ({why})"),
-				)),
-				(true, None) => Err(io::Error::new(io::ErrorKind::NotFound, "no address")),
-				(false, _) => Ok(public.into_iter()),
+			match public.is_empty() {
+				true => Err(refused(why)),
+				false => Ok(public.into_iter()),
 			}
 		})
 	}
@@ -262,6 +277,8 @@ mod tests {
 			("2001:db8::1", "documentation"),
 			("fd00::1", "private"),
 			("fe80::1", "link-local"),
+			("fec0::1", "site-local"),
+			("64:ff9b:1::a00:1", "local NAT64"),
 			("ff02::1", "multicast"),
 			("::ffff:127.0.0.1", "loopback"),
 			("::ffff:169.254.169.254", "link-local"),
@@ -313,7 +330,7 @@ mod tests {
 	#[test]
 	fn literal_addresses_in_urls_are_checked() {
 		let check = |url: &str| check_literal(&url.parse().expect(url));
-		assert!(check("http://169.254.169.254/latest/meta-data/").is_err());
+		assert_eq!(check("http://169.254.169.254/latest/meta-data/"), Err(REFUSED.into()));
 		assert!(check("http://[::ffff:7f00:1]:9944/").is_err());
 		assert!(check("https://1.1.1.1/").is_ok());
 		assert!(check("https://example.org/").is_ok(), "names are checked when resolved");
@@ -327,7 +344,10 @@ mod tests {
 			.await
 			.expect_err("localhost is loopback");
 		assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
-		assert!(error.to_string().contains("loopback"), "{error}");
+		assert_eq!(error.to_string(), REFUSED, "the chain learns nothing of the address");
+		let unknown: Name = "no-such-host.invalid".parse().expect("a name");
+		let error = tower_service::Service::call(&mut guarded, unknown).await.expect_err("none");
+		assert_eq!(error.to_string(), REFUSED, "an unknown name reads the same");
 		let mut exempt = SourceResolver { public_only: false };
 		let resolved =
 			tower_service::Service::call(&mut exempt, localhost).await.expect("resolved");
