@@ -167,6 +167,15 @@ impl Miner {
 		qemu_pid(&self.vm_dir(request_id))
 	}
 
+	/// The host port forwarded to VM `request_id`'s port 22, from its `vm.json`.
+	pub fn forward_port(&self, request_id: u64) -> u16 {
+		let path = self.vm_dir(request_id).join("vm.json");
+		let vm: serde_json::Value =
+			serde_json::from_slice(&std::fs::read(&path).expect("vm.json")).expect("json");
+		let port = vm["forward_port"].as_u64().expect("a forward port");
+		u16::try_from(port).expect("a port")
+	}
+
 	/// The serial console of VM `request_id`.
 	pub fn console(&self, request_id: u64) -> String {
 		std::fs::read_to_string(self.vm_dir(request_id).join("console.log")).unwrap_or_default()

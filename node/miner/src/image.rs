@@ -169,9 +169,9 @@ impl Fetcher {
 		let location = locate(source, &self.gateway)?;
 		let key = hex(&Sha256::digest(source.as_bytes()));
 		let path = self.cache.join(&key);
-		if tokio::fs::try_exists(&path).await? {
+		if let Some(cached) = tokio::fs::metadata(&path).await.ok().filter(|m| m.is_file()) {
 			// Cached for another request, whose limit may have been larger.
-			if tokio::fs::metadata(&path).await?.len() > limit {
+			if cached.len() > limit {
 				return Err(ImageError::Fetch(
 					source.to_string(),
 					format!("more than {limit} bytes"),

@@ -152,10 +152,7 @@ async fn run() {
 		.and_then(leading_number)
 		.expect("the guest's memory");
 	assert!((200_000..=262_144).contains(&memory_kb), "256 MiB of guest memory: {memory_kb} kB");
-	let vm: Json =
-		serde_json::from_slice(&std::fs::read(miner.vm_dir(id).join("vm.json")).expect("vm.json"))
-			.expect("json");
-	let forward = vm["forward_port"].as_u64().expect("forward port") as u16;
+	let forward = miner.forward_port(id);
 	// The renter logs in with the key of their user data, through the host forward, and finds
 	// their VM's name and the chain's address on its NIC.
 	let login = "hostname; ip -4 -o addr show dev eth0";
@@ -168,11 +165,10 @@ async fn run() {
 	assert_ne!(hosted2["vncPort"], hosted["vncPort"], "each VM has its own display");
 	assert!(miner.console(id2).contains(&format!("hostname=vm-{id2} address={ip2}/24")));
 	// The second request brought no key: nobody logs in to it.
-	let vm2: Json =
-		serde_json::from_slice(&std::fs::read(miner.vm_dir(id2).join("vm.json")).expect("vm.json"))
-			.expect("json");
-	let forward2 = vm2["forward_port"].as_u64().expect("forward port") as u16;
-	let refused = guests.renter.ssh(forward2, "true").expect_err("no key authorized");
+	let refused = guests
+		.renter
+		.ssh(miner.forward_port(id2), "true")
+		.expect_err("no key authorized");
 	assert!(refused.contains("Permission denied"), "{refused}");
 	let pid2 = miner.qemu_pid(id2).expect("the second QEMU runs");
 	assert_ne!(miner.qemu_pid(id), Some(pid2), "one QEMU per VM");
