@@ -5,13 +5,15 @@
 //! A flag wins over the file, the file over the default.
 
 use std::{
-	net::IpAddr,
+	net::{IpAddr, Ipv4Addr},
 	ops::RangeInclusive,
 	path::{Path, PathBuf},
 	str::FromStr,
 };
 
 use serde::Deserialize;
+
+use crate::network::{Ipv4Cidr, NetworkConfig};
 
 /// The agent's command line.
 #[derive(Debug, clap::Parser)]
@@ -24,6 +26,11 @@ pub struct Cli {
 	/// TOML configuration file; flags override its values.
 	#[arg(long, value_name = "FILE")]
 	pub config: Option<PathBuf>,
+	/// Removes what the agent made on this host outside its work directory (the VM network
+	/// namespace and the control groups), then exits. Refused while VMs are left in the work
+	/// directory.
+	#[arg(long)]
+	pub uninstall: bool,
 	#[command(flatten)]
 	pub overrides: Overrides,
 }
@@ -104,6 +111,30 @@ pub struct Overrides {
 	/// Blocks between metric reports (one is also sent at start).
 	#[arg(long)]
 	pub metrics_interval_blocks: Option<u64>,
+	/// How guests reach the network: `user` (not reachable by renters) or `routed`.
+	#[arg(long, value_name = "MODE")]
+	pub network_mode: Option<crate::network::Mode>,
+	/// The network namespace the agent owns for its VMs (routed).
+	#[arg(long, value_name = "NAME")]
+	pub network_namespace: Option<String>,
+	/// The uplink interface, moved into the namespace (routed).
+	#[arg(long, value_name = "INTERFACE")]
+	pub network_uplink: Option<String>,
+	/// The namespace's address on the uplink, `a.b.c.d/len` (routed).
+	#[arg(long, value_name = "CIDR")]
+	pub network_address: Option<Ipv4Cidr>,
+	/// The uplink's next hop (routed).
+	#[arg(long, value_name = "IP")]
+	pub network_gateway: Option<Ipv4Addr>,
+	/// The chain pool's prefix, `a.b.c.d/len` (routed).
+	#[arg(long, value_name = "CIDR")]
+	pub network_pool: Option<Ipv4Cidr>,
+	/// The guests' default gateway (routed; default: the pool's first address).
+	#[arg(long, value_name = "IP")]
+	pub network_guest_gateway: Option<Ipv4Addr>,
+	/// DNS servers for the guests (comma separated).
+	#[arg(long, value_name = "IPS", value_delimiter = ',')]
+	pub network_nameservers: Option<Vec<Ipv4Addr>>,
 }
 
 /// The TCP port of VNC display 0: a display `n` listens on this + `n`.
@@ -211,6 +242,8 @@ pub struct Config {
 	/// is older than its `HeartbeatTimeout` (100 blocks on the dev runtime), so this should be
 	/// well inside it (at 6-second blocks, 20 is every 2 minutes, five reports per timeout).
 	pub metrics_interval_blocks: u64,
+	/// How guests reach the network (see [`crate::network`]).
+	pub network: NetworkConfig,
 }
 
 impl Default for Config {
@@ -236,6 +269,7 @@ impl Default for Config {
 			kvm_probe_secs: 60,
 			payment_interval_blocks: 100,
 			metrics_interval_blocks: 20,
+			network: NetworkConfig::default(),
 		}
 	}
 }
@@ -294,6 +328,15 @@ impl Config {
 		set(&mut self.kvm_probe_secs, &o.kvm_probe_secs);
 		set(&mut self.payment_interval_blocks, &o.payment_interval_blocks);
 		set(&mut self.metrics_interval_blocks, &o.metrics_interval_blocks);
+		let network = &mut self.network;
+		set(&mut network.mode, &o.network_mode);
+		set(&mut network.namespace, &o.network_namespace);
+		set_some(&mut network.uplink, &o.network_uplink);
+		set_some(&mut network.address, &o.network_address);
+		set_some(&mut network.gateway, &o.network_gateway);
+		set_some(&mut network.pool, &o.network_pool);
+		set_some(&mut network.guest_gateway, &o.network_guest_gateway);
+		set(&mut network.nameservers, &o.network_nameservers);
 	}
 
 	/// Refuses configurations the agent cannot run with.
@@ -328,6 +371,7 @@ impl Config {
 				"payment_interval_blocks and metrics_interval_blocks must be at least 1".into()
 			);
 		}
+		self.network.routed()?;
 		Ok(())
 	}
 
@@ -387,6 +431,7 @@ mod tests {
 			(vec!["--max-vms", "0"], "max_vms"),
 			(vec!["--metrics-interval-blocks", "0"], "metrics_interval_blocks"),
 			(vec!["--fetch-allow", "127.0.0.1,images:http"], "fetch_allow \"images:http\""),
+			(vec!["--network-mode", "routed", "--network-uplink", "eth1"], "needs `address`"),
 		] {
 			let mut argv = vec!["compute-miner", "--account", "//Bob"];
 			argv.extend(args);

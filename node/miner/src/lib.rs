@@ -4,12 +4,14 @@
 //! never leaves a VM, disk or address behind (see [`agent`]).
 
 pub mod agent;
+pub mod cgroup;
 pub mod chain;
 pub mod config;
 pub mod host;
 pub mod image;
 pub mod interface;
 pub mod metrics;
+pub mod network;
 pub mod node_key;
 pub mod qmp;
 pub mod report;

@@ -33,6 +33,9 @@ async fn main() {
 async fn run() -> Result<(), String> {
 	let cli = Cli::parse();
 	let config = Config::load(&cli)?;
+	if cli.uninstall {
+		return compute_miner::agent::uninstall(&config).await;
+	}
 	let node_key = NodeKey::from_file(&config.node_key_file)?;
 	let signer = account(&config)?;
 	std::fs::create_dir_all(&config.work_dir)
@@ -49,6 +52,7 @@ async fn run() -> Result<(), String> {
 		});
 	}
 	tracing::info!(node = %node_key.peer_id(), chain = %config.chain, "compute-miner starting");
+	compute_miner::agent::prepare_host(&config).await?;
 	let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
 		.map_err(|e| e.to_string())?;
 	let mut node_key = Some(node_key);

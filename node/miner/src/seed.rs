@@ -27,10 +27,10 @@ pub struct Seed {
 	pub mac: String,
 	/// Prefix length of the guest's network.
 	pub prefix: u8,
-	/// The guest's default gateway (the user-mode network's host side).
+	/// The guest's default gateway.
 	pub gateway: Ipv4Addr,
-	/// The guest's DNS server.
-	pub dns: Ipv4Addr,
+	/// The guest's DNS servers.
+	pub nameservers: Vec<Ipv4Addr>,
 	/// The user's cloud-init user data, as fetched.
 	pub user_data: Vec<u8>,
 }
@@ -48,10 +48,18 @@ impl Seed {
 	/// makes the ENI renderer write `auto` for the entry's key, an interface that does not
 	/// exist.)
 	pub fn network_config(&self) -> String {
-		format!(
-			"version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"{}\"\n    set-name: eth0\n    addresses:\n      - {}/{}\n    gateway4: {}\n    nameservers:\n      addresses: [{}]\n",
-			self.mac, self.address, self.prefix, self.gateway, self.dns
-		)
+		let mut config = format!(
+			"version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"{}\"\n    set-name: eth0\n    addresses:\n      - {}/{}\n    gateway4: {}\n",
+			self.mac, self.address, self.prefix, self.gateway
+		);
+		if !self.nameservers.is_empty() {
+			let servers: Vec<String> = self.nameservers.iter().map(|ip| ip.to_string()).collect();
+			config.push_str(&format!(
+				"    nameservers:\n      addresses: [{}]\n",
+				servers.join(", ")
+			));
+		}
+		config
 	}
 
 	/// Writes the seed volume to `path` (replacing any file there).
@@ -99,7 +107,7 @@ mod tests {
 			mac: "52:54:c0:00:02:0a".into(),
 			prefix: 24,
 			gateway: Ipv4Addr::new(192, 0, 2, 1),
-			dns: Ipv4Addr::new(192, 0, 2, 3),
+			nameservers: vec![Ipv4Addr::new(192, 0, 2, 3), Ipv4Addr::new(192, 0, 2, 4)],
 			user_data: b"#cloud-config\nruncmd: [echo hi]\n".to_vec(),
 		}
 	}
@@ -126,7 +134,7 @@ mod tests {
 			read("network-config"),
 			"version: 2\nethernets:\n  eth0:\n    match:\n      macaddress: \"52:54:c0:00:02:0a\"\n    \
 			 set-name: eth0\n    addresses:\n      - 192.0.2.10/24\n    gateway4: 192.0.2.1\n    \
-			 nameservers:\n      addresses: [192.0.2.3]\n"
+			 nameservers:\n      addresses: [192.0.2.3, 192.0.2.4]\n"
 		);
 		assert_eq!(read("user-data"), "#cloud-config\nruncmd: [echo hi]\n");
 		std::fs::remove_dir_all(dir).ok();

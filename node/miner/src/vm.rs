@@ -14,6 +14,7 @@
 use std::{
 	io,
 	net::Ipv4Addr,
+	os::fd::RawFd,
 	path::{Path, PathBuf},
 	process::Stdio,
 	time::{Duration, Instant},
@@ -80,10 +81,31 @@ pub struct VmConfig {
 	pub address: Ipv4Addr,
 	/// VNC display: the server listens on 127.0.0.1, port 5900 + display.
 	pub vnc_display: u16,
-	/// Host port (on 127.0.0.1) forwarded to the guest's port 22.
+	/// Host port (on 127.0.0.1) forwarded to the guest's port 22, with the user-mode network;
+	/// 0 with a tap.
 	pub forward_port: u16,
 	/// How QEMU executes it.
 	pub accel: Accel,
+	/// How its NIC is connected (VMs made before taps existed have none: user mode).
+	#[serde(default)]
+	pub nic: Nic,
+	/// The plan's bandwidth, Mbit/s each way, enforced on its tap; 0: not limited.
+	#[serde(default)]
+	pub bandwidth_mbps: u32,
+}
+
+/// How a VM's NIC is connected (see [`crate::network`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Nic {
+	/// QEMU's user-mode network, with a host forward to port 22.
+	#[default]
+	User,
+	/// A tap in the agent's namespace, handed to QEMU as an open file.
+	Tap {
+		/// The tap's name.
+		name: String,
+	},
 }
 
 impl VmConfig {
@@ -106,18 +128,10 @@ impl VmConfig {
 		crate::config::VNC_BASE_PORT.saturating_add(self.vnc_display)
 	}
 
-	/// The user-mode network's host side (the guest's gateway) and DNS addresses: in the
-	/// address's /24, never the address itself.
-	pub fn gateway_and_dns(&self) -> (Ipv4Addr, Ipv4Addr) {
-		let [a, b, c, d] = self.address.octets();
-		let gateway = if d == 1 { 254 } else { 1 };
-		let dns = if d == 3 { 253 } else { 3 };
-		(Ipv4Addr::new(a, b, c, gateway), Ipv4Addr::new(a, b, c, dns))
-	}
-
-	/// QEMU's command line for a VM whose files are in `dir`.
-	pub fn qemu_args(&self, dir: &VmDir) -> Vec<String> {
-		let (gateway, dns) = self.gateway_and_dns();
+	/// QEMU's command line for a VM whose files are in `dir`; `tap_fd` is the open tap of a
+	/// VM with [`Nic::Tap`].
+	pub fn qemu_args(&self, dir: &VmDir, tap_fd: Option<RawFd>) -> Vec<String> {
+		let (gateway, dns) = user_network(self.address);
 		let [a, b, c, _] = self.address.octets();
 		let path = |p: PathBuf| p.display().to_string();
 		let mut args: Vec<String> = vec![
@@ -146,10 +160,14 @@ impl VmConfig {
 			"-drive".into(),
 			format!("file={},if=virtio,format=raw,readonly=on", dir.seed().display()),
 			"-netdev".into(),
-			format!(
-				"user,id=n0,restrict=on,net={a}.{b}.{c}.0/24,host={gateway},dns={dns},dhcpstart={},hostfwd=tcp:127.0.0.1:{}-:22",
-				self.address, self.forward_port
-			),
+			match (&self.nic, tap_fd) {
+				// This kernel and many hosts have no `/dev/vhost-net`: QEMU moves the packets.
+				(Nic::Tap { .. }, Some(fd)) => format!("tap,id=n0,fd={fd},vhost=off"),
+				_ => format!(
+					"user,id=n0,restrict=on,net={a}.{b}.{c}.0/24,host={gateway},dns={dns},dhcpstart={},hostfwd=tcp:127.0.0.1:{}-:22",
+					self.address, self.forward_port
+				),
+			},
 			"-device".into(),
 			format!("virtio-net-pci,netdev=n0,mac={},romfile=", self.mac()),
 			"-vnc".into(),
@@ -175,6 +193,15 @@ impl VmConfig {
 		}
 		args
 	}
+}
+
+/// The user-mode network's host side (the guest's gateway) and DNS addresses for a guest at
+/// `address`: in its /24, never the address itself.
+pub fn user_network(address: Ipv4Addr) -> (Ipv4Addr, Ipv4Addr) {
+	let [a, b, c, d] = address.octets();
+	let gateway = if d == 1 { 254 } else { 1 };
+	let dns = if d == 3 { 253 } else { 3 };
+	(Ipv4Addr::new(a, b, c, gateway), Ipv4Addr::new(a, b, c, dns))
 }
 
 /// The files of one VM.
@@ -329,12 +356,20 @@ async fn qemu_img(args: &[String]) -> Result<(), BootError> {
 	Ok(())
 }
 
-/// Starts the VM's QEMU (daemonized) and returns its pid.
-pub async fn start(config: &VmConfig, dir: &VmDir) -> Result<u32, BootError> {
+/// Starts the VM's QEMU (daemonized) and returns its pid. A VM with [`Nic::Tap`] needs its
+/// `tap` open (and the caller holding [`crate::network::tap::SPAWN`]).
+pub async fn start(
+	config: &VmConfig,
+	dir: &VmDir,
+	tap: Option<&crate::network::tap::Tap>,
+) -> Result<u32, BootError> {
+	if matches!(config.nic, Nic::Tap { .. }) && tap.is_none() {
+		return Err(BootError::Qemu("the VM's tap is not open".into()));
+	}
 	let _ = std::fs::remove_file(dir.qmp_socket());
 	let _ = std::fs::remove_file(dir.pid_file());
 	let out = Command::new("qemu-system-x86_64")
-		.args(config.qemu_args(dir))
+		.args(config.qemu_args(dir, tap.map(|tap| tap.fd())))
 		.stdin(Stdio::null())
 		.output()
 		.await?;
@@ -439,6 +474,8 @@ mod tests {
 			vnc_display: 1,
 			forward_port: 22001,
 			accel: Accel::Tcg,
+			nic: Nic::User,
+			bandwidth_mbps: 0,
 		}
 	}
 
@@ -448,8 +485,27 @@ mod tests {
 		let second = config(2, Ipv4Addr::new(192, 0, 2, 11));
 		assert_eq!(first.mac(), "52:54:c0:00:02:0a");
 		assert_eq!(second.mac(), "52:54:c0:00:02:0b");
-		let args = first.qemu_args(&VmDir::new(Path::new("/vms"), 1));
+		let args = first.qemu_args(&VmDir::new(Path::new("/vms"), 1), None);
 		let nic = "virtio-net-pci,netdev=n0,mac=52:54:c0:00:02:0a,romfile=";
 		assert!(args.iter().any(|arg| arg == nic), "{args:?}");
+	}
+
+	#[test]
+	fn a_tap_vm_gets_its_open_tap_and_no_user_network() {
+		let mut tapped = config(3, Ipv4Addr::new(192, 0, 2, 12));
+		tapped.nic = Nic::Tap { name: "cvm3".into() };
+		let args = tapped.qemu_args(&VmDir::new(Path::new("/vms"), 3), Some(7));
+		assert!(args.iter().any(|arg| arg == "tap,id=n0,fd=7,vhost=off"), "{args:?}");
+		assert!(!args.iter().any(|arg| arg.contains("hostfwd")), "{args:?}");
+	}
+
+	#[test]
+	fn a_vm_json_from_before_taps_reads_as_user_mode() {
+		let mut old = serde_json::to_value(config(4, Ipv4Addr::new(192, 0, 2, 13))).expect("json");
+		let object = old.as_object_mut().expect("object");
+		object.remove("nic");
+		object.remove("bandwidth_mbps");
+		let read: VmConfig = serde_json::from_value(old).expect("reads");
+		assert_eq!((read.nic, read.bandwidth_mbps), (Nic::User, 0));
 	}
 }

@@ -83,7 +83,7 @@ impl Agent {
 		timeout: Duration,
 	) -> Result<(), String> {
 		let from = dir.console_len();
-		vm::start(config, dir).await.map_err(|e| e.to_string())?;
+		self.start_qemu(config, dir).await?;
 		match vm::wait_booted(config, dir, from, timeout).await {
 			Ok(took) => {
 				tracing::info!(request = config.request_id, "guest booted in {took:?}");

@@ -10,6 +10,8 @@
 //! - [`provision`]: creating the VM of an `InProgress` request (address, ports, files) and
 //!   fulfilling it, or reporting its failure;
 //! - [`boot`]: starting QEMU and waiting for the guest, choosing the accelerator;
+//! - [`resources`]: what a VM holds on the host besides its files (its tap in routed mode, its
+//!   control group), made before each QEMU start and removed when it goes;
 //! - [`operations`]: the owner's stop, boot, reboot, resize and deletion, restarts of VMs whose
 //!   QEMU died (with a restart budget), and removal of VMs the chain no longer knows;
 //! - [`reports`]: rent claims and the node's metric reports, on the same beat.
@@ -24,6 +26,7 @@ mod claims;
 mod operations;
 mod provision;
 mod reports;
+mod resources;
 
 use std::{
 	collections::{BTreeSet, HashMap},
@@ -51,6 +54,7 @@ use crate::{
 
 pub use boot::ACCEL_FILE;
 pub use operations::{restarts_in_a_row, MAX_RESTARTS, RESTART_WINDOW};
+pub use resources::{prepare_host, uninstall};
 
 /// The agent's state shared with its VM tasks.
 pub struct Agent {
@@ -73,6 +77,10 @@ pub struct Agent {
 	addresses_in_flight: InFlight<Ipv4Addr>,
 	/// Host ports chosen for new VMs whose configuration is not saved yet.
 	ports_in_flight: InFlight<u16>,
+	/// The routed network, in that mode.
+	routed: Option<crate::network::routed::Routed>,
+	/// The VMs' control groups.
+	cgroups: crate::cgroup::Cgroups,
 	/// Prometheus metrics.
 	pub metrics: Metrics,
 }
@@ -92,7 +100,13 @@ impl Agent {
 			Accelerator::Tcg => Some(Accel::Tcg),
 			Accelerator::Auto => boot::probed_accel(&config.work_dir),
 		};
+		// `Config::validate` refused routed settings that do not check out.
+		let routed =
+			config.network.routed().ok().flatten().map(crate::network::routed::Routed::new);
+		let cgroups = crate::cgroup::Cgroups::new(&config.work_dir);
 		Arc::new(Agent {
+			routed,
+			cgroups,
 			config,
 			chain: std::sync::RwLock::new(chain),
 			node_key,

@@ -77,6 +77,7 @@ impl Agent {
 		}
 		config.vcpus = spec.vcpus;
 		config.memory_mb = spec.memory_mb;
+		config.bandwidth_mbps = spec.bandwidth_mbps;
 		dir.save_config(&config)?;
 		if was_running {
 			self.start_and_wait(&config, &dir).await?;
@@ -137,6 +138,13 @@ impl Agent {
 		if let Ok(Some(config)) = dir.load_config() {
 			if let Err(error) = vm::kill(&config, &dir).await {
 				tracing::warn!(request = id, "could not end QEMU: {error}");
+				return;
+			}
+			if let Err(error) = self.release(&config).await {
+				tracing::warn!(
+					request = id,
+					"could not remove the VM's tap or control group: {error}"
+				);
 				return;
 			}
 		}

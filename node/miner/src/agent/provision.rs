@@ -12,7 +12,7 @@ use crate::{
 	chain::{self, runtime, Hosted},
 	reserve::Reservation,
 	seed::{Seed, MAX_USER_DATA},
-	vm::{self, Accel, VmConfig, VmDir},
+	vm::{self, Accel, Nic, VmConfig, VmDir},
 };
 
 /// Tries at taking an address from the pool before giving up for this block.
@@ -69,11 +69,21 @@ impl Agent {
 			},
 			None => self.take_address(request.request_id).await.map_err(Prepare::Retry)?,
 		};
-		// Reserved until the configuration below, which claims them, is saved.
+		// Reserved until the configuration below, which claims them, is saved. A VM on a tap
+		// needs no host forward.
+		let (nic, prefix, gateway, nameservers) = match self.new_nic(request.request_id) {
+			Ok(routed) => routed,
+			Err(_) if self.routed.is_none() => {
+				let (gateway, dns) = vm::user_network(address);
+				(Nic::User, 24, gateway, vec![dns])
+			},
+			Err(reason) => return Err(Prepare::Failed(reason)),
+		};
 		let (vnc, forward) = self
-			.ports()
+			.ports(nic == Nic::User)
 			.ok_or_else(|| Prepare::Retry("no free VNC or forward port".into()))?;
-		let (vnc_port, forward_port) = (vnc.item, forward.item);
+		let vnc_port = vnc.item;
+		let forward_port = forward.as_ref().map_or(0, |forward| forward.item);
 		let config = VmConfig {
 			request_id: request.request_id,
 			vcpus: request.spec.vcpus,
@@ -84,12 +94,13 @@ impl Agent {
 			vnc_display: vnc_port.saturating_sub(crate::config::VNC_BASE_PORT),
 			forward_port,
 			accel: Accel::Tcg,
+			nic,
+			bandwidth_mbps: request.spec.bandwidth_mbps,
 		};
 		std::fs::create_dir_all(dir.root()).map_err(|e| Prepare::Retry(e.into()))?;
-		let (gateway, dns) = config.gateway_and_dns();
 		let mac = config.mac();
 		let seed =
-			Seed { hostname: config.name(), address, mac, prefix: 24, gateway, dns, user_data };
+			Seed { hostname: config.name(), address, mac, prefix, gateway, nameservers, user_data };
 		seed.write(&dir.seed()).map_err(|e| Prepare::Retry(e.into()))?;
 		vm::create_disk(&config, dir)
 			.await
@@ -135,9 +146,12 @@ impl Agent {
 		Err("no address could be taken from the pool".into())
 	}
 
-	/// A free VNC port and a free forward port, used by no local VM and chosen by no other VM
-	/// task; each stays reserved until the returned guards are dropped.
-	fn ports(&self) -> Option<(Reservation<'_, u16>, Reservation<'_, u16>)> {
+	/// A free VNC port and (`with_forward`) a free forward port, used by no local VM and chosen
+	/// by no other VM task; each stays reserved until the returned guards are dropped.
+	fn ports(
+		&self,
+		with_forward: bool,
+	) -> Option<(Reservation<'_, u16>, Option<Reservation<'_, u16>>)> {
 		let mut taken = BTreeSet::new();
 		for id in local_vms(&self.vms_dir) {
 			if let Ok(Some(config)) = VmDir::new(&self.vms_dir, id).load_config() {
@@ -151,7 +165,7 @@ impl Agent {
 			})
 		};
 		let vnc = choose(&self.config.vnc_ports.0)?;
-		let forward = choose(&self.config.forward_ports.0)?;
+		let forward = if with_forward { Some(choose(&self.config.forward_ports.0)?) } else { None };
 		Some((vnc, forward))
 	}
 
@@ -166,6 +180,7 @@ impl Agent {
 		tracing::warn!(request = id, "provisioning failed: {reason}");
 		if let Some(config) = config {
 			vm::kill(config, dir).await?;
+			self.release(config).await?;
 		}
 		dir.remove()?;
 		let call = runtime::tx().compute().report_compute_request_failure(

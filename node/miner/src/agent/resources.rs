@@ -1,0 +1,132 @@
+//! What a VM holds on the host besides its files: its place on the network (a tap in routed
+//! mode, see [`crate::network`]) and its control group (see [`crate::cgroup`]). Made before
+//! each QEMU start, removed when the VM goes, and all of it removed on uninstall.
+
+use std::net::Ipv4Addr;
+
+use super::{local_vms, Agent};
+use crate::{
+	cgroup::Cgroups,
+	config::Config,
+	network::{
+		routed::{Guest, Routed},
+		rules, tap,
+	},
+	vm::{self, Nic, VmConfig, VmDir},
+};
+
+/// Makes (or, after a restart, checks) the VM network of `config`, with the VMs already on
+/// this host. Run once at start, before any VM is worked on.
+pub async fn prepare_host(config: &Config) -> Result<(), String> {
+	let Some(settings) = config.network.routed()? else {
+		tracing::warn!(
+			"network mode \"user\": guests are reachable only through host forwards on \
+			 127.0.0.1, not by their renters"
+		);
+		return Ok(());
+	};
+	let routed = Routed::new(settings);
+	let vms_dir = config.work_dir.join("vms");
+	let guests: Vec<(String, Ipv4Addr)> = local_vms(&vms_dir)
+		.into_iter()
+		.filter_map(|id| VmDir::new(&vms_dir, id).load_config().ok().flatten())
+		.filter_map(|config| match config.nic {
+			Nic::Tap { name } => Some((name, config.address)),
+			Nic::User => None,
+		})
+		.collect();
+	routed.setup(&guests).await?;
+	let s = routed.settings();
+	tracing::info!(
+		"network mode \"routed\": namespace {}, uplink {} ({} via {}), pool {}, {} VMs on taps",
+		s.namespace,
+		s.uplink,
+		s.address,
+		s.gateway,
+		s.pool,
+		guests.len()
+	);
+	Ok(())
+}
+
+impl Agent {
+	/// The NIC a new VM gets, and the prefix length, gateway and DNS servers of its network
+	/// configuration.
+	pub(super) fn new_nic(
+		&self,
+		request_id: u64,
+	) -> Result<(Nic, u8, Ipv4Addr, Vec<Ipv4Addr>), String> {
+		match &self.routed {
+			Some(routed) => {
+				let name = rules::tap_name(request_id)
+					.ok_or_else(|| format!("request id {request_id} is too long for a tap name"))?;
+				let s = routed.settings();
+				Ok((Nic::Tap { name }, s.pool.len, s.guest_gateway, s.nameservers.clone()))
+			},
+			None => Err("user mode has no tap".into()),
+		}
+	}
+
+	/// Starts the VM's QEMU with its network attached, and confines it to its plan.
+	pub(super) async fn start_qemu(&self, config: &VmConfig, dir: &VmDir) -> Result<u32, String> {
+		let _spawning = tap::SPAWN.lock().await;
+		let pid = match (&config.nic, &self.routed) {
+			(Nic::Tap { name }, Some(routed)) => {
+				routed
+					.attach(Guest {
+						tap: name,
+						address: config.address,
+						bandwidth_mbps: config.bandwidth_mbps,
+					})
+					.await?;
+				let tap = tap::Tap::open(&routed.settings().namespace, name)?;
+				vm::start(config, dir, Some(&tap)).await.map_err(|e| e.to_string())?
+			},
+			(Nic::Tap { name }, None) => {
+				return Err(format!(
+					"the VM is on tap {name}, but the agent runs in network mode \"user\""
+				))
+			},
+			(Nic::User, _) => vm::start(config, dir, None).await.map_err(|e| e.to_string())?,
+		};
+		if let Err(error) =
+			self.cgroups.confine(config.request_id, pid, config.memory_mb, config.vcpus)
+		{
+			let _ = vm::kill(config, dir).await;
+			return Err(format!("limiting the VM to its plan: {error}"));
+		}
+		Ok(pid)
+	}
+
+	/// Removes the VM's tap and control group (its QEMU must be gone).
+	pub(super) async fn release(&self, config: &VmConfig) -> Result<(), String> {
+		if let (Nic::Tap { name }, Some(routed)) = (&config.nic, &self.routed) {
+			routed.detach(name, config.address).await?;
+		}
+		self.cgroups
+			.remove(config.request_id)
+			.map_err(|e| format!("control group: {e}"))
+	}
+}
+
+/// Removes the VM namespace and the agent's control groups (`--uninstall`), when no VM is
+/// left in the work directory.
+pub async fn uninstall(config: &Config) -> Result<(), String> {
+	let vms_dir = config.work_dir.join("vms");
+	let left = local_vms(&vms_dir);
+	if !left.is_empty() {
+		return Err(format!(
+			"{} VMs are still in {}: delete them on chain first (the agent removes their files)",
+			left.len(),
+			vms_dir.display()
+		));
+	}
+	if let Some(settings) = config.network.routed()? {
+		let namespace = settings.namespace.clone();
+		Routed::new(settings).remove().await?;
+		tracing::info!("removed network namespace {namespace}");
+	}
+	Cgroups::new(&config.work_dir)
+		.remove_all()
+		.map_err(|e| format!("control groups: {e}"))
+}
