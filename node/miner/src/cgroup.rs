@@ -82,9 +82,8 @@ impl Cgroups {
 					write(&group, "cpu.max", &format!("{quota} {CPU_PERIOD_US}"))?;
 				},
 				Controller::Memory => {
-					// Charges made before the move come along (QEMU has touched little yet).
-					write(&group, "memory.move_charge_at_immigrate", "3")
-						.or_else(ignore_missing)?;
+					// What QEMU touched before the move stays charged where it was: little, as
+					// the guest has not run yet.
 					write(&group, "memory.limit_in_bytes", &memory.to_string())?;
 				},
 				Controller::Cpu => {
@@ -123,12 +122,21 @@ impl Cgroups {
 		Ok(())
 	}
 
-	/// Removes the agent's parent groups when no VM group is left in them (uninstalling).
+	/// Removes the agent's groups, the VMs' (which must have no process left) and their
+	/// parents (uninstalling).
 	pub fn remove_all(&self) -> io::Result<()> {
 		for (_, parent) in &self.parents {
+			let children = std::fs::read_dir(parent).into_iter().flatten().flatten();
+			for child in children.filter(|c| c.file_name().to_string_lossy().starts_with("vm-")) {
+				std::fs::remove_dir(child.path())?;
+			}
 			match std::fs::remove_dir(parent) {
 				Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
 				_ => {},
+			}
+			// The top `compute-miner` group goes with its last agent.
+			if let Some(top) = parent.parent() {
+				let _ = std::fs::remove_dir(top);
 			}
 		}
 		Ok(())

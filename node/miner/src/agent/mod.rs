@@ -234,6 +234,12 @@ impl Agent {
 		// The pending requests, while the runtime allows claiming: a full scan first, then the
 		// requests created in each block.
 		let mut open: Option<HashMap<u64, Open>> = None;
+		// The stream starts with the finalized blocks the node still has in memory, older ones
+		// among them: a block before the finalized head at start is not acted on, or a restarted
+		// agent would read the state from before its last claims and remove their VMs. After
+		// that, each block is newer than the last.
+		let mut acted =
+			self.chain().client.at_current_block().await?.block_number().saturating_sub(1);
 		let mut blocks = self.chain().client.stream_blocks().await?;
 		// A report must be made after the node's registration block: the first one is tried at
 		// each block until it is accepted, then one every `metrics_interval_blocks`.
@@ -244,6 +250,11 @@ impl Agent {
 		while let Some(block) = blocks.next().await {
 			let block = block?;
 			let number = block.number();
+			if number <= acted {
+				tracing::debug!(block = number, "not newer than block {acted}: skipped");
+				continue;
+			}
+			acted = number;
 			self.head.store(number, Ordering::SeqCst);
 			self.metrics.chain_head.set(number as i64);
 			let at = block.at().await?;
@@ -347,6 +358,11 @@ impl Agent {
 			.collect();
 		for id in local_vms(&self.vms_dir) {
 			if !known.contains(&id) && !tasks.contains_key(&id) {
+				tracing::info!(
+					request = id,
+					hosted = ?known,
+					"the node no longer hosts this request: removing its VM"
+				);
 				let agent = self.clone();
 				tasks.insert(id, tokio::spawn(async move { agent.destroy(id).await }));
 			}
