@@ -5,9 +5,14 @@
 #
 # `scripts/dev.sh --miner` also runs a miner on this host, so real VMs can be rented locally:
 # `compute-load vms serve` serves the test guest on 127.0.0.1:8090 and `compute-miner` (account
-# //Bob, Prometheus on 127.0.0.1:9617) claims and boots the requests; then, in another shell,
-# `compute-load vms rent` rents one as //Charlie and `compute-load vms bench` measures latencies.
-# The chain's state is temporary, so Ctrl-C stops the node, the agent and every VM it started.
+# //Bob, Prometheus on 127.0.0.1:9617) claims and boots the requests, each VM on the wire at its
+# chain address (network mode "routed"). The pool's addresses (192.0.2.0/24) never appear in
+# this host's own namespace: the agent's uplink leads to a lab internet, the namespace
+# `compute-dev-internet` (198.51.100.1), which this script makes and removes. In another shell,
+# `compute-load vms rent` rents one as //Charlie with an SSH key and prints the command that
+# logs in from there; `compute-load vms bench` measures latencies.
+# The chain's state is temporary, so Ctrl-C stops the node, the agent and every VM it started,
+# and removes the namespaces.
 # MINER_ARGS adds flags to compute-miner's, e.g. MINER_ARGS="--vcpus 16 --memory-mb 20480".
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -33,20 +38,38 @@ fi
 bin_dir="$(dirname "$NODE_BIN")"
 state="$HOME/.cache/compute-chain/dev-miner"
 work="$state/work"
+# The lab internet and the agent's uplink into it (see above); the names are fixed, so a dev
+# chain left behind by a killed script is cleaned up by the next one.
+internet=compute-dev-internet
+uplink=cdev-uplink
 pids=()
+remove_network() {
+	# The VMs are daemons that outlive the agent by design; they belong to this dev chain only.
+	pkill -f -- "$work/" 2>/dev/null || true
+	sleep 1
+	rm -rf "$work/vms"
+	[ ! -f "$state/miner.toml" ] || "$bin_dir/compute-miner" --config "$state/miner.toml" --uninstall 2>/dev/null || true
+	ip netns del "$internet" 2>/dev/null || true
+	ip link del "$uplink" 2>/dev/null || true
+}
 stop_all() {
 	trap - EXIT INT TERM
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	# The VMs are daemons that outlive the agent by design; they belong to this dev chain only.
-	pkill -f -- "$work/" 2>/dev/null || true
 	wait 2>/dev/null || true
+	remove_network
 }
 trap stop_all EXIT INT TERM
 
 "$REPO_ROOT/scripts/build-test-guest.sh" >/dev/null
 # A fresh work dir for a fresh chain; the KVM probe's outcome is about the host, and is kept.
-pkill -f -- "$work/" 2>/dev/null || true
 accel="$(cat "$work/accelerator" 2>/dev/null || true)"
+remove_network
+ip netns add "$internet"
+ip link add "$uplink" type veth peer name inet0 netns "$internet"
+ip -n "$internet" link set lo up
+ip -n "$internet" addr add 198.51.100.1/24 dev inet0
+ip -n "$internet" link set inet0 up
+ip -n "$internet" route add 192.0.2.0/24 via 198.51.100.2
 rm -rf "$work"
 mkdir -p "$work"
 [ -z "$accel" ] || echo "$accel" >"$work/accelerator"
@@ -62,6 +85,16 @@ ipfs_gateway = "http://127.0.0.1:8090"
 fetch_allow = ["127.0.0.1"]
 # No `plans`: the agent serves every plan that fits this host.
 prometheus_port = 9617
+
+# Each VM at its chain address (the dev preset's pool), behind the lab internet's uplink.
+[network]
+mode = "routed"
+namespace = "compute-dev-vms"
+uplink = "$uplink"
+address = "198.51.100.2/24"
+gateway = "198.51.100.1"
+pool = "192.0.2.0/24"
+nameservers = []
 EOF
 
 "$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@" 2>"$state/node.log" &
@@ -73,7 +106,7 @@ for _ in $(seq 60); do
 	sleep 1
 done
 echo "dev chain on ws://127.0.0.1:9944 (log: $state/node.log); compute-miner config: $state/miner.toml"
-echo "rent a VM from another shell:"
+echo "rent a VM from another shell (it prints the command that logs in from $internet):"
 echo "  $bin_dir/compute-load vms rent"
 echo "(or with any client: create_compute_request with image_url http://127.0.0.1:8090/guest.json)"
 # shellcheck disable=SC2086 # MINER_ARGS are flags for compute-miner, e.g. "--vcpus 16 --max-vms 16"

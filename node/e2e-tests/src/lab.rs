@@ -317,7 +317,7 @@ fn enter_netns(netns: &std::fs::File, ns: &str) -> Result<(), String> {
 
 /// Runs `make` on a thread inside namespace `ns` (what it creates is created there) and returns
 /// its result.
-fn in_netns<T: Send + 'static>(
+pub(crate) fn in_netns<T: Send + 'static>(
 	ns: &str,
 	make: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {

@@ -18,6 +18,7 @@ mod chain;
 mod compute_rpc;
 mod deadline;
 pub mod docker;
+mod internet;
 mod lab;
 mod market;
 mod miner;
@@ -37,6 +38,7 @@ pub use chain::{
 pub use compute_rpc::{compute_request, least_memory_plan, plan_price, tiny_plan};
 pub use deadline::{until, within};
 pub use docker::Docker;
+pub use internet::{Accepted, Internet, Serve, Server};
 pub use lab::{Impairment, Lab};
 pub use market::{create_request, miner_request, rent_paid, runtime_metadata, settled};
 pub use miner::{miner_bin, miner_metric, test_guest, FileServer, Miner};

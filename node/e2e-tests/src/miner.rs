@@ -208,12 +208,40 @@ fn qemu_pid(dir: &Path) -> Option<u32> {
 }
 
 impl Drop for Miner {
+	/// Kills the agent and its VMs, then has the agent remove what it made outside its work
+	/// directory (`--uninstall`: the VM namespace, the control groups).
 	fn drop(&mut self) {
 		self.kill();
-		for entry in std::fs::read_dir(self.work_dir.join("vms")).into_iter().flatten().flatten() {
-			if let Some(pid) = qemu_pid(&entry.path()) {
-				let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
-			}
+		let vms = self.work_dir.join("vms");
+		let pids: Vec<u32> = std::fs::read_dir(&vms)
+			.into_iter()
+			.flatten()
+			.flatten()
+			.filter_map(|entry| qemu_pid(&entry.path()))
+			.collect();
+		for pid in &pids {
+			let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+		}
+		let deadline = std::time::Instant::now() + Duration::from_secs(10);
+		while pids.iter().any(|pid| Path::new(&format!("/proc/{pid}")).exists())
+			&& std::time::Instant::now() < deadline
+		{
+			thread::sleep(Duration::from_millis(100));
+		}
+		let _ = std::fs::remove_dir_all(&vms);
+		let uninstalled = Command::new(miner_bin())
+			.arg("--config")
+			.arg(&self.config)
+			.arg("--uninstall")
+			.stdin(Stdio::null())
+			.output();
+		match uninstalled {
+			Ok(out) if out.status.success() => {},
+			Ok(out) => eprintln!(
+				"e2e: compute-miner --uninstall: {}",
+				String::from_utf8_lossy(&out.stderr).trim()
+			),
+			Err(e) => eprintln!("e2e: compute-miner --uninstall: {e}"),
 		}
 		if std::thread::panicking() {
 			eprintln!("e2e: compute-miner log: {}", self.log.display());

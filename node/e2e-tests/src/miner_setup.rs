@@ -113,6 +113,16 @@ pub struct MinerSetup {
 }
 
 impl MinerSetup {
+	/// Appends `toml` to the configuration (a table after the ones [`MinerSetup::write`] writes).
+	pub fn append(&self, toml: &str) {
+		use std::io::Write;
+		let mut file = std::fs::OpenOptions::new()
+			.append(true)
+			.open(&self.config)
+			.expect("miner config");
+		file.write_all(toml.as_bytes()).expect("miner config");
+	}
+
 	/// Writes the configuration of an agent for the chain at `chain_ws` as `//Bob`, with node
 	/// key `seed`, serving `plans` (every plan if empty) from images on `gateway_port`, at most
 	/// two VMs on a host of 2 vCPUs, 2 GiB and 60 GiB, with every folder under `dir`.

@@ -12,6 +12,7 @@ mod lifecycle;
 mod miner;
 mod miner_metadata;
 mod node_reports;
+mod reachable;
 mod resilience;
 mod rpc_limits;
 mod smoke;

@@ -8,7 +8,7 @@ use std::{
 };
 
 use compute_e2e_tests::{
-	image, least_memory_plan, none, submit_finalized, FileServer, FinalizedTx,
+	image, least_memory_plan, none, some, submit_finalized, FileServer, FinalizedTx,
 };
 use serde_json::Value as Json;
 use subxt::{dynamic::Value, ext::scale_value::At, rpcs::RpcClient};
@@ -100,6 +100,8 @@ pub struct Market {
 	pub events: Events,
 	image: String,
 	plan: u32,
+	/// The user data URL of the requests made, if any.
+	pub user_data: Option<String>,
 	/// The server of the test guest when no `--image` was given: serves as long as the market
 	/// lives.
 	_guest: Option<FileServer>,
@@ -127,7 +129,7 @@ impl Market {
 				least_memory_plan(&plans).ok_or("the chain has no active plan")?
 			},
 		};
-		Ok(Market { client, rpc, events, image, plan, _guest: guest })
+		Ok(Market { client, rpc, events, image, plan, user_data: None, _guest: guest })
 	}
 
 	/// Submits `Compute::call(fields)` signed by `who` and waits until it is finalized.
@@ -145,11 +147,13 @@ impl Market {
 	/// Creates a request; returns its id.
 	pub async fn create(&self, who: &Keypair) -> Result<u64, Error> {
 		let image = image("test-guest", &self.image);
+		let user_data =
+			self.user_data.as_deref().map_or_else(none, |url| some(Value::from_bytes(url)));
 		let tx = self
 			.compute(
 				who,
 				"create_compute_request",
-				vec![Value::u128(self.plan.into()), image, none(), none()],
+				vec![Value::u128(self.plan.into()), image, user_data, none()],
 			)
 			.await?;
 		let created =
@@ -175,6 +179,21 @@ impl Market {
 		self.compute(who, call, vec![Value::u128(id.into())]).await?;
 		let (seen, _) = self.events.wait(done, id).await?;
 		Ok(seen.duration_since(started).as_secs_f64())
+	}
+
+	/// The address the chain gave request `id`'s VM, from its miner's list of requests.
+	pub async fn address(&self, id: u64) -> Result<String, Error> {
+		let request = self.request(id).await?;
+		let miner = request["minerId"].as_str().ok_or("the request has no miner")?;
+		let hosted: Json = self
+			.rpc
+			.request("compute_getMinerRequests", subxt::rpcs::rpc_params![miner])
+			.await?;
+		let entry = hosted.as_array().into_iter().flatten().find(|r| r["requestId"] == id);
+		Ok(entry
+			.and_then(|r| r["ipAssigned"].as_str())
+			.ok_or("the request has no address")?
+			.to_string())
 	}
 
 	/// The request as `compute_getComputeRequest` returns it.

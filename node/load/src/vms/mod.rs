@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! compute-load vms serve [--port P]               # serve the test guest on 127.0.0.1 (8090)
-//! compute-load vms rent  [--url URL] [--plan ID]  # rent one VM as //Charlie; print where it runs
+//! compute-load vms rent  [--url URL] [--plan ID] [--ssh-key PUB] [--netns NS]
+//!                                                 # rent one VM as //Charlie; print how to log in
 //! compute-load vms bench [--url URL] [--count N]  # latencies of N VMs, one after another (5)
 //! compute-load vms fill  [--url URL] [--count N]  # N VMs at once: how many run, how fast (8)
 //! ```
@@ -42,8 +43,8 @@ const MINER_TIMEOUT: Duration = Duration::from_secs(600);
 pub enum Mode {
 	/// Serves the test guest (a boot manifest, its kernel and initrd) on 127.0.0.1 until stopped.
 	Serve(serve::Args),
-	/// Rents one VM as //Charlie and prints where it runs.
-	Rent(MarketArgs),
+	/// Rents one VM as //Charlie with an SSH key, and prints its address and how to log in.
+	Rent(rent::Args),
 	/// Latencies of N VMs rented as //Charlie, one after another: to Running (guest boot and
 	/// chain time), reboot, stop and delete; then the agent's memory.
 	Bench(bench::Args),
