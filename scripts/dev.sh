@@ -46,7 +46,11 @@ pids=()
 remove_network() {
 	# The VMs are daemons that outlive the agent by design; they belong to this dev chain only.
 	pkill -f -- "$work/" 2>/dev/null || true
-	sleep 1
+	# Gone before their taps and control groups are removed.
+	for _ in $(seq 50); do
+		pgrep -f -- "$work/" >/dev/null || break
+		sleep 0.2
+	done
 	rm -rf "$work/vms"
 	[ ! -f "$state/miner.toml" ] || "$bin_dir/compute-miner" --config "$state/miner.toml" --uninstall 2>/dev/null || true
 	ip netns del "$internet" 2>/dev/null || true

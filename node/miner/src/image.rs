@@ -277,10 +277,12 @@ async fn read_head(path: &Path, len: usize) -> io::Result<Vec<u8>> {
 }
 
 async fn qemu_img_check(path: &Path) -> Result<(), String> {
-	let out = tokio::process::Command::new("qemu-img")
+	let mut command = tokio::process::Command::new("qemu-img");
+	command
 		.args(["check", "-q", "-f", "qcow2"])
 		.arg(path)
-		.output()
+		.stdin(std::process::Stdio::null());
+	let out = crate::network::tap::output_without_taps(&mut command)
 		.await
 		.map_err(|e| e.to_string())?;
 	if out.status.success() {

@@ -348,7 +348,9 @@ pub async fn grow_disk(dir: &VmDir, storage_gb: u32) -> Result<(), BootError> {
 }
 
 async fn qemu_img(args: &[String]) -> Result<(), BootError> {
-	let out = Command::new("qemu-img").args(args).stdin(Stdio::null()).output().await?;
+	let mut command = Command::new("qemu-img");
+	command.args(args).stdin(Stdio::null());
+	let out = crate::network::tap::output_without_taps(&mut command).await?;
 	if !out.status.success() {
 		let stderr = String::from_utf8_lossy(&out.stderr);
 		return Err(BootError::Qemu(format!("qemu-img {}: {}", args[0], stderr.trim())));
@@ -415,6 +417,7 @@ pub async fn kill(config: &VmConfig, dir: &VmDir) -> io::Result<()> {
 		let _ = qmp.execute("quit", json!({})).await;
 	}
 	if wait_gone(config, dir, Duration::from_secs(5)).await {
+		wait_exited(pid).await;
 		return Ok(());
 	}
 	// The process is this VM's QEMU (checked by `running_pid`), not the agent's child.
@@ -423,7 +426,26 @@ pub async fn kill(config: &VmConfig, dir: &VmDir) -> io::Result<()> {
 		return Err(io::Error::other(format!("could not kill QEMU {pid}")));
 	}
 	wait_gone(config, dir, Duration::from_secs(5)).await;
+	wait_exited(pid).await;
 	Ok(())
+}
+
+/// Waits (5 s at most) until process `pid` has exited (it is gone, or a zombie no one reaped
+/// yet). A killed process drops its memory, and so its command line, before its open files
+/// (its tap) and its control group: until then, its tap cannot be opened again nor its group
+/// removed.
+async fn wait_exited(pid: u32) {
+	let started = Instant::now();
+	while started.elapsed() < Duration::from_secs(5) {
+		let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return };
+		if stat
+			.rsplit_once(')')
+			.is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+		{
+			return;
+		}
+		tokio::time::sleep(POLL).await;
+	}
 }
 
 /// Powers the guest down by ACPI, and quits QEMU if it is still there after `timeout`.

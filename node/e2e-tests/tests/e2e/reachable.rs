@@ -43,8 +43,9 @@ const PLAN_MEMORY_MB: u32 = 256;
 const TRANSFER: usize = 3 * 1024 * 1024;
 /// How far a measured rate may be from the plan's.
 const RATE_TOLERANCE: f64 = 0.15;
-/// An address in the pool's prefix that no VM has, for the spoofing check.
-const SPOOFED: &str = "192.0.2.200";
+/// An address in the pool's prefix that no VM can have (the chain's pool starts at .10), for
+/// the spoofing check.
+const SPOOFED: &str = "192.0.2.5";
 /// The agent's `OVERHEAD_MB` (`node/miner/src/cgroup.rs`): a cgroup allows the plan's memory
 /// plus this.
 const QEMU_OVERHEAD_MB: u64 = 192;
@@ -136,7 +137,6 @@ async fn run() {
 	assert!(internet.connects(&ip2, 22), "the second VM answers the internet");
 	for (target, port, what) in [
 		(Internet::PRIVATE.to_string(), 7002, "a private network behind the uplink"),
-		("192.0.2.1".to_string(), 7003, "the guests' gateway address"),
 		("198.51.100.2".to_string(), 7003, "the VM namespace's uplink address"),
 		(ip2.clone(), 22, "the other renter's VM"),
 	] {
@@ -228,6 +228,11 @@ async fn run() {
 	let ns = internet.vm_namespace();
 	let tap2 = format!("cvm{id2}");
 	assert!(ip_ok(ns, &["link", "show", "dev", &tap2]), "the second VM has its tap");
+	let upload_classes = || {
+		let out = Internet::exec_in(ns, "tc", &["class", "show", "dev", internet.uplink()]);
+		String::from_utf8_lossy(&out.stdout).matches("class htb").count()
+	};
+	assert_eq!(upload_classes(), 2, "an upload limit per VM");
 	compute_call(
 		&client,
 		&dev::dave(),
@@ -241,6 +246,7 @@ async fn run() {
 	})
 	.await;
 	assert!(!ip_ok(ns, &["link", "show", "dev", &tap2]), "its tap is gone");
+	assert_eq!(upload_classes(), 1, "its upload limit is gone");
 	let guests_set = nft_out(ns, &["list", "set", "inet", "compute-miner", "guests"]);
 	assert!(!guests_set.contains(&format!("\"{tap2}\"")), "its rule is gone: {guests_set}");
 	assert!(guests_set.contains(&format!("\"cvm{id}\" . {ip}")), "{guests_set}");

@@ -1,17 +1,28 @@
 //! `compute-load vms bench`: latencies of VMs rented one after another as //Charlie.
 //!
-//! For each VM, the time from submitting `create_compute_request` until the request is `Running`
-//! in a finalized block (the user's wait), and the guest's boot within it (the agent's
-//! `compute_miner_guest_boot_seconds`, read from `--miner-metrics`); the rest is chain time. Then
-//! a reboot, a stop and a delete of each, from submission to the finalized fulfilment, and the
-//! agent's memory.
+//! For each VM, the time from submitting `create_compute_request` until the renter logs in over
+//! SSH at the VM's chain address (with the key the request's user data carries, from
+//! `--netns`, by default the lab internet of `scripts/dev.sh --miner`), and until the request
+//! is `Running` in a finalized block, with the guest's boot within it (the agent's
+//! `compute_miner_guest_boot_seconds`, read from `--miner-metrics`); the rest is chain time.
+//! Then a reboot, a stop and a delete of each, from submission to the finalized fulfilment, and
+//! the agent's memory. A VM not reachable within [`LOGIN_AFTER_RUNNING`] of its fulfilment (a
+//! miner in user mode, or no route from here) is counted as not reachable.
 
-use std::time::Instant;
+use std::{
+	sync::Mutex,
+	time::{Duration, Instant},
+};
 
 use compute_e2e_tests::keypair;
 
-use super::{market::Market, processes, MarketArgs};
+use super::{market::Market, processes, rent::LoginArgs, renter::Renter, MarketArgs};
 use crate::common::Error;
+
+/// How long after a VM's fulfilment logins are still tried.
+const LOGIN_AFTER_RUNNING: Duration = Duration::from_secs(30);
+/// Between login attempts.
+const LOGIN_RETRY: Duration = Duration::from_millis(250);
 
 /// The flags of `compute-load vms bench`.
 #[derive(clap::Args)]
@@ -25,6 +36,8 @@ pub struct Args {
 	/// boot histogram.
 	#[arg(long, value_name = "URL", default_value = "http://127.0.0.1:9617/metrics")]
 	miner_metrics: String,
+	#[command(flatten)]
+	login: LoginArgs,
 }
 
 /// Runs `compute-load vms bench`.
@@ -32,8 +45,10 @@ pub async fn run(args: Args) -> Result<(), Error> {
 	if args.count == 0 {
 		return Err("--count must be at least 1".into());
 	}
-	let market = Market::open(args.market).await?;
-	bench(&market, args.count, &args.miner_metrics).await
+	let renter = Renter::new(args.login.ssh_key.as_deref(), args.login.netns)?;
+	let mut market = Market::open(args.market).await?;
+	market.user_data = Some(renter.user_data_url.clone());
+	bench(&market, &renter, args.count, &args.miner_metrics).await
 }
 
 /// The sum and count of the agent's guest boot histogram.
@@ -80,16 +95,66 @@ fn summary(name: &str, values: &[f64]) {
 	);
 }
 
-async fn bench(market: &Market, count: usize, metrics: &str) -> Result<(), Error> {
+/// When the renter first logged in to VM `id`, or `None` once [`LOGIN_AFTER_RUNNING`] passed
+/// since `fulfilled` was set.
+async fn reachable(
+	market: &Market,
+	renter: &Renter,
+	id: u64,
+	fulfilled: &Mutex<Option<Instant>>,
+) -> Option<Instant> {
+	let give_up = || {
+		fulfilled
+			.lock()
+			.unwrap_or_else(|e| e.into_inner())
+			.is_some_and(|at| at.elapsed() > LOGIN_AFTER_RUNNING)
+	};
+	let address = loop {
+		if let Ok(address) = market.address(id).await {
+			break address;
+		}
+		if give_up() {
+			return None;
+		}
+		tokio::time::sleep(LOGIN_RETRY).await;
+	};
+	loop {
+		if renter.try_login(&address).await {
+			return Some(Instant::now());
+		}
+		if give_up() {
+			return None;
+		}
+		tokio::time::sleep(LOGIN_RETRY).await;
+	}
+}
+
+async fn bench(market: &Market, renter: &Renter, count: usize, metrics: &str) -> Result<(), Error> {
 	let user = keypair("//Charlie")?;
 	let (mut total, mut boot, mut chain, mut blocks) = (vec![], vec![], vec![], vec![]);
+	let mut reached = vec![];
 	let (mut reboot, mut stop, mut delete) = (vec![], vec![], vec![]);
 	for _ in 0..count {
 		let (sum_before, count_before) = boot_histogram(metrics).await?;
 		let started = Instant::now();
 		let id = market.create(&user).await?;
 		let created_block = market.events.wait("ComputeRequestCreated", id).await?.1;
-		let (running, running_block) = market.events.wait("ComputeRequestFulfilled", id).await?;
+		let fulfilled = Mutex::new(None);
+		let running = async {
+			let seen = market.events.wait("ComputeRequestFulfilled", id).await;
+			*fulfilled.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+			seen
+		};
+		let (running, login) = tokio::join!(running, reachable(market, renter, id, &fulfilled));
+		let (running, running_block) = running?;
+		match login {
+			Some(at) => {
+				let after = at.duration_since(started).as_secs_f64();
+				println!("request {id}: logged in over SSH after {after:.1} s");
+				reached.push(after);
+			},
+			None => println!("request {id}: no SSH login at its address from here"),
+		}
 		let (sum_after, count_after) = boot_histogram(metrics).await?;
 		let wait = running.duration_since(started).as_secs_f64();
 		let booted = sum_after - sum_before;
@@ -119,6 +184,11 @@ async fn bench(market: &Market, count: usize, metrics: &str) -> Result<(), Error
 		);
 	}
 	println!();
+	if reached.is_empty() {
+		println!("request to reachable (SSH)   not reachable from here");
+	} else {
+		summary("request to reachable (SSH)", &reached);
+	}
 	summary("request to Running", &total);
 	summary("  guest boot", &boot);
 	summary("  chain", &chain);

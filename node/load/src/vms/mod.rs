@@ -6,6 +6,7 @@
 //! compute-load vms rent  [--url URL] [--plan ID] [--ssh-key PUB] [--netns NS]
 //!                                                 # rent one VM as //Charlie; print how to log in
 //! compute-load vms bench [--url URL] [--count N]  # latencies of N VMs, one after another (5)
+//!                         [--ssh-key PUB] [--netns NS]
 //! compute-load vms fill  [--url URL] [--count N]  # N VMs at once: how many run, how fast (8)
 //! ```
 //!
@@ -31,6 +32,7 @@ mod bench;
 mod fill;
 mod market;
 mod rent;
+mod renter;
 mod serve;
 
 /// Longest wait for a transaction to be finalized.

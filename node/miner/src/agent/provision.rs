@@ -35,6 +35,8 @@ impl Agent {
 		if let Err(reason) = self.ensure_booted(&config, &dir).await {
 			return self.fail(id, &dir, Some(&config), &reason).await;
 		}
+		// The boot may have moved the VM to other ports (see `start_user_mode`).
+		let config = dir.load_config()?.unwrap_or(config);
 		let call = runtime::tx().compute().fulfill_compute_request(
 			self.node(),
 			id,
@@ -63,6 +65,11 @@ impl Agent {
 			None => Vec::new(),
 		};
 		let address = match request.ip {
+			Some(IpAddr::V4(ip)) if !self.address_usable(ip) => {
+				return Err(Prepare::Failed(format!(
+					"address {ip} is not one this miner's network can route to a VM"
+				)))
+			},
 			Some(IpAddr::V4(ip)) => ip,
 			Some(ip) => {
 				return Err(Prepare::Failed(format!("address {ip}: VMs take IPv4 addresses")))
@@ -121,9 +128,10 @@ impl Agent {
 				.into_iter()
 				.flatten()
 				.filter_map(|ip| ip.as_str()?.parse().ok())
+				.filter(|ip| self.address_usable(*ip))
 				.collect();
 			if free.is_empty() {
-				return Err("the address pool is empty".into());
+				return Err("no free address of the pool that this miner's network routes".into());
 			}
 			let Some(reservation) =
 				Reservation::address(&self.addresses_in_flight, &free, request_id)
@@ -146,9 +154,15 @@ impl Agent {
 		Err("no address could be taken from the pool".into())
 	}
 
+	/// Whether this host's network can give a VM `ip` (any address in user mode; see
+	/// [`crate::network::routed::Settings::usable`] in routed mode).
+	fn address_usable(&self, ip: Ipv4Addr) -> bool {
+		self.routed.as_ref().is_none_or(|routed| routed.settings().usable(ip))
+	}
+
 	/// A free VNC port and (`with_forward`) a free forward port, used by no local VM and chosen
 	/// by no other VM task; each stays reserved until the returned guards are dropped.
-	fn ports(
+	pub(super) fn ports(
 		&self,
 		with_forward: bool,
 	) -> Option<(Reservation<'_, u16>, Option<Reservation<'_, u16>>)> {
@@ -180,7 +194,13 @@ impl Agent {
 		tracing::warn!(request = id, "provisioning failed: {reason}");
 		if let Some(config) = config {
 			vm::kill(config, dir).await?;
-			self.release(config).await?;
+			// The failure is reported whatever is left on the host.
+			if let Err(error) = self.release(config).await {
+				tracing::warn!(
+					request = id,
+					"could not remove the VM's tap or control group: {error}"
+				);
+			}
 		}
 		dir.remove()?;
 		let call = runtime::tx().compute().report_compute_request_failure(

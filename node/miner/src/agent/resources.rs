@@ -15,9 +15,30 @@ use crate::{
 	vm::{self, Nic, VmConfig, VmDir},
 };
 
+/// Starts of a VM whose ports were taken, before its start fails.
+const PORT_TRIES: usize = 3;
+
+/// Whether QEMU's error says a port it was to listen on is taken.
+fn port_taken(error: &str) -> bool {
+	error.contains("host forwarding rule") || error.contains("Address already in use")
+}
+
 /// Makes (or, after a restart, checks) the VM network of `config`, with the VMs already on
 /// this host. Run once at start, before any VM is worked on.
 pub async fn prepare_host(config: &Config) -> Result<(), String> {
+	// QEMUs already running (started by an agent without control groups, or left between
+	// their start and their confinement by a crash) are confined before anything else.
+	let vms_dir = config.work_dir.join("vms");
+	let cgroups = Cgroups::new(&config.work_dir);
+	for id in local_vms(&vms_dir) {
+		let dir = VmDir::new(&vms_dir, id);
+		let Ok(Some(vm)) = dir.load_config() else { continue };
+		if let Some(pid) = dir.running_pid(&vm.name()) {
+			cgroups
+				.confine(id, pid, vm.memory_mb, vm.vcpus)
+				.map_err(|e| format!("VM {id}: limiting it to its plan: {e}"))?;
+		}
+	}
 	let Some(settings) = config.network.routed()? else {
 		tracing::warn!(
 			"network mode \"user\": guests are reachable only through host forwards on \
@@ -26,7 +47,6 @@ pub async fn prepare_host(config: &Config) -> Result<(), String> {
 		return Ok(());
 	};
 	let routed = Routed::new(settings);
-	let vms_dir = config.work_dir.join("vms");
 	let guests: Vec<(String, Ipv4Addr)> = local_vms(&vms_dir)
 		.into_iter()
 		.filter_map(|id| VmDir::new(&vms_dir, id).load_config().ok().flatten())
@@ -87,7 +107,7 @@ impl Agent {
 					"the VM is on tap {name}, but the agent runs in network mode \"user\""
 				))
 			},
-			(Nic::User, _) => vm::start(config, dir, None).await.map_err(|e| e.to_string())?,
+			(Nic::User, _) => self.start_user_mode(config, dir).await?,
 		};
 		if let Err(error) =
 			self.cgroups.confine(config.request_id, pid, config.memory_mb, config.vcpus)
@@ -96,6 +116,33 @@ impl Agent {
 			return Err(format!("limiting the VM to its plan: {error}"));
 		}
 		Ok(pid)
+	}
+
+	/// Starts the QEMU of a VM on the user-mode network. Its VNC and forward ports were free
+	/// when chosen, but another process may have bound one since: then QEMU cannot listen and
+	/// exits, and the VM gets other free ports (saved in its `vm.json`) and starts again.
+	async fn start_user_mode(&self, config: &VmConfig, dir: &VmDir) -> Result<u32, String> {
+		let mut config = config.clone();
+		for _ in 1..PORT_TRIES {
+			match vm::start(&config, dir, None).await {
+				Err(vm::BootError::Qemu(error)) if port_taken(&error) => {
+					let (vnc, forward) = self
+						.ports(true)
+						.ok_or_else(|| format!("{error}; and no other free port"))?;
+					tracing::info!(
+						request = config.request_id,
+						"a port of the VM was taken ({error}); moving to VNC {} and forward {}",
+						vnc.item,
+						forward.as_ref().map_or(0, |f| f.item)
+					);
+					config.vnc_display = vnc.item.saturating_sub(crate::config::VNC_BASE_PORT);
+					config.forward_port = forward.as_ref().map_or(0, |f| f.item);
+					dir.save_config(&config).map_err(|e| e.to_string())?;
+				},
+				other => return other.map_err(|e| e.to_string()),
+			}
+		}
+		vm::start(&config, dir, None).await.map_err(|e| e.to_string())
 	}
 
 	/// Removes the VM's tap and control group (its QEMU must be gone).
@@ -129,4 +176,23 @@ pub async fn uninstall(config: &Config) -> Result<(), String> {
 	Cgroups::new(&config.work_dir)
 		.remove_all()
 		.map_err(|e| format!("control groups: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::port_taken;
+
+	#[test]
+	fn qemus_port_errors_are_told_from_others() {
+		// QEMU 10's words when the forward's or the VNC server's port is bound already.
+		assert!(port_taken(
+			"qemu-system-x86_64: -netdev user,id=n0,hostfwd=tcp:127.0.0.1:22001-:22: Could not set up host forwarding rule 'tcp:127.0.0.1:22001-:22'"
+		));
+		assert!(port_taken(
+			"qemu-system-x86_64: -vnc 127.0.0.1:1: Failed to find an available port: Address already in use"
+		));
+		assert!(!port_taken(
+			"qemu-system-x86_64: -drive file=disk.qcow2: Could not open 'disk.qcow2'"
+		));
+	}
 }

@@ -52,7 +52,8 @@ impl Ipv4Cidr {
 		u32::from(ip) & self.mask() == u32::from(self.network())
 	}
 
-	fn mask(&self) -> u32 {
+	/// The network's mask.
+	pub fn mask(&self) -> u32 {
 		u32::MAX.checked_shl(32 - u32::from(self.len)).unwrap_or(0)
 	}
 }

@@ -52,6 +52,18 @@ pub struct Settings {
 	pub nameservers: Vec<Ipv4Addr>,
 }
 
+impl Settings {
+	/// Whether a guest can have `ip`: an address of the pool's prefix that is neither its
+	/// network nor its broadcast address, nor the guests' gateway, nor the uplink's addresses.
+	pub fn usable(&self, ip: Ipv4Addr) -> bool {
+		let broadcast = Ipv4Addr::from(u32::from(self.pool.network()) | !self.pool.mask());
+		self.pool.contains(ip)
+			&& ip != self.pool.network()
+			&& ip != broadcast
+			&& ![self.guest_gateway, self.gateway, self.address.address].contains(&ip)
+	}
+}
+
 /// One VM's place on the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Guest<'a> {
@@ -99,14 +111,30 @@ impl Routed {
 		self.ip(&["addr", "replace", &s.address.to_string(), "dev", &s.uplink]).await?;
 		self.ip(&["link", "set", "dev", &s.uplink, "up"]).await?;
 		self.ip(&["route", "replace", "default", "via", &s.gateway.to_string()]).await?;
-		self.sysctl("net.ipv4.ip_forward", "1").await?;
-		self.sysctl(&format!("net.ipv4.conf.{}.proxy_arp", s.uplink), "1").await?;
+		self.sysctl(&["net", "ipv4", "ip_forward"], "1").await?;
+		// Each tap's reverse-path filter decides (the effective one is the larger of `all`
+		// and the interface's, and a new namespace may start `all` at 2, loose).
+		self.sysctl(&["net", "ipv4", "conf", "all", "rp_filter"], "0").await?;
+		self.sysctl(&["net", "ipv4", "conf", &s.uplink, "proxy_arp"], "1").await?;
 		self.nft(&rules::table(&s.uplink, guests)).await?;
 		let qdiscs = self.tc(&["qdisc", "show", "dev", &s.uplink]).await?;
 		if !qdiscs.contains("htb 1:") {
-			// Unclassified traffic (`default 0`) is not shaped.
+			// Unclassified traffic (`default 0`) is not shaped; it goes through htb's direct
+			// queue, which gets a device queue's length (uplinks without one, VLANs and
+			// macvlans, would leave it at 2 packets).
 			self.tc(&[
-				"qdisc", "replace", "dev", &s.uplink, "root", "handle", "1:", "htb", "default", "0",
+				"qdisc",
+				"replace",
+				"dev",
+				&s.uplink,
+				"root",
+				"handle",
+				"1:",
+				"htb",
+				"default",
+				"0",
+				"direct_qlen",
+				"1000",
 			])
 			.await?;
 		}
@@ -121,8 +149,17 @@ impl Routed {
 		if self.ip(&["link", "show", "dev", tap]).await.is_err() {
 			self.ip(&["tuntap", "add", "dev", tap, "mode", "tap"]).await?;
 		}
-		self.sysctl(&format!("net.ipv4.conf.{tap}.proxy_arp"), "1").await?;
-		self.sysctl(&format!("net.ipv6.conf.{tap}.disable_ipv6"), "1").await?;
+		self.sysctl(&["net", "ipv4", "conf", tap, "proxy_arp"], "1").await?;
+		// Strict reverse-path filtering: the namespace takes nothing, ARP included, from a tap
+		// whose source address it would not route back to that tap (the effective value is the
+		// larger of `all` and the tap's). nftables drops such IP packets anyway; this keeps a
+		// guest from filling the neighbour table with ARP from made-up senders.
+		self.sysctl(&["net", "ipv4", "conf", tap, "rp_filter"], "1").await?;
+		// No IPv6 on taps (a host booted without IPv6 has no such setting, and needs none).
+		match self.sysctl(&["net", "ipv6", "conf", tap, "disable_ipv6"], "1").await {
+			Err(e) if e.contains("No such file") => {},
+			other => other?,
+		}
 		self.ip(&["link", "set", "dev", tap, "up"]).await?;
 		let host_route = format!("{}/32", guest.address);
 		self.ip(&[
@@ -245,8 +282,10 @@ impl Routed {
 		run("tc", &all).await
 	}
 
-	async fn sysctl(&self, key: &str, value: &str) -> Result<(), String> {
-		let path = format!("/proc/sys/{}", key.replace('.', "/"));
+	/// Sets the namespace's sysctl whose path is `parts` (an interface name may hold dots, so
+	/// the path is never made from a dotted key).
+	async fn sysctl(&self, parts: &[&str], value: &str) -> Result<(), String> {
+		let path = format!("/proc/sys/{}", parts.join("/"));
 		let script = format!("echo {value} > {path}");
 		run("ip", &["netns", "exec", &self.settings.namespace, "sh", "-c", &script])
 			.await
@@ -313,6 +352,30 @@ async fn run(program: &str, args: &[&str]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn guests_get_only_host_addresses_of_the_pool() {
+		let settings = Settings {
+			namespace: "vms".into(),
+			uplink: "uplink0".into(),
+			address: "192.0.2.2/24".parse().expect("cidr"),
+			gateway: Ipv4Addr::new(192, 0, 2, 254),
+			pool: "192.0.2.0/24".parse().expect("cidr"),
+			guest_gateway: Ipv4Addr::new(192, 0, 2, 1),
+			nameservers: vec![],
+		};
+		assert!(settings.usable(Ipv4Addr::new(192, 0, 2, 10)));
+		for ip in [
+			[192, 0, 2, 0],
+			[192, 0, 2, 255],
+			[192, 0, 2, 1],
+			[192, 0, 2, 2],
+			[192, 0, 2, 254],
+			[192, 0, 3, 10],
+		] {
+			assert!(!settings.usable(Ipv4Addr::from(ip)), "{ip:?}");
+		}
+	}
 
 	#[test]
 	fn bursts_hold_ten_milliseconds_of_the_rate() {

@@ -8,7 +8,8 @@
 //!   - anything from a tap that is not IPv4 is dropped (the pool is IPv4);
 //!   - replies of connections already accepted pass;
 //!   - from a tap to the uplink passes, unless bound for the host's other networks (the
-//!     private, loopback, link-local, CGNAT, multicast and reserved ranges, [`PRIVATE_V4`]);
+//!     private, loopback, link-local, CGNAT, IETF protocol, benchmarking, multicast and
+//!     reserved ranges, [`PRIVATE_V4`]);
 //!   - from the uplink to a tap passes when it is bound for that tap's guest;
 //!   - everything else, tap to tap in particular, is dropped: guests never reach one another,
 //!     not even through the namespace.
@@ -26,14 +27,16 @@ pub const TABLE: &str = "compute-miner";
 pub const TAP_PREFIX: &str = "cvm";
 /// Destinations guests may not reach through the uplink: the host's other networks. Public
 /// addresses, the documentation ranges among them, are the internet.
-pub const PRIVATE_V4: [&str; 8] = [
+pub const PRIVATE_V4: [&str; 10] = [
 	"0.0.0.0/8",
 	"10.0.0.0/8",
 	"100.64.0.0/10",
 	"127.0.0.0/8",
 	"169.254.0.0/16",
 	"172.16.0.0/12",
+	"192.0.0.0/24",
 	"192.168.0.0/16",
+	"198.18.0.0/15",
 	"224.0.0.0/3",
 ];
 
