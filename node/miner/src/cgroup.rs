@@ -122,6 +122,22 @@ impl Cgroups {
 		Ok(())
 	}
 
+	/// Removes the groups of VMs not in `vms` (left by a VM whose files went while the agent
+	/// could not clean up after it); a group with a process left in it stays.
+	pub fn remove_others(&self, vms: &[u64]) {
+		for (_, parent) in &self.parents {
+			for child in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+				let name = child.file_name().to_string_lossy().into_owned();
+				let Some(id) = name.strip_prefix("vm-").and_then(|id| id.parse().ok()) else {
+					continue;
+				};
+				if !vms.contains(&id) && std::fs::remove_dir(child.path()).is_ok() {
+					tracing::info!("removed control group {name}, which no VM on this host has");
+				}
+			}
+		}
+	}
+
 	/// Removes the agent's groups, the VMs' (which must have no process left) and their
 	/// parents (uninstalling).
 	pub fn remove_all(&self) -> io::Result<()> {

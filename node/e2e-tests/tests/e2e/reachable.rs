@@ -23,6 +23,10 @@ use compute_e2e_tests::{
 	submit_finalized, tiny_plan, until, within, Accepted, At, GuestServer, Internet, Miner,
 	MinerSetup, Node, Serve, Server, TestDir, Value,
 };
+use compute_miner::{
+	cgroup::OVERHEAD_MB,
+	network::rules::{tap_name, TABLE},
+};
 use serde_json::json;
 
 /// Until the node answers JSON-RPC.
@@ -46,9 +50,6 @@ const RATE_TOLERANCE: f64 = 0.15;
 /// An address in the pool's prefix that no VM can have (the chain's pool starts at .10), for
 /// the spoofing check.
 const SPOOFED: &str = "192.0.2.5";
-/// The agent's `OVERHEAD_MB` (`node/miner/src/cgroup.rs`): a cgroup allows the plan's memory
-/// plus this.
-const QEMU_OVERHEAD_MB: u64 = 192;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_renter_reaches_their_vm_at_its_chain_address() {
@@ -206,7 +207,7 @@ async fn run() {
 	// The plan's memory, on the host.
 	let pid = miner.qemu_pid(id).expect("QEMU runs");
 	let (limit, peak) = memory_of(pid, id);
-	assert_eq!(limit, (u64::from(PLAN_MEMORY_MB) + QEMU_OVERHEAD_MB) * 1024 * 1024);
+	assert_eq!(limit, (u64::from(PLAN_MEMORY_MB) + OVERHEAD_MB) * 1024 * 1024);
 	eprintln!(
 		"e2e: VM {id}'s QEMU: cgroup limit {} MiB, peak use {} MiB",
 		limit / 1024 / 1024,
@@ -226,7 +227,7 @@ async fn run() {
 
 	// Deleting a VM removes its tap, route, rules and limits.
 	let ns = internet.vm_namespace();
-	let tap2 = format!("cvm{id2}");
+	let tap2 = tap_name(id2).expect("a tap name");
 	assert!(ip_ok(ns, &["link", "show", "dev", &tap2]), "the second VM has its tap");
 	let upload_classes = || {
 		let out = Internet::exec_in(ns, "tc", &["class", "show", "dev", internet.uplink()]);
@@ -247,9 +248,12 @@ async fn run() {
 	.await;
 	assert!(!ip_ok(ns, &["link", "show", "dev", &tap2]), "its tap is gone");
 	assert_eq!(upload_classes(), 1, "its upload limit is gone");
-	let guests_set = nft_out(ns, &["list", "set", "inet", "compute-miner", "guests"]);
+	let guests_set = nft_out(ns, &["list", "set", "inet", TABLE, "guests"]);
 	assert!(!guests_set.contains(&format!("\"{tap2}\"")), "its rule is gone: {guests_set}");
-	assert!(guests_set.contains(&format!("\"cvm{id}\" . {ip}")), "{guests_set}");
+	assert!(
+		guests_set.contains(&format!("\"{}\" . {ip}", tap_name(id).expect("a tap name"))),
+		"{guests_set}"
+	);
 	assert_eq!(guest("hostname").trim(), format!("vm-{id}"), "the first VM is unaffected");
 
 	compute_call(

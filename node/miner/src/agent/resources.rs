@@ -30,7 +30,9 @@ pub async fn prepare_host(config: &Config) -> Result<(), String> {
 	// their start and their confinement by a crash) are confined before anything else.
 	let vms_dir = config.work_dir.join("vms");
 	let cgroups = Cgroups::new(&config.work_dir);
-	for id in local_vms(&vms_dir) {
+	let local = local_vms(&vms_dir);
+	cgroups.remove_others(&local);
+	for id in local.iter().copied() {
 		let dir = VmDir::new(&vms_dir, id);
 		let Ok(Some(vm)) = dir.load_config() else { continue };
 		if let Some(pid) = dir.running_pid(&vm.name()) {

@@ -138,6 +138,40 @@ impl Routed {
 			])
 			.await?;
 		}
+		self.remove_leftovers(guests).await
+	}
+
+	/// Removes the taps, and the uplink's classes and filters, that no VM on this host has:
+	/// left by a VM whose files went while the agent could not clean up after it. (The table
+	/// was just made from the VMs on the host, and the routes go with their taps.)
+	async fn remove_leftovers(&self, guests: &[(String, Ipv4Addr)]) -> Result<(), String> {
+		let s = &self.settings;
+		let links = self.ip(&["-o", "link", "show"]).await?;
+		let mut kept = Vec::new();
+		for (index, name) in links.lines().filter_map(link_of) {
+			if !name.starts_with(rules::TAP_PREFIX) {
+				continue;
+			}
+			if guests.iter().any(|(tap, _)| *tap == name) {
+				kept.push(index);
+				continue;
+			}
+			self.ip(&["link", "del", "dev", &name]).await?;
+			tracing::info!("removed tap {name}, which no VM on this host has");
+		}
+		let classes = self.tc(&["class", "show", "dev", &s.uplink]).await?;
+		for minor in classes.lines().filter_map(class_minor) {
+			if kept.contains(&minor) {
+				continue;
+			}
+			let prio = minor.to_string();
+			let _ = self
+				.tc(&["filter", "del", "dev", &s.uplink, "parent", "1:", "prio", &prio])
+				.await;
+			self.tc(&["class", "del", "dev", &s.uplink, "classid", &format!("1:{minor:x}")])
+				.await?;
+			tracing::info!("removed the uplink's class 1:{minor:x}, which no VM on this host has");
+		}
 		Ok(())
 	}
 
@@ -324,6 +358,21 @@ struct Class {
 	prio: String,
 }
 
+/// The index and name of an interface in a line of `ip -o link show`
+/// (`7: cvm3: <BROADCAST,…` or `2: uplink0@if5: <…`).
+fn link_of(line: &str) -> Option<(u16, String)> {
+	let mut fields = line.split(": ");
+	let index = fields.next()?.trim().parse().ok()?;
+	let name = fields.next()?.split('@').next()?.trim().to_string();
+	Some((index, name))
+}
+
+/// The minor number of an htb class in a line of `tc class show` (`class htb 1:1a root …`).
+fn class_minor(line: &str) -> Option<u16> {
+	let id = line.strip_prefix("class htb ")?.split_whitespace().next()?;
+	u16::from_str_radix(id.strip_prefix("1:")?, 16).ok()
+}
+
 /// The token bucket's size for a rate: 10 ms of traffic, at least 32 KiB, so short bursts
 /// pass at line rate and the average holds the plan.
 fn burst_bytes(mbps: u32) -> u64 {
@@ -375,6 +424,23 @@ mod tests {
 		] {
 			assert!(!settings.usable(Ipv4Addr::from(ip)), "{ip:?}");
 		}
+	}
+
+	#[test]
+	fn leftovers_are_read_from_ip_and_tc() {
+		assert_eq!(
+			link_of("7: cvm3: <BROADCAST,MULTICAST,UP> mtu 1500 qdisc tbf state DOWN"),
+			Some((7, "cvm3".to_string()))
+		);
+		assert_eq!(
+			link_of("2: uplink0@if5: <BROADCAST,UP,LOWER_UP> mtu 1500"),
+			Some((2, "uplink0".to_string()))
+		);
+		assert_eq!(
+			class_minor("class htb 1:1a root prio 0 rate 4Mbit ceil 4Mbit burst 32Kb"),
+			Some(0x1a)
+		);
+		assert_eq!(class_minor("class tbf 8001:1 parent 8001:"), None);
 	}
 
 	#[test]
