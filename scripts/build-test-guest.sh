@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the test guest offline from Debian packages (nothing else is downloaded): the cloud
 # kernel, busybox-static, and dropbear-bin with the libraries it links, with an initramfs whose
-# /init (scripts/test-guest/init) reads a NoCloud seed and serves SSH with the user data's keys. Prints the directory holding `vmlinuz` and `initrd.img`; cached under
-# $COMPUTE_CACHE/guest/<kernel ABI>-<init hash>, so a second run only prints it.
+# /init (scripts/test-guest/init) reads a NoCloud seed and serves SSH with the user data's
+# keys. Prints the directory holding `vmlinuz` and `initrd.img`; cached under
+# $COMPUTE_CACHE/guest/<kernel ABI>-<init hash>, so a second run only prints it. Tests call it
+# side by side: one builds while the others wait for it (a lock in the cache), and the result
+# appears at once (renamed into place), so nobody reads half a guest.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${COMPUTE_CACHE:-$HOME/.cache/compute-chain}/guest"
@@ -19,6 +22,14 @@ fi
 abi="${kernel_pkg#linux-image-}"
 stamp="$(cat "$here/test-guest/init" "$0" | sha256sum | cut -c1-12)"
 out="$cache/$abi-$stamp"
+if [ -f "$out/initrd.img" ] && [ -f "$out/vmlinuz" ]; then
+	echo "$out"
+	exit 0
+fi
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+# Built by another run while this one waited.
 if [ -f "$out/initrd.img" ] && [ -f "$out/vmlinuz" ]; then
 	echo "$out"
 	exit 0
@@ -80,10 +91,13 @@ for lib in "${needed[@]}"; do
 	ln -sf "../lib/x86_64-linux-gnu/$lib" "$root/lib64/$lib"
 done
 
-mkdir -p "$out.tmp"
-cp "$work/kernel/boot/vmlinuz-$abi" "$out.tmp/vmlinuz"
+staged="$work/out"
+mkdir -p "$staged"
+cp "$work/kernel/boot/vmlinuz-$abi" "$staged/vmlinuz"
 # The host has no cpio: busybox's does the packing.
-(cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1 >"$out.tmp/initrd.img")
-rm -rf "$out"
+(cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null | gzip -1 >"$staged/initrd.img")
+rm -rf "$out" "$out.tmp"
+# Into the cache's file system first, then renamed: the directory appears whole.
+cp -r "$staged" "$out.tmp"
 mv "$out.tmp" "$out"
 echo "$out"

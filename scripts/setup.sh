@@ -24,8 +24,9 @@ APT_PACKAGES=(clang libclang-dev protobuf-compiler pkg-config libssl-dev binarye
 if [ "$scope" = all ]; then
 	# docker.io: dockerd and a BuildKit-capable client (/usr/bin/docker); debootstrap: the
 	# image test's base image; docker-compose: checks docker/docker-compose*.yml; iproute2: ip
-	# and tc for the network tests and the agent's routed network; nftables: its rules; openssh-client: the tests log in to guests as renters do;
-	# binutils: readelf, which finds the libraries the test guest's SSH server needs.
+	# and tc for the network tests and the agent's routed network; nftables: that network's
+	# rules; openssh-client: the tests log in to guests as renters do; binutils: readelf, which
+	# finds the libraries the test guest's SSH server needs.
 	APT_PACKAGES+=(docker.io debootstrap docker-compose iproute2 nftables openssh-client binutils)
 fi
 WASM_TARGETS=(wasm32-unknown-unknown wasm32v1-none)
