@@ -70,7 +70,7 @@ impl Cgroups {
 		let memory = (u64::from(memory_mb) + OVERHEAD_MB) * 1024 * 1024;
 		let quota = u64::from(vcpus.max(1)) * CPU_PERIOD_US;
 		for (controller, parent) in &self.parents {
-			let group = parent.join(format!("vm-{request_id}"));
+			let group = vm_group(parent, request_id);
 			if *controller == Controller::Unified {
 				enable_controllers(parent)?;
 			}
@@ -100,7 +100,7 @@ impl Cgroups {
 	/// it (`memory.peak`, `memory.max_usage_in_bytes`).
 	pub fn peak_memory(&self, request_id: u64) -> Option<u64> {
 		self.parents.iter().find_map(|(controller, parent)| {
-			let group = parent.join(format!("vm-{request_id}"));
+			let group = vm_group(parent, request_id);
 			let file = match controller {
 				Controller::Unified => "memory.peak",
 				Controller::Memory => "memory.max_usage_in_bytes",
@@ -114,7 +114,7 @@ impl Cgroups {
 	/// stays; what is already gone is not an error).
 	pub fn remove(&self, request_id: u64) -> io::Result<()> {
 		for (_, parent) in &self.parents {
-			match std::fs::remove_dir(parent.join(format!("vm-{request_id}"))) {
+			match std::fs::remove_dir(vm_group(parent, request_id)) {
 				Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
 				_ => {},
 			}
@@ -141,11 +141,9 @@ impl Cgroups {
 	/// Removes the agent's groups, the VMs' (which must have no process left) and their
 	/// parents (uninstalling).
 	pub fn remove_all(&self) -> io::Result<()> {
+		self.remove_others(&[]);
 		for (_, parent) in &self.parents {
-			let children = std::fs::read_dir(parent).into_iter().flatten().flatten();
-			for child in children.filter(|c| c.file_name().to_string_lossy().starts_with("vm-")) {
-				std::fs::remove_dir(child.path())?;
-			}
+			// A VM group still in it (a process left) makes this fail, and says so.
 			match std::fs::remove_dir(parent) {
 				Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
 				_ => {},
@@ -157,6 +155,11 @@ impl Cgroups {
 		}
 		Ok(())
 	}
+}
+
+/// VM `request_id`'s group under an agent's `parent` group.
+fn vm_group(parent: &Path, request_id: u64) -> PathBuf {
+	parent.join(format!("vm-{request_id}"))
 }
 
 /// On cgroup v2, groups get the memory and cpu controllers only when every parent delegates

@@ -275,11 +275,8 @@ impl VmDir {
 		let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
 		let wanted = format!("-name\0{name}\0");
 		let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-		// A zombie (state Z, after the closing parenthesis of the name) is not running.
-		let zombie = stat
-			.rsplit_once(')')
-			.is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
-		(!zombie && cmdline.windows(wanted.len()).any(|w| w == wanted.as_bytes())).then_some(pid)
+		(!is_zombie(&stat) && cmdline.windows(wanted.len()).any(|w| w == wanted.as_bytes()))
+			.then_some(pid)
 	}
 
 	/// The console's length now, to wait for what a boot prints after it.
@@ -301,6 +298,13 @@ impl VmDir {
 			_ => Ok(()),
 		}
 	}
+}
+
+/// Whether a `/proc/<pid>/stat` line is a zombie's: state `Z`, after the closing parenthesis
+/// of the name. A zombie has exited; only its parent's reaping is left.
+fn is_zombie(stat: &str) -> bool {
+	stat.rsplit_once(')')
+		.is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
 }
 
 /// Why a VM did not come up.
@@ -438,10 +442,7 @@ async fn wait_exited(pid: u32) {
 	let started = Instant::now();
 	while started.elapsed() < Duration::from_secs(5) {
 		let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return };
-		if stat
-			.rsplit_once(')')
-			.is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
-		{
+		if is_zombie(&stat) {
 			return;
 		}
 		tokio::time::sleep(POLL).await;

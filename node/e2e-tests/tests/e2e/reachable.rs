@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use compute_e2e_tests::{
 	compute_call, connect, create_request, dev, miner_request, plan_price, plan_spec, settled,
-	submit_finalized, tiny_plan, until, within, Accepted, At, GuestServer, Internet, Miner,
+	submit_finalized, tiny_plan, until, within, Accepted, At, Client, GuestServer, Internet, Miner,
 	MinerSetup, Node, Serve, Server, TestDir, Value,
 };
 use compute_miner::{
@@ -28,6 +28,7 @@ use compute_miner::{
 	network::rules::{tap_name, TABLE},
 };
 use serde_json::json;
+use subxt_signer::sr25519::Keypair;
 
 /// Until the node answers JSON-RPC.
 const READY: Duration = Duration::from_secs(60);
@@ -234,18 +235,7 @@ async fn run() {
 		String::from_utf8_lossy(&out.stdout).matches("class htb").count()
 	};
 	assert_eq!(upload_classes(), 2, "an upload limit per VM");
-	compute_call(
-		&client,
-		&dev::dave(),
-		"request_compute_delete",
-		vec![Value::u128(id2.into())],
-		TX,
-	)
-	.await;
-	until(AGENT, "the second VM deleted", || async {
-		miner_request(node, node_id, id2).await.is_none().then_some(())
-	})
-	.await;
+	delete(&client, node, node_id, &dave, id2).await;
 	assert!(!ip_ok(ns, &["link", "show", "dev", &tap2]), "its tap is gone");
 	assert_eq!(upload_classes(), 1, "its upload limit is gone");
 	let guests_set = nft_out(ns, &["list", "set", "inet", TABLE, "guests"]);
@@ -256,18 +246,7 @@ async fn run() {
 	);
 	assert_eq!(guest("hostname").trim(), format!("vm-{id}"), "the first VM is unaffected");
 
-	compute_call(
-		&client,
-		&dev::charlie(),
-		"request_compute_delete",
-		vec![Value::u128(id.into())],
-		TX,
-	)
-	.await;
-	until(AGENT, "the first VM deleted", || async {
-		miner_request(node, node_id, id).await.is_none().then_some(())
-	})
-	.await;
+	delete(&client, node, node_id, &charlie, id).await;
 	assert!(miner.terminate(Duration::from_secs(40)), "the agent stops on SIGTERM");
 	let uninstall = std::process::Command::new(compute_e2e_tests::miner_bin())
 		.arg("--config")
@@ -279,6 +258,15 @@ async fn run() {
 	assert!(!std::path::Path::new("/run/netns").join(ns).exists(), "the VM namespace is gone");
 	let pool = node.rpc("compute_getIpPool", json!([])).await;
 	assert!(pool["freeCount"].as_u64().is_some());
+}
+
+/// `who` deletes request `id`, and the agent of node `node_id` removes its VM.
+async fn delete(client: &Client, node: &Node, node_id: &str, who: &Keypair, id: u64) {
+	compute_call(client, who, "request_compute_delete", vec![Value::u128(id.into())], TX).await;
+	until(AGENT, &format!("request {id} deleted"), || async {
+		miner_request(node, node_id, id).await.is_none().then_some(())
+	})
+	.await;
 }
 
 /// The guest's upload rate, Mbit/s, from what the sink received after the first read (which

@@ -32,13 +32,17 @@ pub async fn prepare_host(config: &Config) -> Result<(), String> {
 	let cgroups = Cgroups::new(&config.work_dir);
 	let local = local_vms(&vms_dir);
 	cgroups.remove_others(&local);
-	for id in local.iter().copied() {
+	let mut guests: Vec<(String, Ipv4Addr)> = Vec::new();
+	for id in local {
 		let dir = VmDir::new(&vms_dir, id);
 		let Ok(Some(vm)) = dir.load_config() else { continue };
 		if let Some(pid) = dir.running_pid(&vm.name()) {
 			cgroups
 				.confine(id, pid, vm.memory_mb, vm.vcpus)
 				.map_err(|e| format!("VM {id}: limiting it to its plan: {e}"))?;
+		}
+		if let Nic::Tap { name } = vm.nic {
+			guests.push((name, vm.address));
 		}
 	}
 	let Some(settings) = config.network.routed()? else {
@@ -49,14 +53,6 @@ pub async fn prepare_host(config: &Config) -> Result<(), String> {
 		return Ok(());
 	};
 	let routed = Routed::new(settings);
-	let guests: Vec<(String, Ipv4Addr)> = local_vms(&vms_dir)
-		.into_iter()
-		.filter_map(|id| VmDir::new(&vms_dir, id).load_config().ok().flatten())
-		.filter_map(|config| match config.nic {
-			Nic::Tap { name } => Some((name, config.address)),
-			Nic::User => None,
-		})
-		.collect();
 	routed.setup(&guests).await?;
 	let s = routed.settings();
 	tracing::info!(
