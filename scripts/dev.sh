@@ -85,9 +85,9 @@ node_key_file = "$state/node-key"
 work_dir = "$work"
 ipfs_gateway = "http://127.0.0.1:8090"
 # Renters' sources are fetched from public addresses only; here the test guest is also served
-# on loopback by `compute-load vms rent|bench|fill`, on ports of their own.
+# on loopback by compute-load vms rent, bench and fill, on ports of their own.
 fetch_allow = ["127.0.0.1"]
-# No `plans`: the agent serves every plan that fits this host.
+# No plans list: the agent serves every plan that fits this host.
 prometheus_port = 9617
 
 # Each VM at its chain address (the dev preset's pool), behind the lab internet's uplink.

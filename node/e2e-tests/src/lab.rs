@@ -9,7 +9,8 @@
 //!   `tc netem` would do on its egress; this machine's kernel has no `sch_netem`), so each
 //!   direction of every link gets it once. Packets of one link keep their order.
 //! - [`Lab::cut`]: a host reaches no one and no one reaches it;
-//! - [`Lab::split`]: the first half of the hosts and the second half no longer reach each other.
+//! - [`Lab::partition`]: some hosts and the others no longer reach each other; [`Lab::split`]
+//!   is the partition into the first half of the hosts and the second.
 //!
 //! The test process stays in its own namespace: [`Lab::forward`] relays a loopback port of the
 //! test's namespace to the same port on a host's loopback, through a thread that opens its
@@ -71,7 +72,8 @@ pub struct Impairment {
 struct Faults {
 	impairments: Vec<Impairment>,
 	cut: Vec<bool>,
-	split: bool,
+	/// While partitioned, which hosts are in the group of [`Lab::partition`].
+	group: Option<Vec<bool>>,
 	/// When the last packet of each link (from, to) is due, so a link keeps its order.
 	last_due: Vec<Vec<Instant>>,
 	rng: u64,
@@ -87,9 +89,9 @@ impl Faults {
 	}
 
 	/// When a packet from `from` to `to`, read now, is to be delivered, or `None` if dropped.
-	fn route(&mut self, from: usize, to: usize, hosts: usize) -> Option<Instant> {
-		if self.cut[from] || self.cut[to] || (self.split && (from < hosts / 2) != (to < hosts / 2))
-		{
+	fn route(&mut self, from: usize, to: usize) -> Option<Instant> {
+		let apart = self.group.as_ref().is_some_and(|group| group[from] != group[to]);
+		if self.cut[from] || self.cut[to] || apart {
 			return None;
 		}
 		let impairment = self.impairments[from];
@@ -189,7 +191,7 @@ impl Lab {
 		let faults = Faults {
 			impairments: vec![Impairment::default(); hosts],
 			cut: vec![false; hosts],
-			split: false,
+			group: None,
 			last_due: vec![vec![Instant::now(); hosts]; hosts],
 			rng: seed,
 		};
@@ -251,12 +253,17 @@ impl Lab {
 
 	/// Splits the hosts into two halves that no longer reach each other.
 	pub fn split(&self) {
-		self.faults().split = true;
+		self.partition(&(0..self.hosts / 2).collect::<Vec<_>>());
 	}
 
-	/// Joins the two halves again.
+	/// Parts the hosts in `group` from the others: each side reaches only its own.
+	pub fn partition(&self, group: &[usize]) {
+		self.faults().group = Some((0..self.hosts).map(|i| group.contains(&i)).collect());
+	}
+
+	/// Joins the two sides of a partition again.
 	pub fn join(&self) {
-		self.faults().split = false;
+		self.faults().group = None;
 	}
 
 	fn faults(&self) -> std::sync::MutexGuard<'_, Faults> {
@@ -355,7 +362,7 @@ fn read_host(shared: &Shared, from: usize, hosts: usize) {
 		else {
 			continue;
 		};
-		let due = shared.faults.lock().unwrap_or_else(|e| e.into_inner()).route(from, to, hosts);
+		let due = shared.faults.lock().unwrap_or_else(|e| e.into_inner()).route(from, to);
 		if let Some(at) = due {
 			let mut queue = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
 			queue.1 += 1;
@@ -428,24 +435,24 @@ mod tests {
 		Faults {
 			impairments: vec![Impairment::default(); hosts],
 			cut: vec![false; hosts],
-			split: false,
+			group: None,
 			last_due: vec![vec![Instant::now(); hosts]; hosts],
 			rng: 7,
 		}
 	}
 
 	#[test]
-	fn cuts_and_splits_drop_exactly_the_packets_they_should() {
+	fn cuts_and_partitions_drop_exactly_the_packets_they_should() {
 		let mut f = faults(4);
-		assert!(f.route(0, 3, 4).is_some());
-		f.split = true;
-		assert!(f.route(0, 1, 4).is_some(), "same half");
-		assert!(f.route(2, 3, 4).is_some(), "same half");
-		assert!(f.route(1, 2, 4).is_none(), "across the split");
-		f.split = false;
+		assert!(f.route(0, 3).is_some());
+		f.group = Some(vec![true, false, false, true]);
+		assert!(f.route(0, 3).is_some(), "same side");
+		assert!(f.route(1, 2).is_some(), "same side");
+		assert!(f.route(0, 1).is_none() && f.route(2, 3).is_none(), "across");
+		f.group = None;
 		f.cut[2] = true;
-		assert!(f.route(2, 0, 4).is_none() && f.route(0, 2, 4).is_none());
-		assert!(f.route(0, 1, 4).is_some());
+		assert!(f.route(2, 0).is_none() && f.route(0, 2).is_none());
+		assert!(f.route(0, 1).is_some());
 	}
 
 	#[test]
@@ -457,7 +464,7 @@ mod tests {
 		let (mut lost, mut last) = (0, Instant::now());
 		for _ in 0..10_000 {
 			let now = Instant::now();
-			match f.route(0, 1, 2) {
+			match f.route(0, 1) {
 				None => lost += 1,
 				Some(due) => {
 					assert!(due >= last, "in order");
@@ -467,7 +474,7 @@ mod tests {
 			}
 		}
 		assert!((100..=300).contains(&lost), "2% of 10,000 lost, not {lost}");
-		assert!(f.route(1, 0, 2).is_some_and(|due| due <= Instant::now()), "only egress of 0");
+		assert!(f.route(1, 0).is_some_and(|due| due <= Instant::now()), "only egress of 0");
 	}
 
 	#[test]

@@ -70,9 +70,10 @@ impl LocalNetwork {
 	}
 
 	/// Starts all four validators, validator `i` on host `i` of `lab`, its JSON-RPC relayed to
-	/// the same port on the test's loopback.
+	/// the same port on the test's loopback. Hosts after the fourth are left for other nodes
+	/// (see [`LocalNetwork::full_node_in`]).
 	pub fn start_in(name: &str, lab: &mut Lab) -> LocalNetwork {
-		assert_eq!(lab.hosts(), VALIDATORS.len(), "one host per validator");
+		assert!(lab.hosts() >= VALIDATORS.len(), "one host per validator");
 		let mut network = LocalNetwork::new(name);
 		for (i, node) in network.nodes.iter_mut().enumerate() {
 			node.set_netns(&lab.netns(i), Lab::address(i));
@@ -80,6 +81,23 @@ impl LocalNetwork {
 		}
 		network.spawn(|_| true);
 		network
+	}
+
+	/// Starts a full node that is no validator, `name`, on host `i` of `lab` (one after the
+	/// validators'), with every validator as a bootnode: a peer that keeps the validators of its
+	/// side of a partition online, so they author blocks.
+	pub fn full_node_in(&self, name: &str, lab: &Lab, i: usize) -> Node {
+		assert!(i >= VALIDATORS.len() && i < lab.hosts(), "a host of its own");
+		let base = self.dir.path().join(name);
+		let mut node = Node::new(name, &[], Some(&base), &base.with_extension("log"));
+		node.set_netns(&lab.netns(i), Lab::address(i));
+		let mut args = vec!["--chain".to_string(), "local".to_string()];
+		for (j, validator) in self.nodes.iter().enumerate() {
+			args.extend(["--bootnodes".to_string(), validator.multiaddr(&self.peer_ids[j])]);
+		}
+		node.set_args(&args);
+		node.spawn();
+		node
 	}
 
 	/// The four validators, not started yet.

@@ -2,7 +2,8 @@
 //! and runtime API calls generated from the runtime's metadata (`metadata/compute-runtime.scale`,
 //! checked against the built runtime by the end-to-end tests).
 //!
-//! What the agent acts on is read at one finalized block: [`Chain::hosted`] makes one
+//! What the agent acts on is read at one block (finalized, or best for new VMs; see the agent's
+//! module docs): [`Chain::hosted`] makes one
 //! `ComputeApi::hosted_requests` call per page at the block's hash, and decodes each request
 //! into [`Hosted`], refusing what does not decode (see [`HostedRead`]).
 
@@ -39,6 +40,25 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// Longest wait for a submitted transaction to be finalized.
 const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A transaction of the miner account in the pool (see [`Chain::send`]).
+pub struct Sent(
+	subxt::transactions::TransactionProgress<
+		SubstrateConfig,
+		subxt::client::OnlineClientAtBlockImpl<SubstrateConfig>,
+	>,
+);
+
+impl Sent {
+	/// Waits until the transaction is in a finalized block; fails if it did not succeed (with
+	/// the chain's error), or was dropped from the pool (say, by a reorg that made it invalid).
+	pub async fn finalized(self) -> Result<(), Error> {
+		tokio::time::timeout(FINALITY_TIMEOUT, self.0.wait_for_finalized_success())
+			.await
+			.map_err(|_| "not finalized in time")??;
+		Ok(())
+	}
+}
 
 /// A connection to the chain with the miner's account.
 #[derive(Clone)]
@@ -263,31 +283,34 @@ impl Chain {
 
 	/// Signs `call` with the miner account, submits it, and waits until it is in a finalized
 	/// block; fails if it did not succeed (with the chain's error).
-	///
-	/// The nonce comes from `system_accountNextIndex`, which counts the account's transactions
-	/// in the pool too, and submissions take turns, so VM tasks can submit while earlier
-	/// transactions of the account still wait for a block.
 	pub async fn submit<Call: subxt::transactions::Payload>(
 		&self,
 		call: &Call,
 	) -> Result<(), Error> {
-		let progress = {
-			let _turn = self.submit.lock().await;
-			let at = self.at_best_block().await?;
-			let account = self.account().to_string();
-			let nonce: u64 =
-				self.rpc.request("system_accountNextIndex", rpc_params![account]).await?;
-			let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
-				.nonce(nonce)
-				.build();
-			let signed =
-				at.transactions().create_signable_offline(call, params)?.sign(&*self.signer)?;
-			at.transactions().from_bytes(signed.into_encoded()).submit_and_watch().await?
-		};
-		tokio::time::timeout(FINALITY_TIMEOUT, progress.wait_for_finalized_success())
-			.await
-			.map_err(|_| "not finalized in time")??;
-		Ok(())
+		self.send(call).await?.finalized().await
+	}
+
+	/// Signs `call` with the miner account and submits it; the transaction is in the pool when
+	/// this returns, and [`Sent::finalized`] waits for its outcome.
+	///
+	/// The nonce comes from `system_accountNextIndex`, which counts the account's transactions
+	/// in the pool too, and submissions take turns, so VM tasks can submit while earlier
+	/// transactions of the account still wait for a block, and two calls sent one after the
+	/// other are applied in that order (in one block, when both fit).
+	pub async fn send<Call: subxt::transactions::Payload>(
+		&self,
+		call: &Call,
+	) -> Result<Sent, Error> {
+		let _turn = self.submit.lock().await;
+		let at = self.at_best_block().await?;
+		let account = self.account().to_string();
+		let nonce: u64 = self.rpc.request("system_accountNextIndex", rpc_params![account]).await?;
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+			.nonce(nonce)
+			.build();
+		let signed =
+			at.transactions().create_signable_offline(call, params)?.sign(&*self.signer)?;
+		Ok(Sent(at.transactions().from_bytes(signed.into_encoded()).submit_and_watch().await?))
 	}
 
 	/// Submits an unsigned-but-authorized (general) transaction, already encoded.
@@ -333,7 +356,7 @@ impl Chain {
 		}))
 	}
 
-	/// Every request hosted by node `node_id` at finalized block `at`, all pages read at that
+	/// Every request hosted by node `node_id` at block `at`, all pages read at that
 	/// block. Fails if the node's record does not read there, or a page does not decode, or the
 	/// pages hold fewer requests than their total; a request that decodes but makes no sense to
 	/// the agent is in [`HostedRead::refused`].
@@ -400,7 +423,7 @@ impl Chain {
 		Ok(out)
 	}
 
-	/// The pending requests created in finalized block `at`.
+	/// The requests created in block `at` that are still pending there.
 	pub async fn created_in(
 		&self,
 		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
@@ -411,7 +434,10 @@ impl Chain {
 		for created in events.find::<runtime::compute::events::ComputeRequestCreated>() {
 			let created = created?;
 			if let Some(request) = entry.try_fetch((created.owner, created.request_id)).await? {
-				out.push(open_of(request.decode()?));
+				let request = request.decode()?;
+				if matches!(request.status, ComputeRequestStatus::Pending) {
+					out.push(open_of(request));
+				}
 			}
 		}
 		Ok(out)

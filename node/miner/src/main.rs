@@ -19,10 +19,12 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[tokio::main]
 async fn main() {
+	// Colours only on a terminal: a log file or the journal gets plain text.
 	tracing_subscriber::fmt()
 		.with_env_filter(
 			tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
 		)
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
 		.init();
 	if let Err(error) = run().await {
 		tracing::error!("{error}");

@@ -1,137 +1,142 @@
-//! `compute-miner` acts on finalized state only. On a `--chain local` network of three of its
-//! four validators, one more stops, so finality stalls while Alice and Bob still author blocks.
-//! Root then assigns a request to the miner's node: in the best block the request is
-//! `InProgress` on the node, in the finalized block it is `Pending` and on no node. The agent
-//! leaves it alone while that block is not final; once Charlie is back and the block is final,
-//! it provisions it (the image cannot be fetched, so provisioning ends in a failure report,
-//! without booting a VM).
+//! `compute-miner` starts a VM at the best block and undoes it when that block is not finalized.
+//!
+//! Four validators of `--chain local` and one more full node run on five lab hosts; the agent
+//! follows Alice. The lab parts Alice and the full node from Bob, Charlie and Dave: the three
+//! finalize their fork, and Alice authors one of her own (in her slots only, so it is shorter)
+//! that nothing finalizes. On Alice's fork, Dave rents a VM; on the others' fork, Dave's same
+//! nonce pays for a remark instead, so the request can never be on the finalized chain. The
+//! agent claims the request on Alice's fork, boots its VM and sends its fulfilment there.
+//! Joined again, Alice takes the finalized fork: the agent removes the VM and its files, the
+//! address is free, and a new request is served as usual.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use compute_e2e_tests::{
-	compute_call, compute_request, connect, dev, hex_bytes, image, none, submit_in_best_block,
-	tiny_plan, until, within, At, FileServer, LocalNetwork, Miner, MinerSetup, Node, TestDir,
-	Value,
+	compute_request, connect, create_request, dev, image, none, some, submit_in_best_block,
+	tiny_plan, until, within, GuestServer, Lab, LocalNetwork, Miner, MinerSetup, Node, Value,
 };
-use serde_json::{json, Value as Json};
+use serde_json::json;
+use std::time::Duration;
 
 /// Until a started node answers JSON-RPC.
 const READY: Duration = Duration::from_secs(120);
-/// Until a fresh network (or a healed one) finalizes.
-const FINALITY: Duration = Duration::from_secs(120);
-/// Until a submitted transaction is in a block.
-const TX: Duration = Duration::from_secs(90);
-/// Until the agent has carried out what the chain asks.
-const AGENT: Duration = Duration::from_secs(180);
-/// Best blocks the agent is watched for while finality stalls.
-const STALLED_BLOCKS: u64 = 2;
+/// Until a fresh network (or a joined one) finalizes.
+const FINALITY: Duration = Duration::from_secs(180);
+/// Until a submitted transaction is in a block; Alice alone authors one slot in four.
+const TX: Duration = Duration::from_secs(120);
+/// Until the agent has carried out what the chain asks, on Alice's slow fork too.
+const AGENT: Duration = Duration::from_secs(240);
 /// The whole test; every wait inside is bounded too.
-const WHOLE_TEST: Duration = Duration::from_secs(900);
-/// The presets' small plan, which the miner's policy does not serve (it serves the tiny one), so
-/// only an assignment brings a small request to its node.
-const SMALL: u32 = 0;
+const WHOLE_TEST: Duration = Duration::from_secs(1200);
+/// The lab's hosts: the four validators, then the full node that keeps Alice online.
+const HOSTS: usize = 5;
+const FULL_NODE: usize = 4;
 /// The miner node's key seed.
 const NODE_SEED: [u8; 32] = [11; 32];
-/// What the agent logs when a request it provisions cannot be served.
-const PROVISION_FAILED: &str = "provisioning failed";
 
 #[tokio::test(flavor = "multi_thread")]
-async fn miner_acts_on_finalized_state_only() {
-	let mut net = LocalNetwork::start_only("finality", &["alice", "bob", "charlie"]);
-	within(WHOLE_TEST, "the finality scenario", run(&mut net)).await;
+async fn miner_undoes_a_vm_whose_block_is_not_finalized() {
+	within(WHOLE_TEST, "the reorg scenario", run()).await;
 }
 
-async fn run(net: &mut LocalNetwork) {
-	let dir = TestDir::new("finality-miner");
+async fn run() {
+	// Declared first, dropped last: the nodes die before their namespaces go.
+	let mut lab = Lab::new("reorg", HOSTS).unwrap_or_else(|e| panic!("the lab: {e}"));
+	let mut net = LocalNetwork::start_in("reorg", &mut lab);
+	let mut full_node = net.full_node_in("ferdie", &lab, FULL_NODE);
 	net.wait_ready(READY).await;
 	net.wait_finalized(2, FINALITY).await;
-	let client = connect(net.node("alice")).await;
-	let files = dir.path().join("files");
-	std::fs::create_dir_all(&files).expect("files dir");
-	let server = FileServer::start(&files);
-	let tiny = tiny_plan(net.node("alice")).await;
+	let guests = GuestServer::start(net.dir.path());
+	let alice = net.node("alice");
+	let tiny = tiny_plan(alice).await;
 	let setup =
-		MinerSetup::write(dir.path(), &net.node("alice").ws_url(), NODE_SEED, server.port, &[tiny]);
+		MinerSetup::write(net.dir.path(), &alice.ws_url(), NODE_SEED, guests.server.port, &[tiny]);
 	let miner = Miner::start(&setup.config, &setup.work_dir, &setup.log);
 	let node_id = setup.node_id.as_str();
 	until(AGENT, "the node registered", || async {
 		miner.log_text().contains("node registered").then_some(())
 	})
 	.await;
+	// The registration is final on both sides of the partition to come.
+	let registered = alice.best_number().await;
+	net.wait_finalized(registered, FINALITY).await;
+	let alice = net.node("alice");
+	let free_before = free_addresses(alice).await;
 
-	// A small request the agent does not claim; its image is not there.
+	// Alice and the full node on one side, the three other validators on the other.
+	let alice_index = LocalNetwork::index("alice");
+	lab.partition(&[alice_index, FULL_NODE]);
+	let stalled = stalled_finality(alice).await;
+
+	// Dave rents a VM on Alice's fork, and spends the same nonce on the others' fork.
 	let dave = dev::dave();
 	let fields = vec![
-		Value::u128(SMALL.into()),
-		image("missing", &server.url("missing.json")),
-		none(),
+		Value::u128(tiny.into()),
+		image("test-guest", &guests.image_url),
+		some(Value::from_bytes(&guests.user_data_url)),
 		none(),
 	];
-	let tx = compute_call(&client, &dave, "create_compute_request", fields, TX).await;
-	let created = tx.expect_event("Compute", "ComputeRequestCreated");
-	let id = created.fields.at("request_id").and_then(Value::as_u128).expect("a request id");
-	let id = u64::try_from(id).expect("a u64 id");
-
-	// Finality stalls: Alice and Bob author blocks, two of four GRANDPA votes finalize none.
-	net.node_mut("charlie").kill();
-	let stalled = stalled_finality(net.node("alice")).await;
-
-	// In a best block only: root assigns the request to the miner's node.
-	let assignment = Value::named_variant(
-		"submit_compute_request_assignment",
-		[
-			("miner_node_id", Value::from_bytes(hex_bytes(node_id))),
-			("plan_id", Value::u128(SMALL.into())),
-			("request_id", Value::u128(id.into())),
-			("owner", Value::from_bytes(dave.public_key().0)),
-		],
-	);
-	let sudo = vec![Value::unnamed_variant("Compute", [assignment])];
-	let included = submit_in_best_block(&client, &dev::alice(), "Sudo", "sudo", sudo, TX)
+	let on_alice = connect(alice).await;
+	let on_bob = connect(net.node("bob")).await;
+	let started = Instant::now();
+	let created =
+		submit_in_best_block(&on_alice, &dave, "Compute", "create_compute_request", fields, TX)
+			.await
+			.unwrap_or_else(|e| panic!("{e}"));
+	let remark = vec![Value::from_bytes(b"the same nonce on the finalized fork")];
+	submit_in_best_block(&on_bob, &dave, "System", "remark", remark, TX)
 		.await
 		.unwrap_or_else(|e| panic!("{e}"));
+	let owner = dave.public_key().to_account_id().to_string();
+	let requests = alice.rpc("compute_getUserRequests", json!([owner])).await;
+	let id = requests
+		.as_array()
+		.and_then(|list| list.iter().filter_map(|r| r["requestId"].as_u64()).max())
+		.unwrap_or_else(|| panic!("Dave's request on Alice's fork: {requests}"));
+	println!("e2e: request {id} created in Alice's best block #{created}");
 
-	// The best block and the finalized one disagree about the request.
-	let alice = net.node("alice");
-	let best = alice.rpc("chain_getBlockHash", json!([])).await;
-	let at_best = hosted(alice, node_id, &best).await;
-	assert_eq!(at_best.len(), 1, "hosted at the best block: {at_best:?}");
-	assert_eq!(at_best[0]["requestId"], id);
-	assert_eq!(at_best[0]["status"], "InProgress");
-	let finalized = json!(alice.finalized_hash().await);
-	assert!(hosted(alice, node_id, &finalized).await.is_empty(), "nothing hosted when final");
-	let at_final = alice.rpc("compute_getComputeRequest", json!([id, finalized])).await;
-	assert_eq!(at_final["status"], "Pending");
-
-	// The agent does nothing while that block is not final.
-	until(AGENT, "more best blocks", || async {
-		(alice.best_number().await >= included + STALLED_BLOCKS).then_some(())
+	// The agent acts on Alice's best blocks: it claims, boots and fulfils.
+	until(AGENT, "the VM Running in Alice's best block", || async {
+		(compute_request(alice, id).await["status"] == "Running").then_some(())
 	})
 	.await;
-	assert_eq!(alice.finalized_number().await, stalled, "finality stayed stalled");
-	// Had the agent acted on the best block, its failure report would be in one by now.
-	assert_eq!(compute_request(alice, id).await["status"], "InProgress", "the agent left it alone");
+	let running = started.elapsed();
+	let pid = miner.qemu_pid(id).expect("the VM's QEMU runs");
+	assert!(miner.vm_dir(id).exists());
+	assert_eq!(alice.finalized_number().await, stalled, "none of it is final");
+	println!("e2e: VM {id} Running on Alice's fork {running:.1?} after the create was sent");
+
+	// Joined, Alice takes the finalized fork, where the request never was.
+	lab.join();
+	let joined = net.node("bob").best_number().await;
+	net.wait_finalized(joined, FINALITY).await;
+	let alice = net.node("alice");
+	assert_eq!(compute_request(alice, id).await, json!(null), "no request {id} on the chain");
+	until(AGENT, "the VM removed", || async {
+		let gone = !std::path::Path::new(&format!("/proc/{pid}")).exists();
+		(gone && !miner.vm_dir(id).exists()).then_some(())
+	})
+	.await;
 	let log = miner.log_text();
-	assert!(!log.contains(PROVISION_FAILED), "the agent left it alone:\n{log}");
+	assert!(
+		log.contains(&format!("request={id}"))
+			&& log.contains("the node no longer hosts this request: removing its VM"),
+		"the agent says why the VM went:\n{log}"
+	);
+	assert_eq!(free_addresses(alice).await, free_before, "no address held");
 
-	// Charlie is back, the block becomes final, and the agent acts on it.
-	let charlie = net.node_mut("charlie");
-	charlie.spawn();
-	charlie.wait_ready(READY).await;
-	net.wait_finalized(included, FINALITY).await;
-	let alice = net.node("alice");
-	until(AGENT, "the agent's failure report", || async {
-		(compute_request(alice, id).await["status"] == "Failed").then_some(())
-	})
-	.await;
-	assert!(miner.log_text().contains(PROVISION_FAILED), "the agent provisioned it");
-	println!("e2e: finality stalled at #{stalled}; the agent acted once #{included} was final");
+	// The agent serves the next request as usual.
+	let (next, _) = create_request(&on_alice, &dave, tiny, &guests.image_url, None, FINALITY).await;
+	compute_e2e_tests::settled(alice, node_id, next, "Running", AGENT).await;
+	assert!(miner.qemu_pid(next).is_some(), "the next VM runs");
+	println!("e2e: after the reorg, request {next} Running; VM {id} was removed");
+	full_node.kill();
 }
 
-/// The requests hosted by `node_id` at block `at`.
-async fn hosted(node: &Node, node_id: &str, at: &Json) -> Vec<Json> {
-	let page = node.rpc("compute_getHostedRequests", json!([node_id, null, null, at])).await;
-	page.as_array().cloned().unwrap_or_default()
+/// The pool's free addresses at `node`'s best block.
+async fn free_addresses(node: &Node) -> u64 {
+	let pool = node.rpc("compute_getIpPool", json!([])).await;
+	pool["freeCount"].as_u64().unwrap_or_else(|| panic!("the pool: {pool}"))
 }
 
 /// Waits until `node`'s finalized head stays put while its best head moves on by two blocks;

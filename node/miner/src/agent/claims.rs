@@ -1,28 +1,53 @@
 //! Which open requests this node takes: the plan is one this node's policy serves, the owner
 //! named no other node, and the free capacity and VM count allow it.
+//!
+//! A claim goes out together with the address its VM will have: `assign_ip_to_vm` is sent right
+//! after `submit_compute_request_assignment`, with the next nonce, so both are applied in order,
+//! in one block when both fit. The next best block then shows the request `InProgress` with its
+//! address, and provisioning starts there (see the agent's module docs). An address another
+//! miner took first fails alone; provisioning then takes another one.
 
-use std::{collections::HashMap, sync::atomic::Ordering};
+use std::{
+	collections::HashMap,
+	net::{IpAddr, Ipv4Addr},
+	sync::{atomic::Ordering, Arc},
+};
 
-use super::Agent;
-use crate::chain::{self, runtime, Hosted, Open, PlanSpec};
+use super::{bounded_bytes, Agent};
+use crate::{
+	chain::{self, runtime, Hosted, Open, PlanSpec},
+	reserve::Reservation,
+};
 
 impl Agent {
 	/// Claims open requests that fit: the plan is claimed by this node's policy, the owner
-	/// named no other node, and the free capacity and VM count allow it.
-	pub(super) async fn claim(&self, open: &mut HashMap<u64, Open>, hosted: &[Hosted]) {
+	/// named no other node, and the free capacity and VM count allow it, counting the requests
+	/// in `hosted` and the claims still in flight. Each claim is followed to finality in a task
+	/// of its own. A request leaves `open` when its claim is sent; seen again (in the finalized
+	/// block that created it) while its claim is in flight, it waits there until it is hosted.
+	pub(super) async fn claim(self: &Arc<Self>, open: &mut HashMap<u64, Open>, hosted: &[Hosted]) {
+		open.retain(|id, _| !hosted.iter().any(|h| h.request_id == *id));
 		if self.draining.load(Ordering::SeqCst) || open.is_empty() {
 			return;
 		}
+		let in_flight = self.claims_in_flight.lock().unwrap_or_else(|e| e.into_inner()).clone();
+		let claimed: Vec<PlanSpec> = in_flight
+			.iter()
+			.filter(|(id, _)| !hosted.iter().any(|h| h.request_id == **id))
+			.map(|(_, spec)| *spec)
+			.collect();
 		let capacity = crate::host::capacity(&self.config.capacity, &self.config.work_dir);
 		let mut used = hosted
 			.iter()
-			.try_fold(PlanSpec::default(), |used, h| used.checked_add(&h.spec))
+			.map(|h| h.spec)
+			.chain(claimed.iter().copied())
+			.try_fold(PlanSpec::default(), |used, spec| used.checked_add(&spec))
 			.unwrap_or(capacity);
-		let mut count = hosted.len() as u32;
+		let mut count = (hosted.len() + claimed.len()) as u32;
 		let mut plans: HashMap<u32, PlanSpec> = HashMap::new();
-		let mut ids: Vec<u64> = open.keys().copied().collect();
+		let mut ids: Vec<u64> =
+			open.keys().filter(|id| !in_flight.contains_key(id)).copied().collect();
 		ids.sort();
-		let mut claims = tokio::task::JoinSet::new();
 		for id in ids {
 			let Some(request) = open.get(&id).cloned() else { continue };
 			if count >= self.config.max_vms {
@@ -48,26 +73,86 @@ impl Agent {
 				continue;
 			};
 			open.remove(&id);
-			let call = runtime::tx().compute().submit_compute_request_assignment(
-				self.node(),
-				request.plan_id,
-				id,
-				request.owner,
-			);
-			// Claims of one block go out together and share a block. One that fails (another
-			// node was faster) frees nothing here: the next block's hosted list counts again.
-			let chain = self.chain();
-			claims.spawn(async move { (id, chain.submit(&call).await) });
+			self.claims_in_flight.lock().unwrap_or_else(|e| e.into_inner()).insert(id, spec);
+			let agent = self.clone();
+			tokio::spawn(async move {
+				agent.take(&request).await;
+				agent.claims_in_flight.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+			});
 			count += 1;
 			used = with;
 		}
-		while let Some(claimed) = claims.join_next().await {
-			match claimed {
-				Ok((id, Ok(()))) => tracing::info!(request = id, "claimed"),
-				Ok((id, Err(error))) => tracing::info!(request = id, "not claimed: {error}"),
-				Err(error) => tracing::warn!("a claim task failed: {error}"),
+	}
+
+	/// Sends the claim of `request` and the assignment of its address, and waits for both.
+	async fn take(&self, request: &Open) {
+		let id = request.request_id;
+		let address = self.reserve_address(id).await;
+		let call = runtime::tx().compute().submit_compute_request_assignment(
+			self.node(),
+			request.plan_id,
+			id,
+			request.owner,
+		);
+		let claim = match self.chain().send(&call).await {
+			Ok(sent) => sent,
+			Err(error) => return tracing::info!(request = id, "not claimed: {error}"),
+		};
+		let assignment = match &address {
+			Some(address) => match self.chain().send(&assign_ip(id, address.item)).await {
+				Ok(sent) => Some(sent),
+				Err(error) => {
+					tracing::info!(request = id, "address {} not sent: {error}", address.item);
+					None
+				},
+			},
+			None => None,
+		};
+		match claim.finalized().await {
+			Ok(()) => tracing::info!(request = id, "claimed"),
+			Err(error) => tracing::info!(request = id, "not claimed: {error}"),
+		}
+		if let (Some(address), Some(assignment)) = (&address, assignment) {
+			match assignment.finalized().await {
+				Ok(()) => tracing::info!(request = id, "address {} taken", address.item),
+				Err(error) => tracing::info!(
+					request = id,
+					"address {} not taken ({error}); the VM takes another one",
+					address.item
+				),
 			}
 		}
+	}
+
+	/// An address of the pool's free ones that this host can give a VM and no other VM task of
+	/// the agent is taking, reserved for request `request_id`; `None` (logged) when there is
+	/// none.
+	pub(super) async fn reserve_address(
+		&self,
+		request_id: u64,
+	) -> Option<Reservation<'_, Ipv4Addr>> {
+		let free = match self.free_addresses().await {
+			Ok(free) => free,
+			Err(error) => {
+				tracing::info!(request = request_id, "free addresses not read: {error}");
+				return None;
+			},
+		};
+		Reservation::address(&self.addresses_in_flight, &free, request_id)
+	}
+
+	/// The pool's free addresses (the first page, long enough for every VM this host may have
+	/// and a few being taken by others) that this host's network can give a VM.
+	pub(super) async fn free_addresses(&self) -> Result<Vec<Ipv4Addr>, chain::Error> {
+		let page = self.config.max_vms as usize + super::provision::ADDRESS_TRIES;
+		let pool = self.chain().rpc("compute_getIpPool", serde_json::json!([page])).await?;
+		Ok(pool["free"]
+			.as_array()
+			.into_iter()
+			.flatten()
+			.filter_map(|ip| ip.as_str()?.parse().ok())
+			.filter(|ip| self.address_usable(*ip))
+			.collect())
 	}
 
 	/// The resources of plan `plan_id`.
@@ -81,4 +166,12 @@ impl Agent {
 			.decode()?;
 		Ok(chain::from_runtime(plan.spec))
 	}
+}
+
+/// The call that gives VM `request_id` address `ip`.
+pub(super) fn assign_ip(request_id: u64, ip: Ipv4Addr) -> impl subxt::transactions::Payload {
+	runtime::tx().compute().assign_ip_to_vm(
+		bounded_bytes(format!("vm-{request_id}")),
+		chain::ip_address(IpAddr::V4(ip)),
+	)
 }

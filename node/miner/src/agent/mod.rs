@@ -1,11 +1,23 @@
-//! The agent's loop: at every finalized block, bring this host's VMs in line with the chain.
+//! The agent's loop: bring this host's VMs in line with the chain, at every finalized block,
+//! and start new ones as early as the best block allows.
 //!
 //! Reconciliation is level-triggered: each finalized block, the agent reads every request its
 //! node hosts (all pages, at that block's hash) and compares them with the VM directories on
 //! disk. Whatever differs is driven towards the chain's state by one task per VM (a VM with a
 //! task running is left alone until it finishes), so a restarted agent, a reconnect or a missed
-//! block all end in the same place. What each request needs is decided by the pure
-//! [`work_for`]; the work itself lives in files named after it:
+//! block all end in the same place.
+//!
+//! New VMs do not wait for finality. At each best block the agent claims the requests created
+//! in it, sending each claim with its VM's address (see [`claims`]), and starts creating the VMs
+//! of requests that are `InProgress` on its node with an address. So a VM boots about one block
+//! after its request's claim is in a block, and its fulfilment is sent when it has booted. What
+//! the agent does at a best block is undone if that block is not finalized: its transactions are
+//! then invalid, the VM's task ends when its fulfilment fails, and the next finalized block
+//! removes the VM, since neither the finalized nor the best block has its request. Everything
+//! else (operations, restarts, removals) waits for finality.
+//!
+//! What each request needs is decided by the pure [`work_for`]; the work itself lives in files
+//! named after it:
 //! - [`claims`]: which open requests this node takes;
 //! - [`provision`]: creating the VM of an `InProgress` request (address, ports, files) and
 //!   fulfilling it, or reporting its failure;
@@ -29,7 +41,7 @@ mod reports;
 mod resources;
 
 use std::{
-	collections::{BTreeSet, HashMap},
+	collections::{BTreeMap, BTreeSet, HashMap},
 	net::Ipv4Addr,
 	path::PathBuf,
 	sync::{
@@ -42,7 +54,7 @@ use std::{
 use tokio::task::JoinHandle;
 
 use crate::{
-	chain::{self, runtime, Chain, Hosted, HostedRead, Open, Pending, Status},
+	chain::{self, runtime, Chain, Hosted, HostedRead, Open, Pending, PlanSpec, Status},
 	config::{Accelerator, Config},
 	image::Fetcher,
 	interface::Role,
@@ -73,6 +85,10 @@ pub struct Agent {
 	draining: AtomicBool,
 	/// The last finalized block seen.
 	head: AtomicU64,
+	/// Requests whose claim is in flight, with their plan's resources.
+	claims_in_flight: std::sync::Mutex<BTreeMap<u64, PlanSpec>>,
+	/// The requests the node hosts at the best block last read.
+	best_hosted: std::sync::Mutex<BTreeSet<u64>>,
 	/// Addresses this agent's VM tasks are taking from the pool right now.
 	addresses_in_flight: InFlight<Ipv4Addr>,
 	/// Host ports chosen for new VMs whose configuration is not saved yet.
@@ -117,6 +133,8 @@ impl Agent {
 			tasks: std::sync::Mutex::new(HashMap::new()),
 			draining: AtomicBool::new(false),
 			head: AtomicU64::new(0),
+			claims_in_flight: Default::default(),
+			best_hosted: Default::default(),
 			addresses_in_flight: InFlight::default(),
 			ports_in_flight: InFlight::default(),
 			metrics,
@@ -226,95 +244,163 @@ impl Agent {
 		Ok(())
 	}
 
-	/// Follows finalized blocks until the connection fails; reconciles at each.
+	/// Follows the chain until the connection fails: reconciles at each finalized block
+	/// ([`Agent::on_finalized`]), and claims and starts provisioning at each best block
+	/// ([`Agent::on_best`]).
 	///
 	/// At each block whose runtime is new to the agent, the agent checks its interface against
 	/// it ([`Chain::runtime_at`]) and does only what the runtime allows.
 	pub async fn follow(self: &Arc<Self>) -> Result<(), chain::Error> {
-		// The pending requests, while the runtime allows claiming: a full scan first, then the
-		// requests created in each block.
-		let mut open: Option<HashMap<u64, Open>> = None;
-		// The stream starts with the finalized blocks the node still has in memory, older ones
-		// among them: a block before the finalized head at start is not acted on, or a restarted
-		// agent would read the state from before its last claims and remove their VMs. After
-		// that, each block is newer than the last.
-		let mut acted =
-			self.chain().client.at_current_block().await?.block_number().saturating_sub(1);
-		let mut blocks = self.chain().client.stream_blocks().await?;
-		// A report must be made after the node's registration block: the first one is tried at
-		// each block until it is accepted, then one every `metrics_interval_blocks`.
-		let mut next_report = 0;
-		// The runtime of the last block acted on: a block with another one is checked for
-		// migrations still to run.
-		let mut acted_spec = None;
-		while let Some(block) = blocks.next().await {
-			let block = block?;
-			let number = block.number();
-			if number <= acted {
-				tracing::debug!(block = number, "not newer than block {acted}: skipped");
-				continue;
-			}
-			acted = number;
-			self.head.store(number, Ordering::SeqCst);
-			self.metrics.chain_head.set(number as i64);
-			let at = block.at().await?;
-			if self.chain().runtime_at(&at).is_some() {
-				self.report_runtime();
-			}
-			let interface = self.chain().interface();
-			if !interface.allows(Role::Host) {
-				continue;
-			}
-			if acted_spec != Some(at.spec_version()) {
-				if self.chain().migrations_pending(&at).await? {
-					tracing::info!(
-						block = number,
-						"this block set the runtime's code; its storage migrates in the next \
-						 block, so nothing is read at this one"
-					);
-					// Its events were made by the old runtime and would be decoded with the new
-					// one's types: the open requests are scanned again instead.
-					open = None;
-					continue;
-				}
-				acted_spec = Some(at.spec_version());
-			}
-			match interface.allows(Role::Claim) {
-				true => self.follow_open(&mut open, &at).await,
-				false => open = None,
-			}
-			let read = match self.chain().hosted(&self.node_id, &at).await {
-				Ok(read) => read,
-				Err(error) => {
-					// Nothing is done on data that could not be read: no VM is touched, nothing
-					// is claimed; the next block reads again.
-					tracing::error!(block = number, "hosted requests not read: {error}");
-					self.metrics.chain_refused.with_label_values(&["page"]).inc();
-					continue;
+		// The stream of finalized blocks starts with those the node still has in memory, older
+		// ones among them: a block before the finalized head at start is not acted on, or a
+		// restarted agent would read the state from before its last claims and remove their
+		// VMs. After that, each block is newer than the last.
+		let acted = self.chain().client.at_current_block().await?.block_number().saturating_sub(1);
+		let mut state = Following { open: None, acted, next_report: 0, acted_spec: None };
+		let mut finalized = self.chain().client.stream_blocks().await?;
+		let mut best = self.chain().client.stream_best_blocks().await?;
+		loop {
+			tokio::select! {
+				biased;
+				block = finalized.next() => match block {
+					Some(block) => self.on_finalized(block?, &mut state).await?,
+					None => return Err("the finalized block stream ended".into()),
 				},
-			};
-			for (request, reason) in &read.refused {
-				tracing::error!(block = number, request, "hosted request refused: {reason}");
-				self.metrics.chain_refused.with_label_values(&["request"]).inc();
-			}
-			self.reconcile(&read);
-			if let (true, Some(open)) = (read.refused.is_empty(), &mut open) {
-				self.claim(open, &read.requests).await;
-			}
-			let hosted = &read.requests;
-			if number % self.config.payment_interval_blocks == 0 && !hosted.is_empty() {
-				let agent = self.clone();
-				let max = hosted.len() as u32;
-				tokio::spawn(async move { agent.claim_payments(max).await });
-			}
-			if number >= next_report {
-				next_report = match self.report_metrics(hosted.len()).await {
-					true => number.saturating_add(self.config.metrics_interval_blocks),
-					false => number.saturating_add(1),
-				};
+				block = best.next() => match block {
+					Some(block) => self.on_best(block?, &mut state).await?,
+					None => return Err("the best block stream ended".into()),
+				},
 			}
 		}
-		Err("the finalized block stream ended".into())
+	}
+
+	/// At a finalized block: reconciles every hosted request with its VM, removes VMs the chain
+	/// no longer knows, claims, claims rent and reports metrics.
+	async fn on_finalized(
+		self: &Arc<Self>,
+		block: subxt::client::Block<subxt::SubstrateConfig>,
+		state: &mut Following,
+	) -> Result<(), chain::Error> {
+		let number = block.number();
+		if number <= state.acted {
+			tracing::debug!(block = number, "not newer than block {}: skipped", state.acted);
+			return Ok(());
+		}
+		state.acted = number;
+		self.head.store(number, Ordering::SeqCst);
+		self.metrics.chain_head.set(number as i64);
+		let at = block.at().await?;
+		if self.chain().runtime_at(&at).is_some() {
+			self.report_runtime();
+		}
+		let interface = self.chain().interface();
+		if !interface.allows(Role::Host) {
+			return Ok(());
+		}
+		if state.acted_spec != Some(at.spec_version()) {
+			if self.chain().migrations_pending(&at).await? {
+				tracing::info!(
+					block = number,
+					"this block set the runtime's code; its storage migrates in the next block, \
+					 so nothing is read at this one"
+				);
+				// Its events were made by the old runtime and would be decoded with the new
+				// one's types: the open requests are scanned again instead.
+				state.open = None;
+				return Ok(());
+			}
+			state.acted_spec = Some(at.spec_version());
+		}
+		match interface.allows(Role::Claim) {
+			true => self.follow_open(&mut state.open, &at).await,
+			false => state.open = None,
+		}
+		let Some(read) = self.read_hosted(&at).await else { return Ok(()) };
+		self.reconcile(&read);
+		if let (true, Some(open)) = (read.refused.is_empty(), &mut state.open) {
+			self.claim(open, &read.requests).await;
+		}
+		let hosted = &read.requests;
+		if number.is_multiple_of(self.config.payment_interval_blocks) && !hosted.is_empty() {
+			let agent = self.clone();
+			let max = hosted.len() as u32;
+			tokio::spawn(async move { agent.claim_payments(max).await });
+		}
+		if number >= state.next_report {
+			state.next_report = match self.report_metrics(hosted.len()).await {
+				true => number.saturating_add(self.config.metrics_interval_blocks),
+				false => number.saturating_add(1),
+			};
+		}
+		Ok(())
+	}
+
+	/// At a new best block: claims the requests created in it that fit, and starts creating
+	/// the VMs of requests `InProgress` on the node with their address.
+	///
+	/// Nothing here removes or changes a VM: a VM started for a block that does not become
+	/// final is removed by [`Agent::reconcile`] once neither the finalized block nor the best
+	/// one has its request, and its task ended (the fulfilment it waits for fails with the
+	/// block). Only blocks of the runtime the last finalized block was acted on with are used.
+	async fn on_best(
+		self: &Arc<Self>,
+		block: subxt::client::Block<subxt::SubstrateConfig>,
+		state: &mut Following,
+	) -> Result<(), chain::Error> {
+		let number = block.number();
+		let at = block.at().await?;
+		let interface = self.chain().interface();
+		if state.acted_spec != Some(at.spec_version()) || !interface.allows(Role::Host) {
+			return Ok(());
+		}
+		let Some(read) = self.read_hosted(&at).await else { return Ok(()) };
+		*self.best_hosted.lock().unwrap_or_else(|e| e.into_inner()) = read
+			.requests
+			.iter()
+			.map(|h| h.request_id)
+			.chain(read.refused.iter().map(|(id, _)| *id))
+			.collect();
+		self.provision_early(&read.requests);
+		if !interface.allows(Role::Claim) || !read.refused.is_empty() {
+			return Ok(());
+		}
+		let Some(open) = &mut state.open else { return Ok(()) };
+		match self.chain().created_in(&at).await {
+			Ok(created) => open.extend(created.into_iter().map(|o| (o.request_id, o))),
+			Err(error) => {
+				tracing::debug!(
+					block = number,
+					"requests created in this best block not read: {error}"
+				)
+			},
+		}
+		self.claim(open, &read.requests).await;
+		Ok(())
+	}
+
+	/// The requests the node hosts at `at`; `None` (logged and counted) when they could not
+	/// all be read, so that nothing is done on them.
+	async fn read_hosted(
+		&self,
+		at: &subxt::client::OnlineClientAtBlock<subxt::SubstrateConfig>,
+	) -> Option<HostedRead> {
+		let number = at.block_number();
+		match self.chain().hosted(&self.node_id, at).await {
+			Ok(read) => {
+				for (request, reason) in &read.refused {
+					tracing::error!(block = number, request, "hosted request refused: {reason}");
+					self.metrics.chain_refused.with_label_values(&["request"]).inc();
+				}
+				Some(read)
+			},
+			Err(error) => {
+				// Nothing is done on data that could not be read: no VM is touched, nothing
+				// is claimed; the next block reads again.
+				tracing::error!(block = number, "hosted requests not read: {error}");
+				self.metrics.chain_refused.with_label_values(&["page"]).inc();
+				None
+			},
+		}
 	}
 
 	/// Brings the open requests up to block `at`: a full scan when there are none yet, else the
@@ -346,7 +432,8 @@ impl Agent {
 	}
 
 	/// Starts the work each hosted request needs, and destroys local VMs the chain no longer
-	/// knows. The VMs of refused requests are left alone.
+	/// knows: neither this finalized block nor the last best block has their request, and no
+	/// task works on them. The VMs of refused requests are left alone.
 	fn reconcile(self: &Arc<Self>, read: &HostedRead) {
 		let hosted = &read.requests;
 		let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
@@ -356,8 +443,9 @@ impl Agent {
 			.map(|h| h.request_id)
 			.chain(read.refused.iter().map(|(id, _)| *id))
 			.collect();
+		let best = self.best_hosted.lock().unwrap_or_else(|e| e.into_inner()).clone();
 		for id in local_vms(&self.vms_dir) {
-			if !known.contains(&id) && !tasks.contains_key(&id) {
+			if !known.contains(&id) && !best.contains(&id) && !tasks.contains_key(&id) {
 				tracing::info!(
 					request = id,
 					hosted = ?known,
@@ -381,6 +469,24 @@ impl Agent {
 		let running = hosted.iter().filter(|h| h.status == Status::Running).count();
 		self.metrics.vms.with_label_values(&["running"]).set(running as i64);
 		self.metrics.vms.with_label_values(&["hosted"]).set(hosted.len() as i64);
+	}
+
+	/// Starts creating the VMs of `hosted` requests (read at a best block) that are
+	/// `InProgress` with their address and have no task yet.
+	fn provision_early(self: &Arc<Self>, hosted: &[Hosted]) {
+		let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+		tasks.retain(|_, task| !task.is_finished());
+		for request in hosted {
+			let ready = request.ip.is_some() && self.work_for(request) == Some(Work::Provision);
+			if !ready || tasks.contains_key(&request.request_id) {
+				continue;
+			}
+			let (agent, request) = (self.clone(), request.clone());
+			tasks.insert(
+				request.request_id,
+				tokio::spawn(async move { agent.run(Work::Provision, request).await }),
+			);
+		}
 	}
 
 	/// What request `request` needs now, if anything.
@@ -437,6 +543,22 @@ pub fn work_for(status: Status, pending: &Pending, up: bool) -> Option<Work> {
 		Status::Stopped if up => Some(Work::Stop),
 		Status::Running | Status::Stopped => None,
 	}
+}
+
+/// Where [`Agent::follow`] is in the chain.
+struct Following {
+	/// The pending requests, while the runtime allows claiming: a full scan first, then the
+	/// requests created in each block.
+	open: Option<HashMap<u64, Open>>,
+	/// The last finalized block acted on.
+	acted: u64,
+	/// The first finalized block at which the next metric report is due. A report must be made
+	/// after the node's registration block: the first one is tried at each block until it is
+	/// accepted, then one every `metrics_interval_blocks`.
+	next_report: u64,
+	/// The runtime of the last finalized block acted on: a block with another one is checked
+	/// for migrations still to run, and best blocks of another one are not acted on.
+	acted_spec: Option<u32>,
 }
 
 /// Work a VM task does.

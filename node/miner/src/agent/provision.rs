@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// Tries at taking an address from the pool before giving up for this block.
-const ADDRESS_TRIES: usize = 5;
+pub(super) const ADDRESS_TRIES: usize = 5;
 
 impl Agent {
 	/// Creates the VM of an `InProgress` request, or carries on creating it, then fulfils it.
@@ -120,16 +120,8 @@ impl Agent {
 	/// miner took it first. The agent's own VM tasks never try the same address at once: each
 	/// reserves its candidate in `addresses_in_flight` until its transaction is final.
 	async fn take_address(&self, request_id: u64) -> Result<Ipv4Addr, chain::Error> {
-		let page = self.config.max_vms as usize + ADDRESS_TRIES;
 		for _ in 0..ADDRESS_TRIES {
-			let pool = self.chain().rpc("compute_getIpPool", serde_json::json!([page])).await?;
-			let free: Vec<Ipv4Addr> = pool["free"]
-				.as_array()
-				.into_iter()
-				.flatten()
-				.filter_map(|ip| ip.as_str()?.parse().ok())
-				.filter(|ip| self.address_usable(*ip))
-				.collect();
+			let free = self.free_addresses().await?;
 			if free.is_empty() {
 				return Err("no free address of the pool that this miner's network routes".into());
 			}
@@ -139,11 +131,7 @@ impl Agent {
 				return Err("every free address on the page is being taken by another VM".into());
 			};
 			let ip = reservation.item;
-			let call = runtime::tx().compute().assign_ip_to_vm(
-				bounded_bytes(format!("vm-{request_id}")),
-				chain::ip_address(IpAddr::V4(ip)),
-			);
-			match self.chain().submit(&call).await {
+			match self.chain().submit(&super::claims::assign_ip(request_id, ip)).await {
 				Ok(()) => return Ok(ip),
 				Err(error) => tracing::info!(
 					request = request_id,
@@ -156,7 +144,7 @@ impl Agent {
 
 	/// Whether this host's network can give a VM `ip` (any address in user mode; see
 	/// [`crate::network::routed::Settings::usable`] in routed mode).
-	fn address_usable(&self, ip: Ipv4Addr) -> bool {
+	pub(super) fn address_usable(&self, ip: Ipv4Addr) -> bool {
 		self.routed.as_ref().is_none_or(|routed| routed.settings().usable(ip))
 	}
 
