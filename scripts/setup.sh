@@ -23,11 +23,14 @@ esac
 APT_PACKAGES=(clang libclang-dev protobuf-compiler pkg-config libssl-dev binaryen make git curl)
 if [ "$scope" = all ]; then
 	# docker.io: dockerd and a BuildKit-capable client (/usr/bin/docker); debootstrap: the
-	# image test's base image; docker-compose: checks docker/docker-compose*.yml; iproute2: ip
-	# and tc for the network tests and the agent's routed network; nftables: that network's
-	# rules; openssh-client: the tests log in to guests as renters do; binutils: readelf, which
-	# finds the libraries the test guest's SSH server needs.
-	APT_PACKAGES+=(docker.io debootstrap docker-compose iproute2 nftables openssh-client binutils)
+	# image test's base image and the Debian cloud guest; docker-compose: checks
+	# docker/docker-compose*.yml; iproute2: ip and tc for the network tests and the agent's
+	# routed network; nftables: that network's rules; openssh-client: the tests log in to guests
+	# as renters do; binutils: readelf, which finds the libraries the test guest's SSH server
+	# needs; syslinux, syslinux-common, mtools, fdisk, e2fsprogs: the Debian cloud guest's disk
+	# (bootloader, boot partition, partition table, root file system), made without mounting.
+	APT_PACKAGES+=(docker.io debootstrap docker-compose iproute2 nftables openssh-client binutils
+		syslinux syslinux-common mtools fdisk e2fsprogs)
 fi
 WASM_TARGETS=(wasm32-unknown-unknown wasm32v1-none)
 

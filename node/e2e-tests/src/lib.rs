@@ -41,7 +41,7 @@ pub use docker::Docker;
 pub use internet::{Accepted, Internet, Serve, Server};
 pub use lab::{Impairment, Lab};
 pub use market::{create_request, miner_request, rent_paid, runtime_metadata, settled};
-pub use miner::{miner_bin, miner_metric, test_guest, FileServer, Miner};
+pub use miner::{debian_guest, miner_bin, miner_metric, test_guest, FileServer, Miner};
 pub use miner_setup::{GuestServer, MinerSetup, RenterKey};
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};
 pub use node::{free_port, node_bin, Node};

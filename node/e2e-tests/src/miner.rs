@@ -36,6 +36,19 @@ pub fn test_guest() -> PathBuf {
 	PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
+/// A Debian 12 cloud disk image (qcow2) with Debian's own cloud-init, built from Debian packages
+/// by `scripts/build-debian-guest.sh` (cached).
+pub fn debian_guest() -> PathBuf {
+	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-debian-guest.sh");
+	let out = Command::new(&script).output().expect("run scripts/build-debian-guest.sh");
+	assert!(
+		out.status.success(),
+		"build-debian-guest.sh failed: {}",
+		String::from_utf8_lossy(&out.stderr)
+	);
+	PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
 /// A plain HTTP/1.0 file server on 127.0.0.1 for one directory, on its own thread: GET of
 /// `/<name>` answers the file, anything else 404. It stops with the process.
 pub struct FileServer {

@@ -12,6 +12,8 @@ use crate::{free_port, hex, test_guest, FileServer, NodeKey};
 
 /// How many ports the VNC and the forward ranges hold after their first.
 const RANGE: u16 = 20;
+/// How long guests have to boot (the test guest takes a few seconds under TCG).
+const BOOT_TIMEOUT_SECS: u64 = 120;
 
 /// The test guest and user data, served from `<dir>/files` on loopback.
 pub struct GuestServer {
@@ -51,13 +53,18 @@ impl RenterKey {
 	/// Runs `command` as root over SSH on 127.0.0.1:`port` with this key, as a renter would
 	/// (no password, no host key prompt, 10 s to connect); its standard output, or why not.
 	pub fn ssh(&self, port: u16, command: &str) -> Result<String, String> {
+		self.ssh_as("root", port, command)
+	}
+
+	/// [`RenterKey::ssh`] as `user`.
+	pub fn ssh_as(&self, user: &str, port: u16, command: &str) -> Result<String, String> {
 		let out = Command::new("ssh")
 			.arg("-i")
 			.arg(&self.private)
 			.args(["-p", &port.to_string()])
 			.args(["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"])
 			.args(["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"])
-			.args(["-o", "LogLevel=ERROR", "root@127.0.0.1", command])
+			.args(["-o", "LogLevel=ERROR", &format!("{user}@127.0.0.1"), command])
 			.stdin(std::process::Stdio::null())
 			.output()
 			.map_err(|e| format!("ssh: {e}"))?;
@@ -123,6 +130,16 @@ impl MinerSetup {
 		file.write_all(toml.as_bytes()).expect("miner config");
 	}
 
+	/// Gives guests `secs` to boot, instead of the 120 s [`MinerSetup::write`] sets.
+	pub fn set_boot_timeout(&self, secs: u64) {
+		let text = std::fs::read_to_string(&self.config).expect("miner config");
+		let text = text.replace(
+			&format!("boot_timeout_secs = {BOOT_TIMEOUT_SECS}\n"),
+			&format!("boot_timeout_secs = {secs}\n"),
+		);
+		std::fs::write(&self.config, text).expect("miner config");
+	}
+
 	/// Writes the configuration of an agent for the chain at `chain_ws` as `//Bob`, with node
 	/// key `seed`, serving `plans` (every plan if empty) from images on `gateway_port`, at most
 	/// two VMs on a host of 2 vCPUs, 2 GiB and 60 GiB, with every folder under `dir`.
@@ -163,7 +180,7 @@ forward_ports = "{forward}-{forward_last}"
 plans = [{plans}]
 max_vms = 2
 prometheus_port = {prometheus_port}
-boot_timeout_secs = 120
+boot_timeout_secs = {BOOT_TIMEOUT_SECS}
 kvm_probe_secs = 15
 payment_interval_blocks = 5
 

@@ -4,6 +4,7 @@
 //! scenarios are independent and `cargo nextest` runs them side by side. One binary instead of
 //! one per scenario compiles and links the harness and subxt's generic code once.
 
+mod cloud_image;
 mod container;
 mod dynamic_calls;
 mod faults;
