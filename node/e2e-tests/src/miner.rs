@@ -26,26 +26,20 @@ pub fn miner_bin() -> PathBuf {
 /// The test guest's directory (`vmlinuz`, `initrd.img`), built from Debian packages by
 /// `scripts/build-test-guest.sh` (cached; `scripts/setup.sh` makes sure apt knows the kernel).
 pub fn test_guest() -> PathBuf {
-	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-test-guest.sh");
-	let out = Command::new(&script).output().expect("run scripts/build-test-guest.sh");
-	assert!(
-		out.status.success(),
-		"build-test-guest.sh failed: {}",
-		String::from_utf8_lossy(&out.stderr)
-	);
-	PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+	built_by("build-test-guest.sh")
 }
 
 /// A Debian 12 cloud disk image (qcow2) with Debian's own cloud-init, built from Debian packages
 /// by `scripts/build-debian-guest.sh` (cached).
 pub fn debian_guest() -> PathBuf {
-	let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-debian-guest.sh");
-	let out = Command::new(&script).output().expect("run scripts/build-debian-guest.sh");
-	assert!(
-		out.status.success(),
-		"build-debian-guest.sh failed: {}",
-		String::from_utf8_lossy(&out.stderr)
-	);
+	built_by("build-debian-guest.sh")
+}
+
+/// The path `scripts/<script>` prints when it succeeds.
+fn built_by(script: &str) -> PathBuf {
+	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts").join(script);
+	let out = Command::new(&path).output().unwrap_or_else(|e| panic!("run {script}: {e}"));
+	assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
 	PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 

@@ -407,6 +407,23 @@ impl Chain {
 		}
 	}
 
+	/// Request `request_id` as node `node_id` hosts it at the best block, if it does (read with
+	/// the node's other requests: their order in the runtime's pages is not the ids'); an error
+	/// if it is hosted but does not read.
+	pub async fn hosted_at_best(
+		&self,
+		node_id: &[u8],
+		request_id: u64,
+	) -> Result<Option<Hosted>, Error> {
+		let read = self.hosted(node_id, &self.at_best_block().await?).await?;
+		if let Some((_, reason)) = read.refused.iter().find(|(id, _)| *id == request_id) {
+			return Err(
+				format!("request {request_id} does not read at the best block: {reason}").into()
+			);
+		}
+		Ok(read.requests.into_iter().find(|h| h.request_id == request_id))
+	}
+
 	/// The pending requests at the finalized head (a full scan, done at start and after a
 	/// reconnect; new requests are then seen in each block's events).
 	pub async fn open_requests(&self) -> Result<Vec<Open>, Error> {
@@ -421,6 +438,19 @@ impl Chain {
 			}
 		}
 		Ok(out)
+	}
+
+	/// Whether `request` is still pending at block `at`.
+	pub async fn still_open(
+		&self,
+		request: &Open,
+		at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>,
+	) -> Result<bool, Error> {
+		let entry = at.storage().entry(runtime::storage().compute().compute_requests())?;
+		Ok(match entry.try_fetch((request.owner, request.request_id)).await? {
+			Some(found) => matches!(found.decode()?.status, ComputeRequestStatus::Pending),
+			None => false,
+		})
 	}
 
 	/// The requests created in block `at` that are still pending there.

@@ -1,7 +1,8 @@
 //! `compute-miner`: the hypervisor agent of a compute chain. It registers its node, claims
 //! requests that fit, turns them into QEMU VMs, carries out the operations their owners queue,
-//! claims its rent and reports its host's metrics, always from finalized chain state, and
-//! never leaves a VM, disk or address behind (see [`agent`]).
+//! claims its rent and reports its host's metrics, and never leaves a VM, disk or address
+//! behind. New VMs start from the best block; everything else acts on finalized chain state
+//! (see [`agent`]).
 
 pub mod agent;
 pub mod cgroup;

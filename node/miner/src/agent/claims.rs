@@ -2,10 +2,17 @@
 //! named no other node, and the free capacity and VM count allow it.
 //!
 //! A claim goes out together with the address its VM will have: `assign_ip_to_vm` is sent right
-//! after `submit_compute_request_assignment`, with the next nonce, so both are applied in order,
-//! in one block when both fit. The next best block then shows the request `InProgress` with its
-//! address, and provisioning starts there (see the agent's module docs). An address another
-//! miner took first fails alone; provisioning then takes another one.
+//! after `submit_compute_request_assignment`, with a later nonce of the same account, so both are
+//! applied in that order, in one block when both fit. The next best block then shows the request
+//! `InProgress` with its address, and provisioning starts there (see the agent's module docs).
+//! An address another miner took first fails alone; provisioning then takes another one.
+//!
+//! Each claim sent is remembered ([`Sent`]) until the finalized chain shows it: while it is in
+//! flight, or final but its request not yet hosted at the finalized block the agent acts on,
+//! its plan counts against the free capacity and the request is not claimed again. A claim that
+//! failed is forgotten at once; its request, if still open, may be claimed again, which is right
+//! when a reorg undid the claim, and is checked first: a request is claimed only while it is
+//! pending at the block the agent acts on.
 
 use std::{
 	collections::HashMap,
@@ -14,6 +21,20 @@ use std::{
 };
 
 use super::{bounded_bytes, Agent};
+
+/// Finalized blocks a final claim is remembered after it, at most: the loop, which may be a
+/// few finalized blocks behind the claim's task, sees its request hosted first, unless the
+/// request left the node at once.
+const REMEMBERED_BLOCKS: u64 = 10;
+
+/// A claim this agent sent.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Sent {
+	/// The resources of the request's plan.
+	spec: PlanSpec,
+	/// Once the claim is final: the last finalized block the agent had acted on then.
+	final_at: Option<u64>,
+}
 use crate::{
 	chain::{self, runtime, Hosted, Open, PlanSpec},
 	reserve::Reservation,
@@ -22,19 +43,25 @@ use crate::{
 impl Agent {
 	/// Claims open requests that fit: the plan is claimed by this node's policy, the owner
 	/// named no other node, and the free capacity and VM count allow it, counting the requests
-	/// in `hosted` and the claims still in flight. Each claim is followed to finality in a task
-	/// of its own. A request leaves `open` when its claim is sent; seen again (in the finalized
-	/// block that created it) while its claim is in flight, it waits there until it is hosted.
-	pub(super) async fn claim(self: &Arc<Self>, open: &mut HashMap<u64, Open>, hosted: &[Hosted]) {
-		open.retain(|id, _| !hosted.iter().any(|h| h.request_id == *id));
+	/// in `hosted` and the claims sent that it does not show yet. Each claim is followed to
+	/// finality in a task of its own. A request leaves `open` when its claim is sent; seen again
+	/// (in the finalized block that created it), it is not claimed twice.
+	pub(super) async fn claim(
+		self: &Arc<Self>,
+		open: &mut HashMap<u64, Open>,
+		hosted: &[Hosted],
+		at: &subxt::client::OnlineClientAtBlock<subxt::SubstrateConfig>,
+	) {
+		let sent = self.claims_sent.lock().unwrap_or_else(|e| e.into_inner()).clone();
+		let is_hosted = |id: &u64| hosted.iter().any(|h| h.request_id == *id);
+		open.retain(|id, _| !is_hosted(id));
 		if self.draining.load(Ordering::SeqCst) || open.is_empty() {
 			return;
 		}
-		let in_flight = self.claims_in_flight.lock().unwrap_or_else(|e| e.into_inner()).clone();
-		let claimed: Vec<PlanSpec> = in_flight
+		let claimed: Vec<PlanSpec> = sent
 			.iter()
-			.filter(|(id, _)| !hosted.iter().any(|h| h.request_id == **id))
-			.map(|(_, spec)| *spec)
+			.filter(|(id, _)| !is_hosted(id))
+			.map(|(_, claim)| claim.spec)
 			.collect();
 		let capacity = crate::host::capacity(&self.config.capacity, &self.config.work_dir);
 		let mut used = hosted
@@ -45,8 +72,7 @@ impl Agent {
 			.unwrap_or(capacity);
 		let mut count = (hosted.len() + claimed.len()) as u32;
 		let mut plans: HashMap<u32, PlanSpec> = HashMap::new();
-		let mut ids: Vec<u64> =
-			open.keys().filter(|id| !in_flight.contains_key(id)).copied().collect();
+		let mut ids: Vec<u64> = open.keys().filter(|id| !sent.contains_key(id)).copied().collect();
 		ids.sort();
 		for id in ids {
 			let Some(request) = open.get(&id).cloned() else { continue };
@@ -72,20 +98,51 @@ impl Agent {
 			else {
 				continue;
 			};
+			// Another miner may have taken it, its owner cancelled it, or a reorg undone it.
+			match self.chain().still_open(&request, at).await {
+				Ok(true) => {},
+				Ok(false) => {
+					open.remove(&id);
+					continue;
+				},
+				Err(error) => {
+					tracing::debug!(request = id, "not claimed now: its status not read: {error}");
+					continue;
+				},
+			}
 			open.remove(&id);
-			self.claims_in_flight.lock().unwrap_or_else(|e| e.into_inner()).insert(id, spec);
+			self.claims_sent
+				.lock()
+				.unwrap_or_else(|e| e.into_inner())
+				.insert(id, Sent { spec, final_at: None });
 			let agent = self.clone();
 			tokio::spawn(async move {
-				agent.take(&request).await;
-				agent.claims_in_flight.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+				let claimed = agent.take(&request).await;
+				let head = agent.head.load(Ordering::SeqCst);
+				let mut sent = agent.claims_sent.lock().unwrap_or_else(|e| e.into_inner());
+				if !claimed {
+					sent.remove(&id);
+				} else if let Some(claim) = sent.get_mut(&id) {
+					claim.final_at = Some(head);
+				}
 			});
 			count += 1;
 			used = with;
 		}
 	}
 
-	/// Sends the claim of `request` and the assignment of its address, and waits for both.
-	async fn take(&self, request: &Open) {
+	/// Forgets the claims whose requests are `hosted` at finalized block `number`, and those
+	/// final for more than [`REMEMBERED_BLOCKS`].
+	pub(super) fn settle_claims(&self, hosted: &[Hosted], number: u64) {
+		self.claims_sent.lock().unwrap_or_else(|e| e.into_inner()).retain(|id, sent| {
+			let old = sent.final_at.is_some_and(|at| at.saturating_add(REMEMBERED_BLOCKS) < number);
+			!old && !hosted.iter().any(|h| h.request_id == *id)
+		});
+	}
+
+	/// Sends the claim of `request` and the assignment of its address, and waits for both;
+	/// whether the claim succeeded.
+	async fn take(&self, request: &Open) -> bool {
 		let id = request.request_id;
 		let address = self.reserve_address(id).await;
 		let call = runtime::tx().compute().submit_compute_request_assignment(
@@ -96,7 +153,10 @@ impl Agent {
 		);
 		let claim = match self.chain().send(&call).await {
 			Ok(sent) => sent,
-			Err(error) => return tracing::info!(request = id, "not claimed: {error}"),
+			Err(error) => {
+				tracing::info!(request = id, "not claimed: {error}");
+				return false;
+			},
 		};
 		let assignment = match &address {
 			Some(address) => match self.chain().send(&assign_ip(id, address.item)).await {
@@ -108,10 +168,16 @@ impl Agent {
 			},
 			None => None,
 		};
-		match claim.finalized().await {
-			Ok(()) => tracing::info!(request = id, "claimed"),
-			Err(error) => tracing::info!(request = id, "not claimed: {error}"),
-		}
+		let claimed = match claim.finalized().await {
+			Ok(()) => {
+				tracing::info!(request = id, "claimed");
+				true
+			},
+			Err(error) => {
+				tracing::info!(request = id, "not claimed: {error}");
+				false
+			},
+		};
 		if let (Some(address), Some(assignment)) = (&address, assignment) {
 			match assignment.finalized().await {
 				Ok(()) => tracing::info!(request = id, "address {} taken", address.item),
@@ -122,6 +188,7 @@ impl Agent {
 				),
 			}
 		}
+		claimed
 	}
 
 	/// An address of the pool's free ones that this host can give a VM and no other VM task of

@@ -54,7 +54,7 @@ use std::{
 use tokio::task::JoinHandle;
 
 use crate::{
-	chain::{self, runtime, Chain, Hosted, HostedRead, Open, Pending, PlanSpec, Status},
+	chain::{self, runtime, Chain, Hosted, HostedRead, Open, Pending, Status},
 	config::{Accelerator, Config},
 	image::Fetcher,
 	interface::Role,
@@ -85,10 +85,11 @@ pub struct Agent {
 	draining: AtomicBool,
 	/// The last finalized block seen.
 	head: AtomicU64,
-	/// Requests whose claim is in flight, with their plan's resources.
-	claims_in_flight: std::sync::Mutex<BTreeMap<u64, PlanSpec>>,
-	/// The requests the node hosts at the best block last read.
-	best_hosted: std::sync::Mutex<BTreeSet<u64>>,
+	/// The claims sent, until the finalized chain shows their outcome (see [`claims`]).
+	claims_sent: std::sync::Mutex<BTreeMap<u64, claims::Sent>>,
+	/// The requests the node hosts at the best block last read; `None` before the first read,
+	/// while no VM is removed.
+	best_hosted: std::sync::Mutex<Option<BTreeSet<u64>>>,
 	/// Addresses this agent's VM tasks are taking from the pool right now.
 	addresses_in_flight: InFlight<Ipv4Addr>,
 	/// Host ports chosen for new VMs whose configuration is not saved yet.
@@ -133,7 +134,7 @@ impl Agent {
 			tasks: std::sync::Mutex::new(HashMap::new()),
 			draining: AtomicBool::new(false),
 			head: AtomicU64::new(0),
-			claims_in_flight: Default::default(),
+			claims_sent: Default::default(),
 			best_hosted: Default::default(),
 			addresses_in_flight: InFlight::default(),
 			ports_in_flight: InFlight::default(),
@@ -267,7 +268,10 @@ impl Agent {
 					None => return Err("the finalized block stream ended".into()),
 				},
 				block = best.next() => match block {
-					Some(block) => self.on_best(block?, &mut state).await?,
+					Some(Ok(block)) => self.on_best(block, &mut state).await,
+					// A best block may be gone already (pruned with its fork): the next one is
+					// read instead.
+					Some(Err(error)) => tracing::debug!("best block not read: {error}"),
 					None => return Err("the best block stream ended".into()),
 				},
 			}
@@ -316,9 +320,10 @@ impl Agent {
 			false => state.open = None,
 		}
 		let Some(read) = self.read_hosted(&at).await else { return Ok(()) };
+		self.settle_claims(&read.requests, number);
 		self.reconcile(&read);
 		if let (true, Some(open)) = (read.refused.is_empty(), &mut state.open) {
-			self.claim(open, &read.requests).await;
+			self.claim(open, &read.requests, &at).await;
 		}
 		let hosted = &read.requests;
 		if number.is_multiple_of(self.config.payment_interval_blocks) && !hosted.is_empty() {
@@ -342,29 +347,41 @@ impl Agent {
 	/// final is removed by [`Agent::reconcile`] once neither the finalized block nor the best
 	/// one has its request, and its task ended (the fulfilment it waits for fails with the
 	/// block). Only blocks of the runtime the last finalized block was acted on with are used.
+	/// What cannot be read here (a best block can be pruned with its fork at any time) is left
+	/// to the next best block, or to the finalized one.
 	async fn on_best(
 		self: &Arc<Self>,
 		block: subxt::client::Block<subxt::SubstrateConfig>,
 		state: &mut Following,
-	) -> Result<(), chain::Error> {
+	) {
 		let number = block.number();
-		let at = block.at().await?;
 		let interface = self.chain().interface();
-		if state.acted_spec != Some(at.spec_version()) || !interface.allows(Role::Host) {
-			return Ok(());
+		let at = match block.at().await {
+			Ok(at) if state.acted_spec == Some(at.spec_version()) => at,
+			Ok(_) => return,
+			Err(error) => return tracing::debug!(block = number, "best block not read: {error}"),
+		};
+		if !interface.allows(Role::Host) {
+			return;
 		}
-		let Some(read) = self.read_hosted(&at).await else { return Ok(()) };
-		*self.best_hosted.lock().unwrap_or_else(|e| e.into_inner()) = read
-			.requests
-			.iter()
-			.map(|h| h.request_id)
-			.chain(read.refused.iter().map(|(id, _)| *id))
-			.collect();
+		let read = match self.chain().hosted(&self.node_id, &at).await {
+			Ok(read) => read,
+			Err(error) => {
+				return tracing::debug!(block = number, "hosted requests not read at best: {error}")
+			},
+		};
+		*self.best_hosted.lock().unwrap_or_else(|e| e.into_inner()) = Some(
+			read.requests
+				.iter()
+				.map(|h| h.request_id)
+				.chain(read.refused.iter().map(|(id, _)| *id))
+				.collect(),
+		);
 		self.provision_early(&read.requests);
 		if !interface.allows(Role::Claim) || !read.refused.is_empty() {
-			return Ok(());
+			return;
 		}
-		let Some(open) = &mut state.open else { return Ok(()) };
+		let Some(open) = &mut state.open else { return };
 		match self.chain().created_in(&at).await {
 			Ok(created) => open.extend(created.into_iter().map(|o| (o.request_id, o))),
 			Err(error) => {
@@ -374,12 +391,11 @@ impl Agent {
 				)
 			},
 		}
-		self.claim(open, &read.requests).await;
-		Ok(())
+		self.claim(open, &read.requests, &at).await;
 	}
 
-	/// The requests the node hosts at `at`; `None` (logged and counted) when they could not
-	/// all be read, so that nothing is done on them.
+	/// The requests the node hosts at finalized block `at`; `None` (logged and counted) when
+	/// they could not all be read, so that nothing is done on them.
 	async fn read_hosted(
 		&self,
 		at: &subxt::client::OnlineClientAtBlock<subxt::SubstrateConfig>,
@@ -432,8 +448,8 @@ impl Agent {
 	}
 
 	/// Starts the work each hosted request needs, and destroys local VMs the chain no longer
-	/// knows: neither this finalized block nor the last best block has their request, and no
-	/// task works on them. The VMs of refused requests are left alone.
+	/// knows: neither this finalized block nor the last best block read has their request, and
+	/// no task works on them. The VMs of refused requests are left alone.
 	fn reconcile(self: &Arc<Self>, read: &HostedRead) {
 		let hosted = &read.requests;
 		let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
@@ -443,9 +459,12 @@ impl Agent {
 			.map(|h| h.request_id)
 			.chain(read.refused.iter().map(|(id, _)| *id))
 			.collect();
+		// Before the first read of a best block (the agent just started), a VM whose claim is
+		// only in a best block is not told from one whose request is gone: none is removed.
 		let best = self.best_hosted.lock().unwrap_or_else(|e| e.into_inner()).clone();
 		for id in local_vms(&self.vms_dir) {
-			if !known.contains(&id) && !best.contains(&id) && !tasks.contains_key(&id) {
+			let at_best = best.as_ref().is_none_or(|best| best.contains(&id));
+			if !known.contains(&id) && !at_best && !tasks.contains_key(&id) {
 				tracing::info!(
 					request = id,
 					hosted = ?known,

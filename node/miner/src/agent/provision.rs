@@ -37,6 +37,19 @@ impl Agent {
 		}
 		// The boot may have moved the VM to other ports (see `start_user_mode`).
 		let config = dir.load_config()?.unwrap_or(config);
+		// A VM made from a best block has the address that block gave it. After a reorg the
+		// chain may have another one for it, or none (the fulfilment would then take the next
+		// free one): the VM is fulfilled only with its own, and else made again.
+		let ip = self.chain().hosted_at_best(&self.node_id, id).await?.and_then(|h| h.ip);
+		if ip != Some(IpAddr::V4(config.address)) {
+			self.destroy(id).await;
+			return Err(format!(
+				"the chain's address for the VM is {}, not {}: it is made again",
+				ip.map_or("none".to_string(), |ip| ip.to_string()),
+				config.address
+			)
+			.into());
+		}
 		let call = runtime::tx().compute().fulfill_compute_request(
 			self.node(),
 			id,
