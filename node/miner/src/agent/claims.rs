@@ -21,6 +21,10 @@ use std::{
 };
 
 use super::{bounded_bytes, Agent};
+use crate::{
+	chain::{self, runtime, Hosted, Open, PlanSpec},
+	reserve::Reservation,
+};
 
 /// Finalized blocks a final claim is remembered after it, at most: the loop, which may be a
 /// few finalized blocks behind the claim's task, sees its request hosted first, unless the
@@ -35,10 +39,6 @@ pub(super) struct Sent {
 	/// Once the claim is final: the last finalized block the agent had acted on then.
 	final_at: Option<u64>,
 }
-use crate::{
-	chain::{self, runtime, Hosted, Open, PlanSpec},
-	reserve::Reservation,
-};
 
 impl Agent {
 	/// Claims open requests that fit: the plan is claimed by this node's policy, the owner
