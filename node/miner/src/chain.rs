@@ -41,6 +41,36 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// Longest wait for a submitted transaction to be finalized.
 const FINALITY_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Blocks a transaction of the agent stays valid for after the block it is anchored at (see
+/// [`ReadAt`]): long enough for the slowest operation between a read and its transaction (an
+/// image fetch and a boot), and within the runtime's `BlockHashCount` (2,400), beyond which the
+/// anchor's hash is no longer known to the runtime. A transaction that outlives it fails as
+/// outdated, and the next finalized block starts the work again with a fresh read.
+const TX_LIFETIME_BLOCKS: u64 = 1024;
+
+/// A block the agent read the chain at.
+///
+/// A transaction that acts on what the agent read there (claiming a request, fulfilling it,
+/// reporting it failed) is anchored at it: signed with a mortal era born at that block, so
+/// the runtime's `CheckMortality` accepts it only on chains that contain that very block. An
+/// immortal transaction would outlive a reorg: the pool puts the transactions of an abandoned
+/// fork back, and a claim or fulfilment of request 7 read on that fork would then apply to
+/// whatever request 7 is on the other one, a different renter's VM that the agent never made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadAt {
+	/// The block's number.
+	pub number: u64,
+	/// The block's hash.
+	pub hash: subxt::config::substrate::H256,
+}
+
+impl ReadAt {
+	/// The block `at` reads at.
+	pub fn of(at: &subxt::client::OnlineClientAtBlock<SubstrateConfig>) -> ReadAt {
+		ReadAt { number: at.block_number(), hash: at.block_hash() }
+	}
+}
+
 /// A transaction of the miner account in the pool (see [`Chain::send`]).
 pub struct Sent(
 	subxt::transactions::TransactionProgress<
@@ -119,6 +149,8 @@ pub struct Hosted {
 	pub cloud_init: Option<String>,
 	/// What is queued.
 	pub pending: Pending,
+	/// The block it was read at: what the agent sends about it is anchored there.
+	pub read_at: ReadAt,
 }
 
 /// Operations queued on a hosted request.
@@ -146,10 +178,10 @@ pub struct HostedRead {
 	pub refused: Vec<(u64, String)>,
 }
 
-impl TryFrom<HostedRequest> for Hosted {
-	type Error = String;
-
-	fn try_from(h: HostedRequest) -> Result<Hosted, String> {
+impl Hosted {
+	/// The request `h` of the runtime API, read at block `read_at`; why not, when the agent
+	/// does not understand it.
+	fn decode(h: HostedRequest, read_at: ReadAt) -> Result<Hosted, String> {
 		let text = |bytes: Vec<u8>, what: &str| {
 			String::from_utf8(bytes).map_err(|_| format!("the {what} is not UTF-8"))
 		};
@@ -175,6 +207,7 @@ impl TryFrom<HostedRequest> for Hosted {
 			image_url: text(h.image.image_url.0, "image URL")?,
 			cloud_init: h.cloud_init.map(|c| text(c.0, "user data source")).transpose()?,
 			pending,
+			read_at,
 		})
 	}
 }
@@ -281,17 +314,23 @@ impl Chain {
 		Ok(self.rpc.request(method, builder).await?)
 	}
 
-	/// Signs `call` with the miner account, submits it, and waits until it is in a finalized
-	/// block; fails if it did not succeed (with the chain's error).
+	/// Signs `call` with the miner account, anchored at `read_at` (see [`Chain::send`]), submits
+	/// it, and waits until it is in a finalized block; fails if it did not succeed (with the
+	/// chain's error).
 	pub async fn submit<Call: subxt::transactions::Payload>(
 		&self,
 		call: &Call,
+		read_at: Option<ReadAt>,
 	) -> Result<(), Error> {
-		self.send(call).await?.finalized().await
+		self.send(call, read_at).await?.finalized().await
 	}
 
 	/// Signs `call` with the miner account and submits it; the transaction is in the pool when
 	/// this returns, and [`Sent::finalized`] waits for its outcome.
+	///
+	/// The transaction is anchored at `read_at`, the block whose state it acts on (see
+	/// [`ReadAt`]), or, for one that acts on no state read before (the node's registration), at
+	/// the best block it is signed at.
 	///
 	/// The nonce comes from `system_accountNextIndex`, which counts the account's transactions
 	/// in the pool too, and submissions take turns, so VM tasks can submit while earlier
@@ -300,13 +339,16 @@ impl Chain {
 	pub async fn send<Call: subxt::transactions::Payload>(
 		&self,
 		call: &Call,
+		read_at: Option<ReadAt>,
 	) -> Result<Sent, Error> {
 		let _turn = self.submit.lock().await;
 		let at = self.at_best_block().await?;
+		let anchor = read_at.unwrap_or_else(|| ReadAt::of(&at));
 		let account = self.account().to_string();
 		let nonce: u64 = self.rpc.request("system_accountNextIndex", rpc_params![account]).await?;
 		let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
 			.nonce(nonce)
+			.mortal_from_unchecked(TX_LIFETIME_BLOCKS, anchor.number, anchor.hash)
 			.build();
 		let signed =
 			at.transactions().create_signable_offline(call, params)?.sign(&*self.signer)?;
@@ -396,7 +438,7 @@ impl Chain {
 			for item in page.items {
 				let request_id = item.request_id;
 				start_after = Some(request_id);
-				match Hosted::try_from(item) {
+				match Hosted::decode(item, ReadAt::of(at)) {
 					Ok(hosted) => read.requests.push(hosted),
 					Err(reason) => read.refused.push((request_id, reason)),
 				}

@@ -7,15 +7,19 @@
 //! nonce pays for a remark instead, so the request can never be on the finalized chain. The
 //! agent claims the request on Alice's fork, boots its VM and sends its fulfilment there.
 //! Joined again, Alice takes the finalized fork: the agent removes the VM and its files, the
-//! address is free, and a new request is served as usual.
+//! address is free, and none of the agent's transactions from Alice's fork lands on the
+//! finalized chain (the pool puts them back after a reorg; their mortal era, born on Alice's
+//! fork, makes them invalid there). Dave's next request, which has the same id and plan as the
+//! undone one, is served as usual, by a VM of its own.
 
 use std::time::Instant;
 
 use compute_e2e_tests::{
-	compute_request, connect, create_request, dev, image, none, some, submit_in_best_block,
+	compute_request, connect, create_request, dev, hex, image, none, some, submit_in_best_block,
 	tiny_plan, until, within, GuestServer, Lab, LocalNetwork, Miner, MinerSetup, Node, Value,
 };
 use serde_json::json;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// Until a started node answers JSON-RPC.
@@ -105,6 +109,10 @@ async fn run() {
 	assert!(miner.vm_dir(id).exists());
 	assert_eq!(alice.finalized_number().await, stalled, "none of it is final");
 	println!("e2e: VM {id} Running on Alice's fork {running:.1?} after the create was sent");
+	// The agent signs as `//Bob` (see `MinerSetup`).
+	let agent_account = hex(&dev::bob().public_key().0);
+	let on_fork = signed_by(alice, &agent_account, stalled + 1, alice.best_number().await).await;
+	assert!(!on_fork.is_empty(), "the agent's claim and fulfilment are in Alice's fork");
 
 	// Joined, Alice takes the finalized fork, where the request never was.
 	lab.join();
@@ -129,8 +137,34 @@ async fn run() {
 	let (next, _) = create_request(&on_alice, &dave, tiny, &guests.image_url, None, FINALITY).await;
 	compute_e2e_tests::settled(alice, node_id, next, "Running", AGENT).await;
 	assert!(miner.qemu_pid(next).is_some(), "the next VM runs");
+	let finalized = alice.finalized_number().await;
+	let landed = signed_by(alice, &agent_account, stalled + 1, finalized).await;
+	assert!(
+		on_fork.is_disjoint(&landed),
+		"a transaction the agent made on Alice's fork landed on the finalized chain"
+	);
 	println!("e2e: after the reorg, request {next} Running; VM {id} was removed");
 	full_node.kill();
+}
+
+/// The extrinsics (hex) of `node`'s canonical blocks `from..=to` that `account` (hex public key)
+/// signed: a signed extrinsic carries its signer's public key.
+async fn signed_by(node: &Node, account: &str, from: u64, to: u64) -> BTreeSet<String> {
+	let key = account.trim_start_matches("0x");
+	let mut out = BTreeSet::new();
+	for number in from..=to {
+		let hash = node.block_hash(number).await.unwrap_or_else(|| panic!("block {number}"));
+		let block = node.rpc("chain_getBlock", json!([hash])).await;
+		let extrinsics = block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+		out.extend(
+			extrinsics
+				.iter()
+				.filter_map(|x| x.as_str())
+				.filter(|x| x.contains(key))
+				.map(str::to_string),
+		);
+	}
+	out
 }
 
 /// The pool's free addresses at `node`'s best block.

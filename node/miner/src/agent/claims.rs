@@ -22,7 +22,7 @@ use std::{
 
 use super::{bounded_bytes, Agent};
 use crate::{
-	chain::{self, runtime, Hosted, Open, PlanSpec},
+	chain::{self, runtime, Hosted, Open, PlanSpec, ReadAt},
 	reserve::Reservation,
 };
 
@@ -115,9 +115,9 @@ impl Agent {
 				.lock()
 				.unwrap_or_else(|e| e.into_inner())
 				.insert(id, Sent { spec, final_at: None });
-			let agent = self.clone();
+			let (agent, read_at) = (self.clone(), ReadAt::of(at));
 			tokio::spawn(async move {
-				let claimed = agent.take(&request).await;
+				let claimed = agent.take(&request, read_at).await;
 				let head = agent.head.load(Ordering::SeqCst);
 				let mut sent = agent.claims_sent.lock().unwrap_or_else(|e| e.into_inner());
 				if !claimed {
@@ -140,9 +140,9 @@ impl Agent {
 		});
 	}
 
-	/// Sends the claim of `request` and the assignment of its address, and waits for both;
-	/// whether the claim succeeded.
-	async fn take(&self, request: &Open) -> bool {
+	/// Sends the claim of `request`, found open at block `read_at`, and the assignment of its
+	/// address, both anchored there, and waits for both; whether the claim succeeded.
+	async fn take(&self, request: &Open, read_at: ReadAt) -> bool {
 		let id = request.request_id;
 		let address = self.reserve_address(id).await;
 		let call = runtime::tx().compute().submit_compute_request_assignment(
@@ -151,7 +151,7 @@ impl Agent {
 			id,
 			request.owner,
 		);
-		let claim = match self.chain().send(&call).await {
+		let claim = match self.chain().send(&call, Some(read_at)).await {
 			Ok(sent) => sent,
 			Err(error) => {
 				tracing::info!(request = id, "not claimed: {error}");
@@ -159,12 +159,14 @@ impl Agent {
 			},
 		};
 		let assignment = match &address {
-			Some(address) => match self.chain().send(&assign_ip(id, address.item)).await {
-				Ok(sent) => Some(sent),
-				Err(error) => {
-					tracing::info!(request = id, "address {} not sent: {error}", address.item);
-					None
-				},
+			Some(address) => {
+				match self.chain().send(&assign_ip(id, address.item), Some(read_at)).await {
+					Ok(sent) => Some(sent),
+					Err(error) => {
+						tracing::info!(request = id, "address {} not sent: {error}", address.item);
+						None
+					},
+				}
 			},
 			None => None,
 		};

@@ -238,7 +238,7 @@ impl Agent {
 					chain::ip_address(self.config.hypervisor_ip),
 					proof,
 				);
-				self.chain().submit(&call).await?;
+				self.chain().submit(&call, None).await?;
 				tracing::info!(node = %self.node_key.peer_id(), "node registered with capacity {want:?}");
 			},
 		}
@@ -525,7 +525,7 @@ impl Agent {
 			Work::Boot => self.boot(&request).await,
 			Work::Reboot => self.reboot(&request).await,
 			Work::Resize => self.resize(&request).await,
-			Work::Delete => self.delete(id).await,
+			Work::Delete => self.delete(&request).await,
 			Work::Restart => self.restart(&request).await,
 		};
 		match result {

@@ -38,7 +38,7 @@ impl Agent {
 		if request.pending.stop {
 			let call =
 				runtime::tx().compute().fulfill_stop_request(self.node(), request.request_id);
-			self.chain().submit(&call).await?;
+			self.chain().submit(&call, Some(request.read_at)).await?;
 		}
 		Ok(())
 	}
@@ -53,7 +53,7 @@ impl Agent {
 	pub(super) async fn boot(&self, request: &Hosted) -> Result<(), chain::Error> {
 		self.boot_vm(request).await?;
 		let call = runtime::tx().compute().fulfill_boot_request(self.node(), request.request_id);
-		self.chain().submit(&call).await
+		self.chain().submit(&call, Some(request.read_at)).await
 	}
 
 	pub(super) async fn reboot(&self, request: &Hosted) -> Result<(), chain::Error> {
@@ -62,7 +62,7 @@ impl Agent {
 		vm::reset(&dir).await?;
 		vm::wait_booted(&config, &dir, from, self.boot_timeout()).await?;
 		let call = runtime::tx().compute().fulfill_reboot_request(self.node(), request.request_id);
-		self.chain().submit(&call).await
+		self.chain().submit(&call, Some(request.read_at)).await
 	}
 
 	/// Stops the VM, grows its disk, and starts it again (if it ran) with the new plan.
@@ -84,7 +84,7 @@ impl Agent {
 		}
 		forget_restarts(&dir);
 		let call = runtime::tx().compute().fulfill_resize_request(self.node(), request.request_id);
-		self.chain().submit(&call).await
+		self.chain().submit(&call, Some(request.read_at)).await
 	}
 
 	/// Starts a `Running` VM whose QEMU is gone, up to [`MAX_RESTARTS`] times; then reports it
@@ -96,7 +96,7 @@ impl Agent {
 			Err(_) => {
 				return self
 					.fail(
-						id,
+						request,
 						&VmDir::new(&self.vms_dir, id),
 						None,
 						"the VM's disk is gone from its host",
@@ -113,7 +113,7 @@ impl Agent {
 		let restarts = restarts_in_a_row(counted.as_deref(), age);
 		if restarts >= MAX_RESTARTS {
 			let reason = format!("the VM stopped unexpectedly {} times", restarts + 1);
-			return self.fail(id, &dir, Some(&config), &reason).await;
+			return self.fail(request, &dir, Some(&config), &reason).await;
 		}
 		std::fs::write(&restarts_file, (restarts + 1).to_string())?;
 		tracing::warn!(
@@ -126,10 +126,11 @@ impl Agent {
 	}
 
 	/// Removes the VM and fulfils its deletion.
-	pub(super) async fn delete(&self, id: u64) -> Result<(), chain::Error> {
+	pub(super) async fn delete(&self, request: &Hosted) -> Result<(), chain::Error> {
+		let id = request.request_id;
 		self.destroy(id).await;
 		let call = runtime::tx().compute().fulfill_deletion_request(self.node(), id);
-		self.chain().submit(&call).await
+		self.chain().submit(&call, Some(request.read_at)).await
 	}
 
 	/// Ends QEMU and removes the VM's files.

@@ -28,12 +28,14 @@ impl Agent {
 			Some(config) => config,
 			None => match self.prepare(request, &dir).await {
 				Ok(config) => config,
-				Err(Prepare::Failed(reason)) => return self.fail(id, &dir, None, &reason).await,
+				Err(Prepare::Failed(reason)) => {
+					return self.fail(request, &dir, None, &reason).await
+				},
 				Err(Prepare::Retry(error)) => return Err(error),
 			},
 		};
 		if let Err(reason) = self.ensure_booted(&config, &dir).await {
-			return self.fail(id, &dir, Some(&config), &reason).await;
+			return self.fail(request, &dir, Some(&config), &reason).await;
 		}
 		// The boot may have moved the VM to other ports (see `start_user_mode`).
 		let config = dir.load_config()?.unwrap_or(config);
@@ -57,7 +59,7 @@ impl Agent {
 			Some(chain::ip_address(self.config.hypervisor_ip)),
 			Some(config.vnc_port()),
 		);
-		self.chain().submit(&call).await
+		self.chain().submit(&call, Some(request.read_at)).await
 	}
 
 	/// Fetches what a new VM needs, takes its address and writes its files.
@@ -87,7 +89,7 @@ impl Agent {
 			Some(ip) => {
 				return Err(Prepare::Failed(format!("address {ip}: VMs take IPv4 addresses")))
 			},
-			None => self.take_address(request.request_id).await.map_err(Prepare::Retry)?,
+			None => self.take_address(request).await.map_err(Prepare::Retry)?,
 		};
 		// Reserved until the configuration below, which claims them, is saved. A VM on a tap
 		// needs no host forward.
@@ -132,7 +134,8 @@ impl Agent {
 	/// Takes a free address from the pool for VM `request_id`, trying another one when another
 	/// miner took it first. The agent's own VM tasks never try the same address at once: each
 	/// reserves its candidate in `addresses_in_flight` until its transaction is final.
-	async fn take_address(&self, request_id: u64) -> Result<Ipv4Addr, chain::Error> {
+	async fn take_address(&self, request: &Hosted) -> Result<Ipv4Addr, chain::Error> {
+		let request_id = request.request_id;
 		for _ in 0..ADDRESS_TRIES {
 			let free = self.free_addresses().await?;
 			if free.is_empty() {
@@ -144,7 +147,11 @@ impl Agent {
 				return Err("every free address on the page is being taken by another VM".into());
 			};
 			let ip = reservation.item;
-			match self.chain().submit(&super::claims::assign_ip(request_id, ip)).await {
+			match self
+				.chain()
+				.submit(&super::claims::assign_ip(request_id, ip), Some(request.read_at))
+				.await
+			{
 				Ok(()) => return Ok(ip),
 				Err(error) => tracing::info!(
 					request = request_id,
@@ -184,15 +191,16 @@ impl Agent {
 		Some((vnc, forward))
 	}
 
-	/// Reports request `id` failed with `reason` and removes everything made for it.
+	/// Reports `request` failed with `reason` and removes everything made for it.
 	pub(super) async fn fail(
 		&self,
-		id: u64,
+		request: &Hosted,
 		dir: &VmDir,
 		config: Option<&VmConfig>,
 		reason: &str,
 	) -> Result<(), chain::Error> {
-		tracing::warn!(request = id, "provisioning failed: {reason}");
+		let id = request.request_id;
+		tracing::warn!(request = id, "the VM failed: {reason}");
 		if let Some(config) = config {
 			vm::kill(config, dir).await?;
 			// The failure is reported whatever is left on the host.
@@ -209,7 +217,7 @@ impl Agent {
 			id,
 			bounded_bytes(truncate(reason, self.chain().limits().max_string_len)),
 		);
-		self.chain().submit(&call).await
+		self.chain().submit(&call, Some(request.read_at)).await
 	}
 }
 

@@ -9,7 +9,7 @@ impl Agent {
 	/// Claims the rent owed on up to `max` hosted VMs.
 	pub(super) async fn claim_payments(&self, max: u32) {
 		let call = runtime::tx().compute().claim_compute_payments(self.node(), max);
-		match self.chain().submit(&call).await {
+		match self.chain().submit(&call, None).await {
 			Ok(()) => tracing::info!("rent claimed"),
 			Err(error) => tracing::info!("no rent claimed: {error}"),
 		}
