@@ -68,6 +68,9 @@ pub enum ImageError {
 	/// The bytes are not a bootable image.
 	#[error("{0} is not a bootable image: {1}")]
 	Corrupt(String, String),
+	/// User data inline in a `data:` URI that does not decode.
+	#[error("the inline user data: {0}")]
+	Inline(String),
 	/// A local file operation failed.
 	#[error("image cache: {0}")]
 	Io(#[from] io::Error),
@@ -204,8 +207,12 @@ impl Fetcher {
 		Ok(path)
 	}
 
-	/// Small sources (user data) read whole: at most `limit` bytes.
+	/// Small sources (user data) read whole: at most `limit` bytes. A `data:` URI
+	/// ([`crate::data_uri`]) carries its bytes itself.
 	pub async fn fetch_bytes(&self, source: &str, limit: usize) -> Result<Vec<u8>, ImageError> {
+		if let Some(inline) = crate::data_uri::decode(source) {
+			return inline.map_err(ImageError::Inline);
+		}
 		let path = self.fetch(source, limit as u64).await?;
 		let bytes = tokio::fs::read(&path).await?;
 		if bytes.len() > limit {

@@ -8,6 +8,7 @@ pub mod agent;
 pub mod cgroup;
 pub mod chain;
 pub mod config;
+pub mod data_uri;
 pub mod host;
 pub mod image;
 pub mod interface;
