@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up if needed, build the workspace, and run a single-node dev chain
-# (Alice authors and finalizes; JSON-RPC on ws/http 127.0.0.1:9944, Prometheus on 9615).
+# (Alice authors and finalizes; JSON-RPC on ws/http 127.0.0.1:9944, Prometheus on 9615) with
+# the dashboard (node/dashboard, built when its sources changed) on http://127.0.0.1:8080.
 # Extra arguments go to the node, e.g. `scripts/dev.sh --base-path /tmp/dev` to keep state.
 #
 # `scripts/dev.sh --miner` also runs a miner on this host, so real VMs can be rented locally:
@@ -28,11 +29,20 @@ fi
 cargo build --locked --profile "$PROFILE" --workspace --features "$WORKSPACE_FEATURES" \
 	--manifest-path "$REPO_ROOT/Cargo.toml"
 
+"$REPO_ROOT/scripts/build-dashboard.sh"
+
 if [ $# -eq 0 ]; then
 	set -- --tmp
 fi
+dashboard_url="http://127.0.0.1:8080/"
 if [ -z "$miner" ]; then
-	exec "$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@"
+	python3 -m http.server --bind 127.0.0.1 --directory "$REPO_ROOT/node/dashboard/dist" 8080 \
+		>/dev/null 2>&1 &
+	server=$!
+	trap 'kill "$server" 2>/dev/null || true' EXIT
+	echo "dashboard on $dashboard_url (chain: ws://127.0.0.1:9944)"
+	"$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@"
+	exit
 fi
 
 bin_dir="$(dirname "$NODE_BIN")"
@@ -105,11 +115,16 @@ EOF
 pids+=($!)
 "$bin_dir/compute-load" vms serve --port 8090 &
 pids+=($!)
+python3 -m http.server --bind 127.0.0.1 --directory "$REPO_ROOT/node/dashboard/dist" 8080 \
+	>/dev/null 2>&1 &
+pids+=($!)
 for _ in $(seq 60); do
 	(exec 3<>/dev/tcp/127.0.0.1/9944) 2>/dev/null && break
 	sleep 1
 done
 echo "dev chain on ws://127.0.0.1:9944 (log: $state/node.log); compute-miner config: $state/miner.toml"
+echo "dashboard on ${dashboard_url}?image=http://127.0.0.1:8090/guest.json (rent a VM there as"
+echo "  a dev account; the image field starts with the test guest this script serves)"
 echo "rent a VM from another shell (it prints the command that logs in from $internet):"
 echo "  $bin_dir/compute-load vms rent"
 echo "(or with any client: create_compute_request with image_url http://127.0.0.1:8090/guest.json)"

@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh         everything (the README's commands): what building needs, plus QEMU
 #                            (compute-miner), a Docker engine and debootstrap (the container
-#                            image test), clippy, rustfmt and cargo-nextest
+#                            image test), clippy, rustfmt and cargo-nextest, and the dashboard's
+#                            Node.js, npm packages and Debian's Chromium (its browser tests)
 #   scripts/setup.sh build   what building needs alone (docker/Dockerfile's builder): apt
 #                            packages (clang/libclang for bindgen, protoc for litep2p), the Rust
 #                            WASM targets and rust-src
@@ -28,9 +29,11 @@ if [ "$scope" = all ]; then
 	# routed network; nftables: that network's rules; openssh-client: the tests log in to guests
 	# as renters do; binutils: readelf, which finds the libraries the test guest's SSH server
 	# needs; syslinux, syslinux-common, mtools, fdisk, e2fsprogs: the Debian cloud guest's disk
-	# (bootloader, boot partition, partition table, root file system), made without mounting.
+	# (bootloader, boot partition, partition table, root file system), made without mounting;
+	# nodejs: the dashboard's build and tests (node/dashboard, Node.js 20.19 or newer); chromium:
+	# the browser the dashboard's tests drive (Playwright never downloads one).
 	APT_PACKAGES+=(docker.io debootstrap docker-compose iproute2 nftables openssh-client binutils
-		syslinux syslinux-common mtools fdisk e2fsprogs)
+		syslinux syslinux-common mtools fdisk e2fsprogs nodejs chromium)
 fi
 WASM_TARGETS=(wasm32-unknown-unknown wasm32v1-none)
 
@@ -97,5 +100,18 @@ grep -q '^rustfmt' <<<"$installed_components" || rustup component add rustfmt
 if ! cargo nextest --version >/dev/null 2>&1; then
 	echo "setup: installing cargo-nextest"
 	cargo install --locked cargo-nextest
+fi
+# The dashboard's npm packages, exactly as package-lock.json has them; its postinstall generates
+# the typed chain interface from the runtime's metadata (see node/dashboard/README.md). npm
+# writes node_modules/.package-lock.json last: newer than the lock file means done.
+node_version="$(node --version 2>/dev/null || echo none)"
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+	echo "setup: the dashboard needs Node.js 20.19 or newer, this machine has $node_version" >&2
+	exit 1
+fi
+dashboard="$(dirname "$0")/../node/dashboard"
+if [ ! "$dashboard/node_modules/.package-lock.json" -nt "$dashboard/package-lock.json" ]; then
+	echo "setup: installing the dashboard's npm packages"
+	(cd "$dashboard" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 echo "setup: ok"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Every test: set up if needed, check the format, then one build and run with cargo-nextest of
-# the whole workspace with `$WORKSPACE_FEATURES` (scripts/env.sh): pallet-compute's unit,
-# randomized, try_state and benchmark tests, the runtime, the RPC, the miner, and the end-to-end
-# tests, which start the built `compute-node` and `compute-miner` on free loopback ports.
+# Every test: set up if needed, check the format, check and test the dashboard (its typed
+# interface against the runtime's metadata, TypeScript, vitest units, the build), then one build
+# and run with cargo-nextest of the whole workspace with `$WORKSPACE_FEATURES` (scripts/env.sh):
+# pallet-compute's unit, randomized, try_state and benchmark tests, the runtime, the RPC, the
+# miner, and the end-to-end tests, which start the built `compute-node` and `compute-miner` on
+# free loopback ports (the dashboard's browser tests among them, `dashboard.rs`).
 #
 # One invocation compiles the node's binaries and every test binary together, with one feature
 # resolution, so nothing is compiled twice with other features.
@@ -42,6 +44,21 @@ if [ "$scope" = pallet ]; then
 	cargo nextest run --locked --cargo-profile "$PROFILE" "${timings[@]}" \
 		-p pallet-compute --features "$PALLET_TEST_FEATURES"
 else
+	step "dashboard: typed interface, typecheck, units, build (node/dashboard)"
+	(
+		cd node/dashboard
+		# The descriptors package's version is a hash of the metadata's types: a runtime change
+		# not carried into the dashboard fails here (see node/dashboard/README.md).
+		npx papi generate >/dev/null
+		git diff --exit-code -- .papi/descriptors/package.json || {
+			echo "the dashboard's descriptors are not the metadata's: commit .papi/descriptors/package.json" >&2
+			exit 1
+		}
+		npm run --silent typecheck
+		npx vitest run
+	)
+	scripts/build-dashboard.sh
+
 	step "workspace: pallet, runtime, RPC, miner and end-to-end tests against the built node"
 	cargo nextest run --locked --cargo-profile "$PROFILE" "${timings[@]}" \
 		--workspace --features "$WORKSPACE_FEATURES"

@@ -6,6 +6,7 @@
 
 mod cloud_image;
 mod container;
+mod dashboard;
 mod dynamic_calls;
 mod faults;
 mod finality;

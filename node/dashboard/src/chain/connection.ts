@@ -1,0 +1,94 @@
+/**
+ * The connection to a node: where (the page's `rpc` URL parameter, else the local dev node),
+ * the typed API generated from the runtime's metadata, and the chain's facts the pages need
+ * (token, block time, billing constants), read once.
+ */
+import { compute } from "@polkadot-api/descriptors";
+import { createClient, type PolkadotClient, type TypedApi } from "polkadot-api";
+import { getWsProvider } from "polkadot-api/ws";
+import type { Token } from "../lib/format";
+import type { Billing } from "../lib/pricing";
+
+/** The typed API of the compute runtime. */
+export type ComputeApi = TypedApi<typeof compute>;
+
+/** The node the dashboard talks to when the page names none. */
+export const DEFAULT_RPC = "ws://127.0.0.1:9944";
+
+/** The node's WebSocket URL: `?rpc=wss://node.example:443` on the page's URL, else the default. */
+export function endpoint(search: string = window.location.search): string {
+  return new URLSearchParams(search).get("rpc") || DEFAULT_RPC;
+}
+
+/** What the pages need to know about the chain, read once at connection. */
+export interface ChainFacts {
+  /** The chain spec's name, e.g. `Development`. */
+  name: string;
+  /** A development or local chain: the dev accounts (Alice … Ferdie) may sign. */
+  isDev: boolean;
+  token: Token;
+  billing: Billing;
+  /** Bytes a source (image URL, user data) may have (`MaxStringLen`). */
+  maxStringLen: number;
+  provisionTimeout: number;
+  operationTimeout: number;
+  heartbeatTimeout: number;
+  /** Blocks of the low-funds margin. */
+  lowFundsMargin: number;
+  /** The SS58 prefix addresses are shown with. */
+  ss58: number;
+}
+
+/** A live connection. */
+export interface Connection {
+  url: string;
+  client: PolkadotClient;
+  api: ComputeApi;
+  facts: ChainFacts;
+}
+
+/** Connects to `url` and reads the chain's facts. */
+export async function connect(url: string): Promise<Connection> {
+  const client = createClient(getWsProvider(url));
+  const api = client.getTypedApi(compute);
+  const [spec, chainType] = await Promise.all([
+    client.getChainSpecData(),
+    client._request<unknown>("system_chainType", []).catch(() => undefined),
+  ]);
+  const c = api.constants.Compute;
+  const [prepay, addressPrice, deposit, divisor, maxString, provision, operation, heartbeat, slotMs, ss58] =
+    await Promise.all([
+      c.RentalPrepayBlocks(),
+      c.AddressPricePerBlock(),
+      c.RequestDeposit(),
+      c.LowFundsDivisor(),
+      c.MaxStringLen(),
+      c.ProvisionTimeout(),
+      c.OperationTimeout(),
+      c.HeartbeatTimeout(),
+      api.apis.AuraApi.slot_duration(),
+      api.constants.System.SS58Prefix(),
+    ]);
+  const props = (spec.properties ?? {}) as { tokenSymbol?: string; tokenDecimals?: number };
+  const isDev =
+    chainType === "Development" || chainType === "Local" || ["Development", "Local Testnet"].includes(spec.name);
+  const facts: ChainFacts = {
+    name: spec.name,
+    isDev,
+    token: { symbol: props.tokenSymbol ?? "UNIT", decimals: props.tokenDecimals ?? 12 },
+    billing: {
+      prepayBlocks: prepay,
+      addressPricePerBlock: addressPrice,
+      requestDeposit: deposit,
+      lowFundsDivisor: divisor,
+      blockMs: Number(slotMs),
+    },
+    maxStringLen: maxString,
+    provisionTimeout: provision,
+    operationTimeout: operation,
+    heartbeatTimeout: heartbeat,
+    lowFundsMargin: Math.floor(prepay / divisor),
+    ss58,
+  };
+  return { url, client, api, facts };
+}

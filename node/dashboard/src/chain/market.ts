@@ -1,0 +1,111 @@
+/**
+ * Reads of the market, each at one block (`at`: the finalized block the page shows), through the
+ * runtime API (`ComputeApi`) and storage: the same calls work over a light client.
+ */
+import type { SS58String } from "polkadot-api";
+import type { ComputeApi } from "./connection";
+
+/** Read options at block `at` (a hash), or at the finalized block. */
+const atBlock = (at?: string) => (at ? { at } : undefined);
+
+/** The plans, all of them (`MaxPlans` is small), in id order. */
+export async function plans(api: ComputeApi, at?: string) {
+  const out = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await api.apis.ComputeApi.plans(after, undefined, atBlock(at));
+    out.push(...page.items);
+    if (page.items.length === 0 || out.length >= page.total) return out;
+    after = page.items[page.items.length - 1].plan_id;
+  }
+}
+export type Plan = Awaited<ReturnType<typeof plans>>[number];
+
+/** Every registered miner node with its latest metrics. */
+export async function miners(api: ComputeApi, at?: string) {
+  const [nodes, metrics] = await Promise.all([
+    api.query.Compute.MinerNodes.getEntries(atBlock(at)),
+    api.query.Compute.NodeMetrics.getEntries(atBlock(at)),
+  ]);
+  const key = (id: Uint8Array) => Array.from(id).join(",");
+  const byNode = new Map(metrics.map((m) => [key(m.keyArgs[0]), m.value]));
+  return nodes.map(({ keyArgs: [id], value }) => ({ id, node: value, metrics: byNode.get(key(id)) }));
+}
+export type Miner = Awaited<ReturnType<typeof miners>>[number];
+
+/** The IP pool's counts and one page of free and assigned addresses. */
+export async function ipPool(
+  api: ComputeApi,
+  startAfter: { type: "V4"; value: string } | { type: "V6"; value: string } | undefined,
+  limit: number,
+  at?: string,
+) {
+  return api.apis.ComputeApi.ip_pool(startAfter as never, limit, atBlock(at));
+}
+
+/** The id the next request will get: requests `0..next` were created. */
+export async function nextRequestId(api: ComputeApi, at?: string) {
+  return api.query.Compute.NextRequestId.getValue(atBlock(at));
+}
+
+/** One request with its billing record, by id; `undefined` once it is gone. */
+export async function request(api: ComputeApi, id: bigint, at?: string) {
+  const record = await api.query.Compute.RequestRecords.getValue(id, atBlock(at));
+  if (!record) return undefined;
+  const detail = await api.query.Compute.ComputeRequests.getValue(record.owner, id, atBlock(at));
+  return detail ? { id, record, detail } : undefined;
+}
+export type Request = NonNullable<Awaited<ReturnType<typeof request>>>;
+
+/**
+ * A page of requests, newest first: ids below `before` (else below `NextRequestId`), `limit` of
+ * them, with their records read in one batch. Ids of requests that are gone are skipped.
+ */
+export async function requestsPage(api: ComputeApi, before: bigint | undefined, limit: number, at?: string) {
+  const next = before ?? (await nextRequestId(api, at));
+  const ids: bigint[] = [];
+  for (let id = next - 1n; id >= 0n && ids.length < limit; id--) ids.push(id);
+  const records = await api.query.Compute.RequestRecords.getValues(
+    ids.map((id) => [id] as [bigint]),
+    atBlock(at),
+  );
+  const rows = ids.flatMap((id, i) => (records[i] ? [{ id, record: records[i]! }] : []));
+  return { rows, next: ids.length ? ids[ids.length - 1] : 0n, end: ids.length === 0 || ids[ids.length - 1] === 0n };
+}
+export type RequestRow = Awaited<ReturnType<typeof requestsPage>>["rows"][number];
+
+/** The requests of `owner`, with their records, and what the owner rules need about each. */
+export async function myRequests(api: ComputeApi, owner: SS58String, at?: string) {
+  const items = [];
+  let after: bigint | undefined;
+  for (;;) {
+    const page = await api.apis.ComputeApi.user_requests(owner, after, undefined, atBlock(at));
+    items.push(...page.items);
+    if (page.items.length === 0 || items.length >= page.total) break;
+    after = page.items[page.items.length - 1].request_id;
+  }
+  const records = await api.query.Compute.RequestRecords.getValues(
+    items.map((r) => [r.request_id] as [bigint]),
+    atBlock(at),
+  );
+  return Promise.all(
+    items.map(async (detail, i) => {
+      const record = records[i];
+      const host = record?.host;
+      const [deletionAskedAt, node] = host
+        ? await Promise.all([
+            api.query.Compute.MinerComputeDeletionRequests.getValue(host.node_id, detail.request_id, atBlock(at)),
+            api.query.Compute.MinerNodes.getValue(host.node_id, atBlock(at)),
+          ])
+        : [undefined, undefined];
+      return { id: detail.request_id, detail, record, deletionAskedAt, lastHeartbeat: node?.last_heartbeat };
+    }),
+  );
+}
+export type MyRequest = Awaited<ReturnType<typeof myRequests>>[number];
+
+/** An account's free and held balance. */
+export async function balance(api: ComputeApi, who: SS58String, at?: string) {
+  const account = await api.query.System.Account.getValue(who, atBlock(at));
+  return { free: account.data.free, reserved: account.data.reserved };
+}

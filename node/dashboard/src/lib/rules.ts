@@ -1,0 +1,91 @@
+/**
+ * Which owner operations the chain takes on a request now, and the rule that says no when it
+ * does not: the same checks the pallet makes (`pallets/compute/src/lib.rs`), so that a button
+ * is enabled only where the call would succeed, and a disabled one says why.
+ */
+
+/** A request's status, as the chain names it. */
+export type Status = "Pending" | "InProgress" | "Running" | "Stopped" | "Failed" | "Cancelled";
+
+/** The bits of `RequestRecords.queued`, in `Operation::ALL` order. */
+export const QUEUED = { stop: 1, boot: 2, reboot: 4, resize: 8, delete: 16 } as const;
+
+/** The owner operations of the dashboard. */
+export type Action = "stop" | "boot" | "reboot" | "resize" | "delete" | "topUp" | "cancel" | "close";
+
+/** Whether an operation is allowed, and why not. */
+export type Verdict = { allowed: true } | { allowed: false; why: string };
+
+/** What the rules need to know of a request and the chain now. */
+export interface RuleInput {
+  status: Status;
+  /** `RequestRecords.queued`. */
+  queued: number;
+  /** The current block. */
+  now: number;
+  /** Block of the claim, once claimed. */
+  claimedAt?: number;
+  /** Block the queued deletion was asked in, if one is queued. */
+  deletionAskedAt?: number;
+  /** The hosting node's last heartbeat block, if hosted. */
+  lastHeartbeat?: number;
+  /** Whole blocks the prepayment left pays for at a running VM's rate. */
+  blocksPaid: bigint;
+  /** The chain's timeouts and margin, in blocks. */
+  provisionTimeout: number;
+  operationTimeout: number;
+  heartbeatTimeout: number;
+  lowFundsMargin: number;
+}
+
+const yes: Verdict = { allowed: true };
+const no = (why: string): Verdict => ({ allowed: false, why });
+
+/** The verdict on each owner operation for request `r`. */
+export function actionsFor(r: RuleInput): Record<Action, Verdict> {
+  const queued = (bit: number) => (r.queued & bit) !== 0;
+  const deleting = queued(QUEUED.delete);
+  const hosted = r.status === "InProgress" || r.status === "Running" || r.status === "Stopped";
+  const silent = r.lastHeartbeat !== undefined && r.now - r.lastHeartbeat > r.heartbeatTimeout;
+  const deletionOverdue =
+    deleting && r.deletionAskedAt !== undefined && r.now - r.deletionAskedAt > r.operationTimeout;
+  const provisionOverdue =
+    r.status === "InProgress" && r.claimedAt !== undefined && r.now - r.claimedAt > r.provisionTimeout;
+
+  const stop =
+    r.status !== "Running" ? no("Only a Running VM can be stopped.")
+    : queued(QUEUED.stop) ? no("A stop is already queued.")
+    : deleting ? no("The VM is being deleted.")
+    : yes;
+  const boot =
+    r.status !== "Stopped" ? no("Only a Stopped VM can be booted.")
+    : queued(QUEUED.boot) ? no("A boot is already queued.")
+    : deleting ? no("The VM is being deleted.")
+    : r.blocksPaid <= BigInt(r.lowFundsMargin) ? no("The prepayment left is below the low-funds margin: top up first.")
+    : yes;
+  const reboot =
+    r.status !== "Running" ? no("Only a Running VM can be rebooted.")
+    : queued(QUEUED.reboot) ? no("A reboot is already queued.")
+    : deleting ? no("The VM is being deleted.")
+    : yes;
+  const resize =
+    r.status !== "Running" && r.status !== "Stopped" ? no("Only a Running or Stopped VM can be resized.")
+    : queued(QUEUED.resize) ? no("A resize is already queued.")
+    : deleting ? no("The VM is being deleted.")
+    : yes;
+  const del = deleting ? no("A deletion is already queued.") : yes;
+  const topUp =
+    r.status === "Failed" || r.status === "Cancelled" ? no(`A ${r.status} request takes no more funds.`) : yes;
+  const cancel =
+    r.status === "Pending" ? yes
+    : r.status !== "InProgress" ? no("Only a Pending request, or one its miner left unfulfilled too long, can be cancelled.")
+    : provisionOverdue ? yes
+    : no(`Its miner has ${r.provisionTimeout} blocks from the claim to bring it up; cancel after that.`);
+  const close =
+    !hosted ? no("Only a request on a miner can be closed.")
+    : silent ? yes
+    : deletionOverdue ? yes
+    : deleting ? no(`Its miner has ${r.operationTimeout} blocks to carry out the deletion; close after that.`)
+    : no("Close is for a silent miner or an overdue deletion: delete the VM instead.");
+  return { stop, boot, reboot, resize, delete: del, topUp, cancel, close };
+}

@@ -1,0 +1,118 @@
+//! The dashboard in a real browser: Playwright drives Debian's Chromium through
+//! `node/dashboard/browser-tests/` against the built dashboard, a dev chain and a real
+//! `compute-miner` with the test guest.
+//!
+//! This test makes the chain and the miner, a plan that is on sale (the tiny one the miner
+//! serves) and one that is retired (for the wrong-input check), then runs
+//! `npx playwright test` and fails with its output when a browser test fails. The screenshots
+//! of each screen are kept in `$CARGO_TARGET_DIR/dashboard-screens/` (see
+//! node/dashboard/README.md).
+
+use std::{path::PathBuf, process::Command, time::Duration};
+
+use compute_e2e_tests::{
+	connect, dev, free_port, plan_price, plan_spec, submit_finalized, tiny_plan, until, within, At,
+	Client, GuestServer, Miner, MinerSetup, Node, TestDir, Value,
+};
+
+/// Until the node answers JSON-RPC.
+const READY: Duration = Duration::from_secs(60);
+/// Until a transaction is final.
+const TX: Duration = Duration::from_secs(90);
+/// Until the agent has registered its node.
+const AGENT: Duration = Duration::from_secs(180);
+/// The whole test; Playwright's own timeouts end it earlier.
+const WHOLE_TEST: Duration = Duration::from_secs(1500);
+/// The miner node's key seed.
+const NODE_SEED: [u8; 32] = [13; 32];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_renter_uses_the_dashboard_in_a_browser() {
+	within(WHOLE_TEST, "the dashboard scenario", run()).await;
+}
+
+async fn run() {
+	let dir = TestDir::new("dashboard");
+	let guests = GuestServer::start(dir.path());
+	let mut node = Node::start("dashboard-chain", &["--dev"]);
+	node.wait_ready(READY).await;
+	let client = connect(&node).await;
+	let tiny = tiny_plan(&node).await;
+	let retired = retired_plan(&client, plan_price(&node, tiny).await).await;
+
+	let setup = MinerSetup::write(dir.path(), &node.ws_url(), NODE_SEED, guests.server.port, &[tiny]);
+	let miner = Miner::start(&setup.config, &setup.work_dir, &setup.log);
+	until(AGENT, "the node registered", || async {
+		miner.log_text().contains("node registered").then_some(())
+	})
+	.await;
+
+	let dashboard = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dashboard");
+	let built = Command::new(dashboard.join("../../scripts/build-dashboard.sh"))
+		.status()
+		.expect("scripts/build-dashboard.sh");
+	assert!(built.success(), "the dashboard does not build");
+	let shots = std::env::var("CARGO_TARGET_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|_| dir.path().to_path_buf())
+		.join("dashboard-screens");
+	let _ = std::fs::remove_dir_all(&shots);
+	let out = Command::new("npx")
+		.args(["playwright", "test"])
+		.current_dir(&dashboard)
+		.env("DASHBOARD_PORT", free_port().to_string())
+		.env("DASHBOARD_RPC", node.ws_url())
+		.env("DASHBOARD_IMAGE", &guests.image_url)
+		.env("DASHBOARD_SSH_KEY", &guests.renter.public)
+		.env("DASHBOARD_RETIRED_PLAN", retired.to_string())
+		.env("DASHBOARD_SHOTS", &shots)
+		.env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+		.output()
+		.expect("npx playwright (npm packages from scripts/setup.sh)");
+	let stdout = String::from_utf8_lossy(&out.stdout);
+	let stderr = String::from_utf8_lossy(&out.stderr);
+	println!("{stdout}");
+	println!("e2e: screenshots in {}", shots.display());
+	assert!(
+		out.status.success(),
+		"the browser tests failed\n{stderr}\n--- compute-miner log:\n{}",
+		miner.log_text()
+	);
+	assert!(stdout.contains(" passed, 0 failed"), "the browser tests' summary:\n{stdout}");
+}
+
+/// A plan made by root and retired at once: no new request may take it.
+async fn retired_plan(client: &Client, price: u128) -> u32 {
+	let create = Value::named_variant(
+		"create_plan",
+		[("spec", plan_spec(1, 256, 2, 10, 0)), ("price_per_block", Value::u128(price))],
+	);
+	let made = submit_finalized(
+		client,
+		&dev::alice(),
+		"Sudo",
+		"sudo",
+		vec![Value::unnamed_variant("Compute", [create])],
+		TX,
+	)
+	.await
+	.unwrap_or_else(|e| panic!("sudo(compute.create_plan): {e}"));
+	let plan = made.expect_event("Compute", "PlanCreated");
+	let plan = plan.fields.at("plan_id").and_then(Value::as_u128).expect("a plan id");
+	let plan = u32::try_from(plan).expect("a plan id");
+	let retire = Value::named_variant(
+		"set_plan_active",
+		[("plan_id", Value::u128(plan.into())), ("active", Value::bool(false))],
+	);
+	submit_finalized(
+		client,
+		&dev::alice(),
+		"Sudo",
+		"sudo",
+		vec![Value::unnamed_variant("Compute", [retire])],
+		TX,
+	)
+	.await
+	.unwrap_or_else(|e| panic!("sudo(compute.set_plan_active): {e}"));
+	plan
+}
