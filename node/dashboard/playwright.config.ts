@@ -6,6 +6,7 @@
  * - `DASHBOARD_PORT`: a free port for the dashboard;
  * - `DASHBOARD_RPC`: the node's WebSocket URL;
  * - `DASHBOARD_IMAGE`, `DASHBOARD_SSH_KEY`: the test guest's image and the renter's public key;
+ * - `DASHBOARD_PLAN`: the plan the miner serves (else the first);
  * - `DASHBOARD_RETIRED_PLAN`: a plan that is not on sale;
  * - `DASHBOARD_SHOTS`: where the screenshots of each screen go.
  */

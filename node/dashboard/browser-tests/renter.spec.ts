@@ -10,6 +10,8 @@ const RPC = process.env.DASHBOARD_RPC ?? "ws://127.0.0.1:9944";
 const IMAGE = process.env.DASHBOARD_IMAGE ?? "";
 const SSH_KEY = process.env.DASHBOARD_SSH_KEY ?? "";
 const RETIRED = process.env.DASHBOARD_RETIRED_PLAN;
+/** A plan the miner serves; else the first one. */
+const PLAN = process.env.DASHBOARD_PLAN;
 const SHOTS = process.env.DASHBOARD_SHOTS ?? "test-results/screens";
 /** From the create to Running: a claim, a boot and a fulfilment, each a block or two. */
 const VM_UP = 180_000;
@@ -68,7 +70,7 @@ test("a renter rents a VM, stops, boots and deletes it", async ({ page }) => {
     await expect(page.getByTestId("form-error")).toContainText("retired");
   }
   await page.getByTestId("image").fill(IMAGE);
-  await page.getByTestId("plan").selectOption({ index: 0 });
+  await page.getByTestId("plan").selectOption(PLAN ?? { index: 0 });
   await page.getByTestId("user-data").fill("ssh-ed25519 not*a*key");
   await page.getByTestId("create-submit").click();
   await expect(page.getByTestId("form-error")).toContainText("base64");

@@ -40,7 +40,8 @@ async fn run() {
 	let tiny = tiny_plan(&node).await;
 	let retired = retired_plan(&client, plan_price(&node, tiny).await).await;
 
-	let setup = MinerSetup::write(dir.path(), &node.ws_url(), NODE_SEED, guests.server.port, &[tiny]);
+	let setup =
+		MinerSetup::write(dir.path(), &node.ws_url(), NODE_SEED, guests.server.port, &[tiny]);
 	let miner = Miner::start(&setup.config, &setup.work_dir, &setup.log);
 	until(AGENT, "the node registered", || async {
 		miner.log_text().contains("node registered").then_some(())
@@ -64,6 +65,7 @@ async fn run() {
 		.env("DASHBOARD_RPC", node.ws_url())
 		.env("DASHBOARD_IMAGE", &guests.image_url)
 		.env("DASHBOARD_SSH_KEY", &guests.renter.public)
+		.env("DASHBOARD_PLAN", tiny.to_string())
 		.env("DASHBOARD_RETIRED_PLAN", retired.to_string())
 		.env("DASHBOARD_SHOTS", &shots)
 		.env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")

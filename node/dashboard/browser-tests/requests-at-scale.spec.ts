@@ -1,0 +1,24 @@
+/**
+ * A benchmark, not a check: how soon the Requests page shows its first page on a chain with many
+ * requests (`compute-load fill --count 10000`). Run by hand against such a chain, with
+ * `DASHBOARD_BENCH=1` (see node/dashboard/README.md, "Measured"); skipped otherwise.
+ */
+import { expect, test } from "@playwright/test";
+
+const RPC = process.env.DASHBOARD_RPC ?? "ws://127.0.0.1:9944";
+
+test("the first page of requests on a large chain", async ({ page }) => {
+  test.skip(!process.env.DASHBOARD_BENCH, "a benchmark: DASHBOARD_BENCH=1");
+  const times: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    await page.goto(`/?rpc=${encodeURIComponent(RPC)}#/overview`);
+    await expect(page.getByTestId("finalized")).toHaveText(/#\d+/, { timeout: 30_000 });
+    const started = Date.now();
+    await page.getByRole("link", { name: "Requests" }).click();
+    await expect(page.getByTestId("requests").locator("tbody tr")).toHaveCount(25, { timeout: 30_000 });
+    times.push(Date.now() - started);
+  }
+  const created = await page.getByTestId("requests").locator("tbody tr").first().textContent();
+  times.sort((a, b) => a - b);
+  console.log(`dashboard: first page of requests (newest: ${created}) in ${times.join(", ")} ms; median ${times[2]} ms`);
+});
