@@ -19,6 +19,11 @@ test("the first page of requests on a large chain", async ({ page }) => {
     times.push(Date.now() - started);
   }
   const created = await page.getByTestId("requests").locator("tbody tr").first().textContent();
+  const shots = process.env.DASHBOARD_SHOTS ?? "test-results/screens";
+  await page.screenshot({ path: `${shots}/scale-requests.png`, fullPage: true });
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByTestId("nodes")).toContainText("/");
+  await page.screenshot({ path: `${shots}/scale-overview.png`, fullPage: true });
   times.sort((a, b) => a - b);
   console.log(`dashboard: first page of requests (newest: ${created}) in ${times.join(", ")} ms; median ${times[2]} ms`);
 });

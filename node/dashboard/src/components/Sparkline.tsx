@@ -17,7 +17,7 @@ export function Sparkline(props: { samples: Sample[]; label: string; color?: str
         height: 70,
         legend: { show: false },
         cursor: { show: false },
-        axes: [{ show: false }, { size: 36, font: "10px sans-serif", stroke: "#8a94a6" }],
+        axes: [{ show: false }, { size: 52, font: "10px sans-serif", stroke: "#8a94a6" }],
         scales: { x: { time: true } },
         series: [{}, { label: props.label, stroke: props.color ?? "#3b82f6", width: 2, fill: "rgba(59,130,246,0.08)" }],
       },
