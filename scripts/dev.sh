@@ -39,9 +39,12 @@ if [ -z "$miner" ]; then
 	python3 -m http.server --bind 127.0.0.1 --directory "$REPO_ROOT/node/dashboard/dist" 8080 \
 		>/dev/null 2>&1 &
 	server=$!
-	trap 'kill "$server" 2>/dev/null || true' EXIT
+	"$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@" &
+	node=$!
+	# Ctrl-C or a TERM to this script stops both.
+	trap 'trap - EXIT INT TERM; kill "$node" "$server" 2>/dev/null || true; wait' EXIT INT TERM
 	echo "dashboard on $dashboard_url (chain: ws://127.0.0.1:9944)"
-	"$NODE_BIN" --dev --rpc-cors all --prometheus-port 9615 "$@"
+	wait "$node"
 	exit
 fi
 
