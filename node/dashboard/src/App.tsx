@@ -38,6 +38,8 @@ export function App() {
   const url = useMemo(() => endpoint(), []);
   const [conn, setConn] = useState<Connection>();
   const [failure, setFailure] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const [linkUp, setLinkUp] = useState(true);
   const [accounts, setAccounts] = useState<Account[]>([]);
   const [address, setAddress] = useState<string>(() => localStorage.getItem("account") ?? "");
   const { finalized, best } = useHeads(conn);
@@ -46,19 +48,22 @@ export function App() {
   useEffect(() => {
     let cancelled = false;
     const timer = setTimeout(() => !cancelled && setFailure(`No answer from ${url} yet.`), 8000);
-    connect(url).then(
+    let made: Connection | undefined;
+    connect(url, setLinkUp).then(
       (c) => {
-        if (cancelled) return;
+        made = c;
+        if (cancelled) return c.client.destroy();
         clearTimeout(timer);
         setFailure(undefined);
         setConn(c);
         if (c.facts.isDev) setAccounts(devAccounts(c.facts.ss58));
       },
-      (e: unknown) => setFailure(String(e)),
+      (e: unknown) => !cancelled && setFailure(String(e)),
     );
     return () => {
       cancelled = true;
       clearTimeout(timer);
+      made?.client.destroy();
     };
   }, [url]);
   useEffect(() => (conn ? watchTimelines(conn) : undefined), [conn]);
@@ -87,7 +92,12 @@ export function App() {
         </span>
         <span className="account">
           {conn && !conn.facts.isDev && accounts.length === 0 && (
-            <button disabled={!hasExtension()} title={hasExtension() ? undefined : "Install a polkadot.js-compatible extension"} onClick={() => extensionAccounts().then(setAccounts)}>
+            <button disabled={!hasExtension()} title={hasExtension() ? undefined : "Install a polkadot.js-compatible extension"} onClick={() =>
+                extensionAccounts().then(
+                  (found) => (found.length ? setAccounts(found) : setNotice("The wallet extension offers no accounts to this page.")),
+                  (e: unknown) => setNotice(`The wallet extension refused: ${e instanceof Error ? e.message : String(e)}`),
+                )
+              }>
               Connect wallet
             </button>
           )}
@@ -111,6 +121,16 @@ export function App() {
         ))}
       </nav>
       <main>
+        {conn && !linkUp && (
+          <p className="error" role="alert" data-testid="link-down">
+            The connection to {url} is down; reconnecting. What you see is as of block #{finalized?.number}.
+          </p>
+        )}
+        {notice && (
+          <p className="error" role="alert">
+            {notice}
+          </p>
+        )}
         {!conn ? (
           <p className={failure ? "error" : "muted"}>
             {failure ?? `Connecting to ${url}…`}{" "}

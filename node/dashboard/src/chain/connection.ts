@@ -37,6 +37,8 @@ export interface ChainFacts {
   lowFundsMargin: number;
   /** The SS58 prefix addresses are shown with. */
   ss58: number;
+  /** The least balance an account keeps (`Balances.ExistentialDeposit`). */
+  existentialDeposit: bigint;
 }
 
 /** A live connection. */
@@ -47,16 +49,21 @@ export interface Connection {
   facts: ChainFacts;
 }
 
-/** Connects to `url` and reads the chain's facts. */
-export async function connect(url: string): Promise<Connection> {
-  const client = createClient(getWsProvider(url));
+/**
+ * Connects to `url` and reads the chain's facts; `onLink` hears whether the WebSocket is up
+ * (the client reconnects by itself when it drops).
+ */
+export async function connect(url: string, onLink?: (up: boolean) => void): Promise<Connection> {
+  const client = createClient(
+    getWsProvider(url, { onStatusChanged: (status) => onLink?.(String(status.type) === "CONNECTED") }),
+  );
   const api = client.getTypedApi(compute);
   const [spec, chainType] = await Promise.all([
     client.getChainSpecData(),
     client._request<unknown>("system_chainType", []).catch(() => undefined),
   ]);
   const c = api.constants.Compute;
-  const [prepay, addressPrice, deposit, divisor, maxString, provision, operation, heartbeat, slotMs, ss58] =
+  const [prepay, addressPrice, deposit, divisor, maxString, provision, operation, heartbeat, slotMs, ss58, ed] =
     await Promise.all([
       c.RentalPrepayBlocks(),
       c.AddressPricePerBlock(),
@@ -68,6 +75,7 @@ export async function connect(url: string): Promise<Connection> {
       c.HeartbeatTimeout(),
       api.apis.AuraApi.slot_duration(),
       api.constants.System.SS58Prefix(),
+      api.constants.Balances.ExistentialDeposit(),
     ]);
   const props = (spec.properties ?? {}) as { tokenSymbol?: string; tokenDecimals?: number };
   const isDev =
@@ -89,6 +97,7 @@ export async function connect(url: string): Promise<Connection> {
     heartbeatTimeout: heartbeat,
     lowFundsMargin: Math.floor(prepay / divisor),
     ss58,
+    existentialDeposit: ed,
   };
   return { url, client, api, facts };
 }

@@ -52,8 +52,11 @@ export async function nextRequestId(api: ComputeApi, at?: string) {
 export async function request(api: ComputeApi, id: bigint, at?: string) {
   const record = await api.query.Compute.RequestRecords.getValue(id, atBlock(at));
   if (!record) return undefined;
-  const detail = await api.query.Compute.ComputeRequests.getValue(record.owner, id, atBlock(at));
-  return detail ? { id, record, detail } : undefined;
+  const [detail, node] = await Promise.all([
+    api.query.Compute.ComputeRequests.getValue(record.owner, id, atBlock(at)),
+    record.host ? api.query.Compute.MinerNodes.getValue(record.host.node_id, atBlock(at)) : undefined,
+  ]);
+  return detail ? { id, record, detail, node } : undefined;
 }
 export type Request = NonNullable<Awaited<ReturnType<typeof request>>>;
 
@@ -98,7 +101,7 @@ export async function myRequests(api: ComputeApi, owner: SS58String, at?: string
             api.query.Compute.MinerNodes.getValue(host.node_id, atBlock(at)),
           ])
         : [undefined, undefined];
-      return { id: detail.request_id, detail, record, deletionAskedAt, lastHeartbeat: node?.last_heartbeat };
+      return { id: detail.request_id, detail, record, deletionAskedAt, node };
     }),
   );
 }

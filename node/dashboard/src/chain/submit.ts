@@ -4,6 +4,22 @@
  */
 import type { PolkadotSigner, Transaction, TxEvent } from "polkadot-api";
 
+/** Why the pool (or the signer) refused a transaction, in words. */
+export function refusal(e: unknown): string {
+  const invalid = (e as { error?: { type?: string; value?: { type?: string } } }).error;
+  if (invalid?.type) {
+    const reason = invalid.value?.type ? `${invalid.type}.${invalid.value.type}` : invalid.type;
+    const words: Record<string, string> = {
+      "Invalid.Payment": "this account cannot pay the fee",
+      "Invalid.Stale": "its nonce was used already (another transaction of this account came first)",
+      "Invalid.Future": "an earlier transaction of this account is still waiting",
+      "Invalid.BadProof": "the signature does not verify",
+    };
+    return `the node refused it: ${words[reason] ?? reason}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Where a sent transaction is. */
 export type TxState =
   | { step: "signing" }
@@ -46,7 +62,7 @@ export function send(
           );
         }
       },
-      error: (e: unknown) => done({ step: "failed", error: e instanceof Error ? e.message : String(e) }),
+      error: (e: unknown) => done({ step: "failed", error: refusal(e) }),
     });
   });
 }

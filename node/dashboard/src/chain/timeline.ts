@@ -19,31 +19,47 @@ export const MAX_BACKFILL = 1200;
 
 const byRequest = new Map<bigint, TimelineEntry[]>();
 const listeners = new Set<() => void>();
-const seen = new Set<number>();
+/** Hashes of the blocks read, or being read. */
+const seen = new Set<string>();
 let firstWatched: number | undefined;
 
-/** Adds the `Compute` events of block `number` (at `hash`) to their requests' timelines. */
-async function readBlock(api: ComputeApi, number: number, hash: string) {
-  if (seen.has(number)) return;
-  seen.add(number);
-  const events = await api.query.System.Events.getValue({ at: hash });
+/**
+ * Adds the `Compute` events of block `number` (at `hash`) to their requests' timelines; false
+ * when the block could not be read (it may be read again later).
+ */
+async function readBlock(api: ComputeApi, number: number, hash: string): Promise<boolean> {
+  if (seen.has(hash)) return true;
+  seen.add(hash);
+  let events;
+  try {
+    events = await api.query.System.Events.getValue({ at: hash });
+  } catch {
+    seen.delete(hash);
+    return false;
+  }
   for (const { event } of events) {
     if (event.type !== "Compute") continue;
     const inner = event.value as { type: string; value: Record<string, unknown> };
     const id = inner.value?.request_id;
     if (typeof id !== "bigint") continue;
     const list = byRequest.get(id) ?? [];
-    list.push({ block: number, name: inner.type, fields: inner.value });
-    list.sort((a, b) => a.block - b.block);
+    const entry = { block: number, name: inner.type, fields: inner.value };
+    const at = list.findIndex((e) => e.block > number);
+    list.splice(at < 0 ? list.length : at, 0, entry);
     byRequest.set(id, list);
   }
+  return true;
 }
 
 /** Starts keeping the events of every finalized block; returns the unsubscription. */
 export function watchTimelines(conn: Connection): () => void {
+  // A new connection may be to another chain (a restarted dev chain reuses request ids).
+  byRequest.clear();
+  seen.clear();
+  firstWatched = undefined;
   const sub = conn.client.finalizedBlock$.subscribe((block) => {
     firstWatched ??= block.number;
-    readBlock(conn.api, block.number, block.hash).then(() => listeners.forEach((l) => l()));
+    void readBlock(conn.api, block.number, block.hash).then(() => listeners.forEach((l) => l()));
   });
   return () => sub.unsubscribe();
 }
@@ -60,22 +76,28 @@ export function onTimeline(listener: () => void): () => void {
 }
 
 /**
- * Reads the blocks from `from` (a request's creation; 0 when unknown) up to the first block
- * watched, at most `MAX_BACKFILL` of the latest of them, by number through the node's
- * `chain_getBlockHash`, twenty at a time.
+ * Reads the blocks before the first one watched, newest first, back to `from` (a request's
+ * creation; 0 when unknown) and at most `MAX_BACKFILL` of them, by number through the node's
+ * `chain_getBlockHash`, ten at a time. It stops at the first block whose state the node no
+ * longer has: a pruning node keeps the state of its last 256 blocks only (`--state-pruning`).
  */
 export async function backfill(conn: Connection, from: number): Promise<void> {
-  const head = firstWatched ?? (await conn.client.getFinalizedBlock()).number;
-  const start = Math.max(from, head - MAX_BACKFILL);
-  const numbers = [];
-  for (let n = start; n <= head; n++) if (!seen.has(n)) numbers.push(n);
-  for (let i = 0; i < numbers.length; i += 20) {
-    await Promise.all(
-      numbers.slice(i, i + 20).map(async (n) => {
-        const hash = await conn.client._request<string | null>("chain_getBlockHash", [n]);
-        if (hash) await readBlock(conn.api, n, hash);
-      }),
-    );
+  try {
+    const head = firstWatched ?? (await conn.client.getFinalizedBlock()).number;
+    const start = Math.max(from, head - MAX_BACKFILL);
+    for (let top = head; top >= start; top -= 10) {
+      const numbers = [];
+      for (let n = top; n > top - 10 && n >= start; n--) numbers.push(n);
+      const read = await Promise.all(
+        numbers.map(async (n) => {
+          const hash = await conn.client._request<string | null>("chain_getBlockHash", [n]);
+          return hash ? readBlock(conn.api, n, hash) : false;
+        }),
+      );
+      listeners.forEach((l) => l());
+      if (read.includes(false)) return;
+    }
+  } catch {
+    // The node went away: what was read stays.
   }
-  listeners.forEach((l) => l());
 }

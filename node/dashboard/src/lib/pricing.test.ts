@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { blocksPaid, createHold, planPrices, prepaymentLeft, secondsPaid, timeLeft, type Billing } from "./pricing";
+import {
+  blocksPaid,
+  bootFloor,
+  createHold,
+  liveClock,
+  planPrices,
+  prepaymentLeft,
+  secondsPaid,
+  timeLeft,
+  unspentAt,
+  type Billing,
+} from "./pricing";
 
 // The runtime's values: 6 s blocks, an hour of prepayment, 0.0001 UNIT per block of address,
 // a 0.1 UNIT deposit, a tenth of the prepayment as the low-funds margin.
@@ -39,33 +50,67 @@ describe("the price calculator", () => {
 });
 
 describe("the time-left rule", () => {
-  const record = (held: bigint, rent: bigint, address: bigint, owed = 0n) => ({
-    held,
-    rent_per_block: rent,
-    address_per_block: address,
-    rent_owed: owed,
+  const rate = MILLI + MILLI / 10n;
+  // A VM running since block 100 on a node live all along, its record written at block 100.
+  const running = {
+    held: rate * 600n,
+    price_per_block: MILLI,
+    rent_per_block: MILLI,
+    address_per_block: MILLI / 10n,
+    rent_owed: 0n,
     address_owed: 0n,
+    accrued_to: 100,
+    rent_clock: 100,
+    rent_stop: 100 + 540,
+  };
+
+  it("counts what accrued since the record was written, as the chain does", () => {
+    expect(unspentAt(running, 100, 100)).toBe(rate * 600n);
+    expect(unspentAt(running, 110, 110)).toBe(rate * 590n);
+    // A silent node's clock stands still: only the address is charged.
+    expect(unspentAt(running, 110, 100)).toBe(rate * 600n - (MILLI / 10n) * 10n);
   });
 
   it("counts to the low-funds stop, not to zero", () => {
-    const rate = MILLI + MILLI / 10n;
-    const left = timeLeft(record(rate * 600n, MILLI, MILLI / 10n), billing);
+    const left = timeLeft(running, billing, 100, 100);
     // 600 blocks paid, the last 60 are the margin: the stop comes after 540 blocks.
-    expect(left.secondsToStop).toBe(540 * 6);
+    expect(left.seconds).toBe(540 * 6);
+    expect(left.then).toBe("stop");
     expect(left.low).toBe(false);
+    expect(timeLeft(running, billing, 500, 500).seconds).toBe(140 * 6);
+    expect(timeLeft(running, billing, 500, 500).low).toBe(false);
+    expect(timeLeft(running, billing, 530, 530).low).toBe(true);
   });
 
-  it("warns when less than twice the margin is left", () => {
-    const rate = MILLI + MILLI / 10n;
-    expect(timeLeft(record(rate * 179n, MILLI, MILLI / 10n), billing).low).toBe(true);
-    expect(timeLeft(record(rate * 181n, MILLI, MILLI / 10n), billing).low).toBe(false);
+  it("stops at rent_stop when the clock gets there first", () => {
+    expect(timeLeft({ ...running, rent_stop: 150 }, billing, 100, 100).seconds).toBe(50 * 6);
+  });
+
+  it("counts a stopped VM's address rent to the close, with no margin", () => {
+    const stopped = { ...running, held: (MILLI / 10n) * 100n, rent_per_block: 0n };
+    const left = timeLeft(stopped, billing, 100, 100);
+    expect(left.then).toBe("close");
+    expect(left.seconds).toBe(100 * 6);
+    expect(left.low).toBe(true);
   });
 
   it("subtracts what is owed, and never ends when nothing is charged", () => {
-    expect(prepaymentLeft(record(100n, 1n, 0n, 30n))).toBe(70n);
-    expect(prepaymentLeft(record(10n, 1n, 0n, 30n))).toBe(0n);
-    const stopped = timeLeft(record(5n * MILLI, 0n, 0n), billing);
-    expect(stopped.secondsToStop).toBe(Infinity);
-    expect(stopped.low).toBe(false);
+    expect(prepaymentLeft({ held: 100n, rent_owed: 30n, address_owed: 0n })).toBe(70n);
+    expect(prepaymentLeft({ held: 10n, rent_owed: 30n, address_owed: 0n })).toBe(0n);
+    const idle = timeLeft({ ...running, rent_per_block: 0n, address_per_block: 0n }, billing, 100, 100);
+    expect(idle.seconds).toBe(Infinity);
+    expect(idle.then).toBe("nothing");
+    expect(idle.low).toBe(false);
+  });
+
+  it("reads the host's live clock as the pallet does", () => {
+    const node = { live_clock: 1000, last_heartbeat: 90 };
+    expect(liveClock(node, 100, 100)).toBe(1010);
+    expect(liveClock(node, 1000, 100)).toBe(1101);
+    expect(liveClock(undefined, 100, 100)).toBe(100);
+  });
+
+  it("asks more than the margin to boot", () => {
+    expect(bootFloor(MILLI, billing)).toBe(rate * 60n);
   });
 });

@@ -7,11 +7,11 @@ const base: RuleInput = {
   now: 1000,
   claimedAt: 900,
   lastHeartbeat: 995,
-  blocksPaid: 500n,
+  unspent: 500n,
+  bootFloor: 60n,
   provisionTimeout: 300,
   operationTimeout: 100,
   heartbeatTimeout: 100,
-  lowFundsMargin: 60,
 };
 
 describe("owner operations", () => {
@@ -24,9 +24,10 @@ describe("owner operations", () => {
   it("say why not", () => {
     const a = actionsFor({ ...base, queued: QUEUED.stop });
     expect(a.stop).toEqual({ allowed: false, why: "A stop is already queued." });
-    const stopped = actionsFor({ ...base, status: "Stopped", blocksPaid: 60n });
+    const stopped = actionsFor({ ...base, status: "Stopped", unspent: 60n });
     expect(stopped.boot).toEqual({ allowed: false, why: "The prepayment left is below the low-funds margin: top up first." });
     expect(actionsFor({ ...base, status: "Stopped" }).boot.allowed).toBe(true);
+    expect(actionsFor({ ...base, status: "Stopped", unspent: 61n }).boot.allowed).toBe(true);
   });
 
   it("cancel Pending at once, InProgress only after the provision timeout", () => {

@@ -29,13 +29,14 @@ export interface RuleInput {
   deletionAskedAt?: number;
   /** The hosting node's last heartbeat block, if hosted. */
   lastHeartbeat?: number;
-  /** Whole blocks the prepayment left pays for at a running VM's rate. */
-  blocksPaid: bigint;
+  /** The prepayment unspent now. */
+  unspent: bigint;
+  /** What booting needs unspent: more than the low-funds margin at the VM's rates. */
+  bootFloor: bigint;
   /** The chain's timeouts and margin, in blocks. */
   provisionTimeout: number;
   operationTimeout: number;
   heartbeatTimeout: number;
-  lowFundsMargin: number;
 }
 
 const yes: Verdict = { allowed: true };
@@ -61,7 +62,7 @@ export function actionsFor(r: RuleInput): Record<Action, Verdict> {
     r.status !== "Stopped" ? no("Only a Stopped VM can be booted.")
     : queued(QUEUED.boot) ? no("A boot is already queued.")
     : deleting ? no("The VM is being deleted.")
-    : r.blocksPaid <= BigInt(r.lowFundsMargin) ? no("The prepayment left is below the low-funds margin: top up first.")
+    : r.unspent <= r.bootFloor ? no("The prepayment left is below the low-funds margin: top up first.")
     : yes;
   const reboot =
     r.status !== "Running" ? no("Only a Running VM can be rebooted.")

@@ -17,12 +17,12 @@ const KEY_TYPES = [
 
 /** An SSH public key line checked, or why it is not one. */
 export function checkSshKey(line: string): { key: string } | { error: string } {
+  if (line.includes("PRIVATE KEY")) return { error: "That is a private key: paste the .pub file." };
   const parts = line.trim().split(/\s+/);
   if (parts.length < 2 || parts[0] === "") return { error: "An SSH public key is `<type> <base64> [comment]`." };
   const [type, body, ...comment] = parts;
   if (!KEY_TYPES.includes(type)) return { error: `Unknown SSH key type ${type}: use one such as ssh-ed25519.` };
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return { error: "The key's body is not base64." };
-  if (line.includes("PRIVATE KEY")) return { error: "That is a private key: paste the .pub file." };
   // A comment may hold only characters cloud-init's YAML takes plainly.
   const safeComment = comment.join(" ").replace(/[^A-Za-z0-9@._+-]/g, "");
   return { key: [type, body, safeComment].filter(Boolean).join(" ") };
@@ -57,7 +57,7 @@ export function userDataSource(
     source = dataUri(cloudConfigFor(checked.key));
     if (source.length > maxLen)
       return {
-        error: `This key makes user data of ${source.length} bytes; a request holds at most ${maxLen}. Use an Ed25519 key, or host the user data and give its URL.`,
+        error: `This key makes user data of ${source.length} bytes; a request holds at most ${maxLen}. Use an Ed25519 key with a short comment (or none), or host the user data and give its URL.`,
       };
     return { source };
   }

@@ -8,12 +8,12 @@ import { useAtFinalized, useSession } from "../chain/hooks";
 import { balance, myRequests, plans, type MyRequest, type Plan } from "../chain/market";
 import { describeTx, send, type TxState } from "../chain/submit";
 import { Balance, Card, Loading, StatusBadge } from "../components/ui";
-import { formatBalance, formatDuration, formatIp, formatMemory, parseBalance, text } from "../lib/format";
-import { blocksPaid, createHold, timeLeft } from "../lib/pricing";
+import { formatBalance, formatIp, formatMemory, parseBalance, text } from "../lib/format";
+import { bootFloor, createHold, liveClock, timeLeft } from "../lib/pricing";
 import { actionsFor, type Action, type Status } from "../lib/rules";
 import { checkSource, userDataSource } from "../lib/userData";
 import { Hold } from "./Plans";
-import { SshHint, Timeline } from "./RequestPage";
+import { SshHint, TimeLeftText, Timeline } from "./RequestPage";
 import { parseNodeId } from "../lib/nodeId";
 
 /** The transaction of the last action, shown under the form or the VM. */
@@ -59,7 +59,7 @@ export function MyVms() {
       <h2 className="section">My VMs</h2>
       {mine.length === 0 && <p className="muted">No VMs yet: rent one above.</p>}
       <div className="grid">
-        {[...mine].reverse().map((r) => (
+        {[...mine].sort((a, b) => (a.id < b.id ? 1 : -1)).map((r) => (
           <VmCard key={String(r.id)} request={r} plans={planList} now={data.at ?? 0} free={funds.free} />
         ))}
       </div>
@@ -80,6 +80,7 @@ function CreateForm(props: { plans: Plan[]; free: bigint }) {
   const [problem, setProblem] = useState<string>();
   const [tx, setTx] = useState<TxState>();
   const plan = props.plans.find((p) => p.plan_id === planId);
+  const sending = tx !== undefined && tx.step !== "final" && tx.step !== "failed";
 
   const submit = async () => {
     setProblem(undefined);
@@ -96,9 +97,10 @@ function CreateForm(props: { plans: Plan[]; free: bigint }) {
     const node = miner.trim() ? parseNodeId(miner) : undefined;
     if (node && "error" in node) return setProblem(node.error);
     const hold = createHold(plan.price_per_block, conn.facts.billing);
-    if (hold.total >= props.free)
+    const spendable = props.free - conn.facts.existentialDeposit;
+    if (hold.total >= spendable)
       return setProblem(
-        `Renting on plan #${plan.plan_id} holds ${formatBalance(hold.total, conn.facts.token)}, more than the ${formatBalance(props.free, conn.facts.token)} this account has free.`,
+        `Renting on plan #${plan.plan_id} holds ${formatBalance(hold.total, conn.facts.token)} and the fee; this account can spend ${formatBalance(spendable > 0n ? spendable : 0n, conn.facts.token)} (its free balance less the existential deposit).`,
       );
     const call = conn.api.tx.Compute.create_compute_request({
       plan_id: plan.plan_id,
@@ -164,7 +166,7 @@ function CreateForm(props: { plans: Plan[]; free: bigint }) {
           <input value={miner} onChange={(e) => setMiner(e.target.value)} placeholder="12D3KooW…" />
         </label>
         {plan && <Hold pricePerBlock={plan.price_per_block} />}
-        <button type="submit" className="primary" data-testid="create-submit">
+        <button type="submit" className="primary" data-testid="create-submit" disabled={sending}>
           Rent
         </button>
         {problem && (
@@ -202,21 +204,25 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
   const [tx, setTx] = useState<TxState>();
   const [amount, setAmount] = useState("1");
   const [newPlan, setNewPlan] = useState<number>();
+  const [showTimeline, setShowTimeline] = useState(false);
+  // One transaction at a time per VM: the page reads the finalized block, a few blocks behind.
+  const busy = tx !== undefined && tx.step !== "final" && tx.step !== "failed";
   const status = r.detail.status.type as Status;
   const record = r.record;
-  const left = record ? timeLeft(record.billing, conn.facts.billing) : undefined;
+  const clock = liveClock(r.node, props.now, conn.facts.heartbeatTimeout);
+  const left = record ? timeLeft(record.billing, conn.facts.billing, props.now, clock) : undefined;
   const verdicts = actionsFor({
     status,
     queued: record?.queued ?? 0,
     now: props.now,
     claimedAt: record?.claimed_at,
     deletionAskedAt: r.deletionAskedAt,
-    lastHeartbeat: r.lastHeartbeat,
-    blocksPaid: record ? blocksPaid(left?.left ?? 0n, record.billing.price_per_block, conn.facts.billing) : 0n,
+    lastHeartbeat: r.node?.last_heartbeat,
+    unspent: left?.left ?? 0n,
+    bootFloor: record ? bootFloor(record.billing.price_per_block, conn.facts.billing) : 0n,
     provisionTimeout: conn.facts.provisionTimeout,
     operationTimeout: conn.facts.operationTimeout,
     heartbeatTimeout: conn.facts.heartbeatTimeout,
-    lowFundsMargin: conn.facts.lowFundsMargin,
   });
   const ip = record?.ip ? formatIp(record.ip) : undefined;
   const c = conn.api.tx.Compute;
@@ -253,10 +259,11 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
       case "topUp": {
         const planck = parseBalance(amount, conn.facts.token);
         if (!planck) return setTx({ step: "failed", error: `Not an amount of ${conn.facts.token.symbol}.` });
-        if (planck >= props.free)
+        const spendable = props.free - conn.facts.existentialDeposit;
+        if (planck >= spendable)
           return setTx({
             step: "failed",
-            error: `${formatBalance(planck, conn.facts.token)} is more than the ${formatBalance(props.free, conn.facts.token)} this account has free.`,
+            error: `${formatBalance(planck, conn.facts.token)} and the fee are more than this account can spend, ${formatBalance(spendable > 0n ? spendable : 0n, conn.facts.token)} (its free balance less the existential deposit).`,
           });
         call = c.top_up_compute_request({ request_id: id, amount: planck });
         break;
@@ -291,8 +298,7 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
             <dd><Balance planck={left.left} /></dd>
             <dt>Time left</dt>
             <dd className={left.low ? "warning" : ""} data-testid="time-left">
-              {formatDuration(left.secondsToStop)}
-              {left.low && " — top up soon, or the chain stops the VM"}
+              <TimeLeftText left={left} />
             </dd>
           </>
         )}
@@ -301,7 +307,7 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
         {(["stop", "boot", "reboot", "delete", "cancel", "close"] as Action[]).map((a) => {
           const v = verdicts[a];
           return (
-            <button key={a} disabled={!v.allowed} title={v.allowed ? undefined : v.why} onClick={() => run(a)} data-testid={`action-${a}`}>
+            <button key={a} disabled={!v.allowed || busy} title={v.allowed ? undefined : v.why} onClick={() => run(a)} data-testid={`action-${a}`}>
               {LABELS[a]}
             </button>
           );
@@ -309,10 +315,10 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
       </div>
       <div className="actions">
         <input value={amount} onChange={(e) => setAmount(e.target.value)} size={6} aria-label="top-up amount" data-testid="top-up-amount" />
-        <button disabled={!verdicts.topUp.allowed} title={verdicts.topUp.allowed ? undefined : verdicts.topUp.why} onClick={() => run("topUp")} data-testid="action-topUp">
+        <button disabled={!verdicts.topUp.allowed || busy} title={verdicts.topUp.allowed ? undefined : verdicts.topUp.why} onClick={() => run("topUp")} data-testid="action-topUp">
           Top up
         </button>
-        <select value={newPlan ?? ""} onChange={(e) => setNewPlan(Number(e.target.value))} aria-label="new plan">
+        <select value={newPlan ?? ""} onChange={(e) => setNewPlan(e.target.value === "" ? undefined : Number(e.target.value))} aria-label="new plan">
           <option value="">Resize to…</option>
           {props.plans
             .filter((p) => p.active && p.plan_id !== r.detail.plan_id)
@@ -322,7 +328,7 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
               </option>
             ))}
         </select>
-        <button disabled={!verdicts.resize.allowed} title={verdicts.resize.allowed ? undefined : verdicts.resize.why} onClick={() => run("resize")}>
+        <button disabled={!verdicts.resize.allowed || busy} title={verdicts.resize.allowed ? undefined : verdicts.resize.why} onClick={() => run("resize")}>
           Resize
         </button>
       </div>
@@ -335,9 +341,9 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
           })}
       </ul>
       <TxLine state={tx} />
-      <details>
+      <details onToggle={(e) => setShowTimeline(e.currentTarget.open)}>
         <summary>Timeline</summary>
-        <Timeline id={id} createdAt={r.detail.created_at} />
+        {showTimeline && <Timeline id={id} createdAt={r.detail.created_at} />}
       </details>
     </Card>
   );

@@ -5,7 +5,7 @@ import { request } from "../chain/market";
 import { backfill, onTimeline, timelineOf } from "../chain/timeline";
 import { Balance, Card, Loading, StatusBadge } from "../components/ui";
 import { formatBalance, formatDuration, formatIp, formatMemory, shorten, text, type Token } from "../lib/format";
-import { timeLeft } from "../lib/pricing";
+import { liveClock, timeLeft, type TimeLeft } from "../lib/pricing";
 import { formatNodeId } from "../lib/nodeId";
 
 /** The command that logs in to a VM at `ip` as `user`. */
@@ -19,6 +19,22 @@ export function SshHint(props: { ip: string }) {
     <>
       <code data-testid="ssh">{sshCommand(props.ip)}</code>
       <div className="muted small">or the image's default user instead of root: debian, ubuntu, …</div>
+    </>
+  );
+}
+
+/** What a request's time left means, in words. */
+export function TimeLeftText(props: { left: TimeLeft }) {
+  const { left } = props;
+  if (left.then === "nothing") return <>nothing is charged now</>;
+  const when = formatDuration(left.seconds);
+  return left.then === "stop" ? (
+    <>
+      {when}, then the chain stops the VM for low funds{left.low && ": top up soon"}
+    </>
+  ) : (
+    <>
+      {when} of address rent, then the chain closes the request{left.low && ": top up soon"}
     </>
   );
 }
@@ -78,7 +94,8 @@ export function RequestPage(props: { id: bigint }) {
     );
   const { record, detail } = data;
   const ip = record.ip ? formatIp(record.ip) : undefined;
-  const left = timeLeft(record.billing, conn.facts.billing);
+  const now = at;
+  const left = timeLeft(record.billing, conn.facts.billing, now, liveClock(data.node, now, conn.facts.heartbeatTimeout));
   return (
     <div className="page grid">
       <Card title={`vm-${props.id}`} aside={<StatusBadge status={record.status.type} />} testId="request">
@@ -116,8 +133,16 @@ export function RequestPage(props: { id: bigint }) {
           <dd><Balance planck={left.left} /></dd>
           <dt>Costs now</dt>
           <dd><Balance planck={left.ratePerBlock} digits={6} /> per block</dd>
-          <dt>Runs until the low-funds stop</dt>
-          <dd className={left.low ? "warning" : ""}>{formatDuration(left.secondsToStop)}</dd>
+          <dt>Time left</dt>
+          <dd className={left.low ? "warning" : ""}>
+            <TimeLeftText left={left} />
+          </dd>
+          {record.evict_at !== undefined && (
+            <>
+              <dt>Eviction</dt>
+              <dd className="warning">the miner gave notice: the VM ends at block #{record.evict_at}</dd>
+            </>
+          )}
           <dt>Deposit</dt>
           <dd><Balance planck={record.billing.deposit} /></dd>
         </dl>

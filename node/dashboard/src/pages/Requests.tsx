@@ -8,6 +8,9 @@ import { formatNodeId, parseNodeId } from "../lib/nodeId";
 
 const PAGE = 25;
 
+/** Rows by id, newest first (the runtime pages these lists in its storage order). */
+const newestFirst = <T extends { id: bigint }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+
 /** A row of the list: what the table shows. */
 interface Row {
   id: bigint;
@@ -27,14 +30,14 @@ export function Requests(props: { query: URLSearchParams }) {
     if (owner) {
       const page = await conn.api.apis.ComputeApi.user_requests(owner, undefined, 100, { at });
       const rows: Row[] = page.items.map((r) => ({ id: r.request_id, status: r.status.type, owner: r.owner, node: r.miner_id && formatNodeId(r.miner_id) }));
-      return { rows: rows.reverse(), end: true, next: 0n, total: page.total };
+      return { rows: newestFirst(rows), end: true, next: 0n, total: page.total };
     }
     if (node) {
       const parsed = parseNodeId(node);
       if ("error" in parsed) throw new Error(parsed.error);
       const page = await conn.api.apis.ComputeApi.miner_requests(parsed.bytes, undefined, 100, { at });
       const rows: Row[] = page.items.map((m) => ({ id: m.request.request_id, status: m.request.fulfilled ? "Fulfilled" : "Claimed", owner: "", node, ip: m.request.ip_assigned }));
-      return { rows: rows.reverse(), end: true, next: 0n, total: page.total };
+      return { rows: newestFirst(rows), end: true, next: 0n, total: page.total };
     }
     const page = await requestsPage(conn.api, before, PAGE, at);
     const rows: Row[] = page.rows.map(({ id, record }) => ({
