@@ -134,6 +134,9 @@ async fn run() {
 	assert_eq!(free_addresses(alice).await, free_before, "no address held");
 
 	// The agent serves the next request as usual.
+	// A client that followed Alice through the reorg may have had its chainHead subscription
+	// stopped by her node; one made after the join follows the chain as it is now.
+	let on_alice = connect(alice).await;
 	let (next, _) = create_request(&on_alice, &dave, tiny, &guests.image_url, None, FINALITY).await;
 	compute_e2e_tests::settled(alice, node_id, next, "Running", AGENT).await;
 	assert!(miner.qemu_pid(next).is_some(), "the next VM runs");
