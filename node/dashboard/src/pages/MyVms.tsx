@@ -13,7 +13,7 @@ import { bootFloor, createHold, liveClock, timeLeft } from "../lib/pricing";
 import { actionsFor, type Action, type Status } from "../lib/rules";
 import { checkSource, userDataSource } from "../lib/userData";
 import { Hold } from "./Plans";
-import { SshHint, TimeLeftText, Timeline } from "./RequestPage";
+import { AddressFacts, TimeLeftText, Timeline } from "./RequestPage";
 import { parseNodeId } from "../lib/nodeId";
 
 /** The transaction of the last action, shown under the form or the VM. */
@@ -282,16 +282,7 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
         <dd>#{r.detail.plan_id}</dd>
         <dt>Image</dt>
         <dd className="wrap">{text(r.detail.selected_image.image_url)}</dd>
-        <dt>Address</dt>
-        <dd data-testid="vm-address">{ip ?? "—"}</dd>
-        {ip && (
-          <>
-            <dt>Log in</dt>
-            <dd>
-              <SshHint ip={ip} />
-            </dd>
-          </>
-        )}
+        <AddressFacts ip={ip} testId="vm-address" />
         {left && (
           <>
             <dt>Prepayment left</dt>

@@ -13,6 +13,24 @@ export function sshCommand(ip: string, user = "root"): string {
   return `ssh ${user}@${ip}`;
 }
 
+/** A VM's address and, once it has one, how to log in: two rows of a facts list. */
+export function AddressFacts(props: { ip: string | undefined; testId: string }) {
+  return (
+    <>
+      <dt>Address</dt>
+      <dd data-testid={props.testId}>{props.ip ?? "—"}</dd>
+      {props.ip && (
+        <>
+          <dt>Log in</dt>
+          <dd>
+            <SshHint ip={props.ip} />
+          </dd>
+        </>
+      )}
+    </>
+  );
+}
+
 /** What to type to log in to a VM at `ip`, and whom as. */
 export function SshHint(props: { ip: string }) {
   return (
@@ -113,16 +131,7 @@ export function RequestPage(props: { id: bigint }) {
           <dd>#{detail.created_at}</dd>
           <dt>Node</dt>
           <dd className="wrap">{record.host ? formatNodeId(record.host.node_id) : "—"}</dd>
-          <dt>Address</dt>
-          <dd data-testid="address">{ip ?? "—"}</dd>
-          {ip && (
-            <>
-              <dt>Log in</dt>
-              <dd>
-                <SshHint ip={ip} />
-              </dd>
-            </>
-          )}
+          <AddressFacts ip={ip} testId="address" />
         </dl>
       </Card>
       <Card title="Prepayment">
