@@ -15,12 +15,13 @@
 use std::time::Instant;
 
 use compute_e2e_tests::{
-	compute_request, connect, create_request, dev, hex, image, none, some, submit_in_best_block,
-	tiny_plan, until, within, GuestServer, Lab, LocalNetwork, Miner, MinerSetup, Node, Value,
+	compute_request, connect, dev, hex, image, none, some, submit_finalized, submit_in_best_block,
+	tiny_plan, until, within, At, GuestServer, Lab, LocalNetwork, Miner, MinerSetup, Node, Value,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::Duration;
+use subxt_signer::sr25519::Keypair;
 
 /// Until a started node answers JSON-RPC.
 const READY: Duration = Duration::from_secs(120);
@@ -134,10 +135,7 @@ async fn run() {
 	assert_eq!(free_addresses(alice).await, free_before, "no address held");
 
 	// The agent serves the next request as usual.
-	// A client that followed Alice through the reorg may have had its chainHead subscription
-	// stopped by her node; one made after the join follows the chain as it is now.
-	let on_alice = connect(alice).await;
-	let (next, _) = create_request(&on_alice, &dave, tiny, &guests.image_url, None, FINALITY).await;
+	let next = create_after_reorg(alice, &dave, tiny, &guests.image_url).await;
 	compute_e2e_tests::settled(alice, node_id, next, "Running", AGENT).await;
 	assert!(miner.qemu_pid(next).is_some(), "the next VM runs");
 	let finalized = alice.finalized_number().await;
@@ -148,6 +146,44 @@ async fn run() {
 	);
 	println!("e2e: after the reorg, request {next} Running; VM {id} was removed");
 	full_node.kill();
+}
+
+/// Dave's next request, made through `node`, which just went through the reorg; its id.
+///
+/// A node may stop a client's chainHead subscription while it settles after a reorg, and the
+/// client then loses the watch of a transaction it sent. So a create whose watch ends that way
+/// is looked up on chain (Dave has no other request there) before it is sent again.
+async fn create_after_reorg(node: &Node, dave: &Keypair, plan: u32, image_url: &str) -> u64 {
+	let owner = dave.public_key().to_account_id().to_string();
+	let on_chain = || async {
+		let list = node.rpc("compute_getUserRequests", json!([owner])).await;
+		list.as_array()
+			.and_then(|l| l.iter().filter_map(|r| r["requestId"].as_u64()).max())
+	};
+	for attempt in 1..=3 {
+		let client = connect(node).await;
+		let fields = vec![Value::u128(plan.into()), image("test-guest", image_url), none(), none()];
+		match submit_finalized(&client, dave, "Compute", "create_compute_request", fields, FINALITY)
+			.await
+		{
+			Ok(tx) => {
+				let created = tx.expect_event("Compute", "ComputeRequestCreated");
+				let id = created.fields.at("request_id").and_then(Value::as_u128);
+				return id.and_then(|id| u64::try_from(id).ok()).expect("a request id");
+			},
+			Err(error) => {
+				println!("e2e: create {attempt}: {error:?}; looking for it on chain");
+				let deadline = Instant::now() + Duration::from_secs(30);
+				while Instant::now() < deadline {
+					if let Some(id) = on_chain().await {
+						return id;
+					}
+					tokio::time::sleep(Duration::from_secs(2)).await;
+				}
+			},
+		}
+	}
+	panic!("Dave's next request could not be made");
 }
 
 /// The extrinsics (hex) of `node`'s canonical blocks `from..=to` that `account` (hex public key)
