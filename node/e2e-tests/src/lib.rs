@@ -40,7 +40,9 @@ pub use deadline::{until, within};
 pub use docker::Docker;
 pub use internet::{Accepted, Internet, Serve, Server};
 pub use lab::{Impairment, Lab};
-pub use market::{create_request, miner_request, rent_paid, runtime_metadata, settled};
+pub use market::{
+	create_plan, create_request, miner_request, rent_paid, runtime_metadata, settled, sudo_compute,
+};
 pub use miner::{debian_guest, miner_bin, miner_metric, test_guest, FileServer, Miner};
 pub use miner_setup::{GuestServer, MinerSetup, RenterKey};
 pub use network::{peer_id, LocalNetwork, NODE_KEYS, VALIDATORS};

@@ -7,8 +7,8 @@ use serde_json::{json, Value as Json};
 use subxt_signer::sr25519::{dev, Keypair};
 
 use crate::{
-	compute_call, compute_request, events_between, image, none, some, until, value_bytes, At,
-	ChainEvent, Client, Node, Value,
+	compute_call, compute_request, events_between, image, none, some, submit_finalized, until,
+	value_bytes, At, ChainEvent, Client, FinalizedTx, Node, Value,
 };
 
 /// Creates `who`'s request of plan `plan` for the image at `image_url` with the user data at
@@ -94,4 +94,27 @@ pub async fn runtime_metadata(node: &Node) -> Vec<u8> {
 		.0 as usize;
 	assert_eq!(rest.len(), len, "one metadata blob");
 	rest.to_vec()
+}
+
+/// Sends `Compute::<call>` with `fields` as root (`Sudo::sudo`, signed by Alice, the dev
+/// chains' sudo key) and waits up to `timeout` until it is final.
+pub async fn sudo_compute(
+	client: &Client,
+	call: &str,
+	fields: Vec<(&str, Value)>,
+	timeout: Duration,
+) -> FinalizedTx {
+	let inner = Value::unnamed_variant("Compute", [Value::named_variant(call, fields)]);
+	submit_finalized(client, &dev::alice(), "Sudo", "sudo", vec![inner], timeout)
+		.await
+		.unwrap_or_else(|e| panic!("sudo(compute.{call}): {e}"))
+}
+
+/// A new plan of `spec` (see [`crate::plan_spec`]) at `price` per block, made by root; its id.
+pub async fn create_plan(client: &Client, spec: Value, price: u128, timeout: Duration) -> u32 {
+	let fields = vec![("spec", spec), ("price_per_block", Value::u128(price))];
+	let made = sudo_compute(client, "create_plan", fields, timeout).await;
+	let plan = made.expect_event("Compute", "PlanCreated");
+	let plan = plan.fields.at("plan_id").and_then(Value::as_u128).expect("a plan id");
+	u32::try_from(plan).expect("a plan id")
 }

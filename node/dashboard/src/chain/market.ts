@@ -3,21 +3,36 @@
  * runtime API (`ComputeApi`) and storage: the same calls work over a light client.
  */
 import type { SS58String } from "polkadot-api";
+import { formatNodeId } from "../lib/nodeId";
 import type { ComputeApi } from "./connection";
 
 /** Read options at block `at` (a hash), or at the finalized block. */
 const atBlock = (at?: string) => (at ? { at } : undefined);
 
+/**
+ * Every item of a paged `ComputeApi` list: `page(after)` reads the page after cursor `after`,
+ * `cursor` names an item's cursor.
+ */
+async function allPages<T, C>(
+  page: (after: C | undefined) => Promise<{ total: number; items: T[] }>,
+  cursor: (item: T) => C,
+): Promise<T[]> {
+  const out: T[] = [];
+  let after: C | undefined;
+  for (;;) {
+    const { total, items } = await page(after);
+    out.push(...items);
+    if (items.length === 0 || out.length >= total) return out;
+    after = cursor(items[items.length - 1]);
+  }
+}
+
 /** The plans, all of them (`MaxPlans` is small), in id order. */
 export async function plans(api: ComputeApi, at?: string) {
-  const out = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await api.apis.ComputeApi.plans(after, undefined, atBlock(at));
-    out.push(...page.items);
-    if (page.items.length === 0 || out.length >= page.total) return out;
-    after = page.items[page.items.length - 1].plan_id;
-  }
+  return allPages(
+    (after: number | undefined) => api.apis.ComputeApi.plans(after, undefined, atBlock(at)),
+    (plan) => plan.plan_id,
+  );
 }
 export type Plan = Awaited<ReturnType<typeof plans>>[number];
 
@@ -77,33 +92,43 @@ export async function requestsPage(api: ComputeApi, before: bigint | undefined, 
 }
 export type RequestRow = Awaited<ReturnType<typeof requestsPage>>["rows"][number];
 
-/** The requests of `owner`, with their records, and what the owner rules need about each. */
+/**
+ * The requests of `owner`, with their records, and what the owner rules need about each: the
+ * block its queued deletion was asked in, and its host's record. Each kind is one batched read.
+ */
 export async function myRequests(api: ComputeApi, owner: SS58String, at?: string) {
-  const items = [];
-  let after: bigint | undefined;
-  for (;;) {
-    const page = await api.apis.ComputeApi.user_requests(owner, after, undefined, atBlock(at));
-    items.push(...page.items);
-    if (page.items.length === 0 || items.length >= page.total) break;
-    after = page.items[page.items.length - 1].request_id;
-  }
+  const items = await allPages(
+    (after: bigint | undefined) => api.apis.ComputeApi.user_requests(owner, after, undefined, atBlock(at)),
+    (request) => request.request_id,
+  );
   const records = await api.query.Compute.RequestRecords.getValues(
     items.map((r) => [r.request_id] as [bigint]),
     atBlock(at),
   );
-  return Promise.all(
-    items.map(async (detail, i) => {
-      const record = records[i];
-      const host = record?.host;
-      const [deletionAskedAt, node] = host
-        ? await Promise.all([
-            api.query.Compute.MinerComputeDeletionRequests.getValue(host.node_id, detail.request_id, atBlock(at)),
-            api.query.Compute.MinerNodes.getValue(host.node_id, atBlock(at)),
-          ])
-        : [undefined, undefined];
-      return { id: detail.request_id, detail, record, deletionAskedAt, node };
-    }),
-  );
+  const hosted = items.flatMap((detail, i) => {
+    const host = records[i]?.host;
+    return host ? [[host.node_id, detail.request_id] as [Uint8Array, bigint]] : [];
+  });
+  const nodeIds = [...new Map(hosted.map(([id]) => [formatNodeId(id), id])).values()];
+  const [deletions, nodes] = await Promise.all([
+    api.query.Compute.MinerComputeDeletionRequests.getValues(hosted, atBlock(at)),
+    api.query.Compute.MinerNodes.getValues(
+      nodeIds.map((id) => [id] as [Uint8Array]),
+      atBlock(at),
+    ),
+  ]);
+  const node = new Map(nodeIds.map((id, i) => [formatNodeId(id), nodes[i]]));
+  const deletion = new Map(hosted.map(([, request], i) => [request, deletions[i]]));
+  return items.map((detail, i) => {
+    const host = records[i]?.host;
+    return {
+      id: detail.request_id,
+      detail,
+      record: records[i],
+      deletionAskedAt: deletion.get(detail.request_id),
+      node: host ? node.get(formatNodeId(host.node_id)) : undefined,
+    };
+  });
 }
 export type MyRequest = Awaited<ReturnType<typeof myRequests>>[number];
 

@@ -11,7 +11,7 @@
 use std::{path::PathBuf, process::Command, time::Duration};
 
 use compute_e2e_tests::{
-	connect, dev, free_port, plan_price, plan_spec, submit_finalized, tiny_plan, until, within, At,
+	connect, create_plan, free_port, plan_price, plan_spec, sudo_compute, tiny_plan, until, within,
 	Client, GuestServer, Miner, MinerSetup, Node, TestDir, Value,
 };
 
@@ -85,36 +85,8 @@ async fn run() {
 
 /// A plan made by root and retired at once: no new request may take it.
 async fn retired_plan(client: &Client, price: u128) -> u32 {
-	let create = Value::named_variant(
-		"create_plan",
-		[("spec", plan_spec(1, 256, 2, 10, 0)), ("price_per_block", Value::u128(price))],
-	);
-	let made = submit_finalized(
-		client,
-		&dev::alice(),
-		"Sudo",
-		"sudo",
-		vec![Value::unnamed_variant("Compute", [create])],
-		TX,
-	)
-	.await
-	.unwrap_or_else(|e| panic!("sudo(compute.create_plan): {e}"));
-	let plan = made.expect_event("Compute", "PlanCreated");
-	let plan = plan.fields.at("plan_id").and_then(Value::as_u128).expect("a plan id");
-	let plan = u32::try_from(plan).expect("a plan id");
-	let retire = Value::named_variant(
-		"set_plan_active",
-		[("plan_id", Value::u128(plan.into())), ("active", Value::bool(false))],
-	);
-	submit_finalized(
-		client,
-		&dev::alice(),
-		"Sudo",
-		"sudo",
-		vec![Value::unnamed_variant("Compute", [retire])],
-		TX,
-	)
-	.await
-	.unwrap_or_else(|e| panic!("sudo(compute.set_plan_active): {e}"));
+	let plan = create_plan(client, plan_spec(1, 256, 2, 10, 0), price, TX).await;
+	let fields = vec![("plan_id", Value::u128(plan.into())), ("active", Value::bool(false))];
+	sudo_compute(client, "set_plan_active", fields, TX).await;
 	plan
 }

@@ -19,9 +19,9 @@
 use std::time::{Duration, Instant};
 
 use compute_e2e_tests::{
-	compute_call, connect, create_request, dev, miner_request, plan_price, plan_spec, settled,
-	submit_finalized, tiny_plan, until, within, Accepted, At, Client, GuestServer, Internet, Miner,
-	MinerSetup, Node, Serve, Server, TestDir, Value,
+	compute_call, connect, create_plan, create_request, dev, miner_request, plan_price, plan_spec,
+	settled, tiny_plan, until, within, Accepted, Client, GuestServer, Internet, Miner, MinerSetup,
+	Node, Serve, Server, TestDir, Value,
 };
 use compute_miner::{
 	cgroup::OVERHEAD_MB,
@@ -68,17 +68,7 @@ async fn run() {
 	// A plan of a few Mbit/s, made by root.
 	let price = plan_price(node, tiny_plan(node).await).await;
 	let spec = plan_spec(1, PLAN_MEMORY_MB, 2, PLAN_MBPS, 0);
-	let create_plan = Value::named_variant(
-		"create_plan",
-		[("spec", spec), ("price_per_block", Value::u128(price))],
-	);
-	let sudo = vec![Value::unnamed_variant("Compute", [create_plan])];
-	let made = submit_finalized(&client, &dev::alice(), "Sudo", "sudo", sudo, TX)
-		.await
-		.unwrap_or_else(|e| panic!("sudo(compute.create_plan): {e}"));
-	let plan = made.expect_event("Compute", "PlanCreated");
-	let plan = plan.fields.at("plan_id").and_then(Value::as_u128).expect("a plan id");
-	let plan = u32::try_from(plan).expect("a plan id");
+	let plan = create_plan(&client, spec, price, TX).await;
 
 	let internet = Internet::new();
 	let setup =
