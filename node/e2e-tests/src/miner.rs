@@ -14,6 +14,8 @@ use std::{
 
 /// File name of the agent binary, built beside the node.
 const MINER_BIN_NAME: &str = "compute-miner";
+/// How many of the agent log's last lines a failing test prints.
+const LOG_TAIL_LINES: usize = 60;
 
 /// Path of the built `compute-miner`: beside the node binary [`crate::node_bin`] found.
 pub fn miner_bin() -> PathBuf {
@@ -251,7 +253,11 @@ impl Drop for Miner {
 			Err(e) => eprintln!("e2e: compute-miner --uninstall: {e}"),
 		}
 		if std::thread::panicking() {
-			eprintln!("e2e: compute-miner log: {}", self.log.display());
+			// CI keeps only the test's output: the log's end goes there too.
+			let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+			let lines: Vec<&str> = log.lines().collect();
+			let tail = lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].join("\n");
+			eprintln!("e2e: compute-miner log: {}, ending with:\n{tail}", self.log.display());
 		}
 	}
 }

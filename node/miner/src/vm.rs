@@ -300,6 +300,17 @@ impl VmDir {
 	}
 }
 
+/// The last `count` lines of `text` (all of it when shorter), or `(empty)`.
+pub fn last_lines(text: &str, count: usize) -> String {
+	let lines: Vec<&str> = text.lines().collect();
+	let tail = lines[lines.len().saturating_sub(count)..].join("\n");
+	if tail.trim().is_empty() {
+		"(empty)".into()
+	} else {
+		tail
+	}
+}
+
 /// Whether a `/proc/<pid>/stat` line is a zombie's: state `Z`, after the closing parenthesis
 /// of the name. A zombie has exited; only its parent's reaping is left.
 fn is_zombie(stat: &str) -> bool {
@@ -500,6 +511,14 @@ mod tests {
 			nic: Nic::User,
 			bandwidth_mbps: 0,
 		}
+	}
+
+	#[test]
+	fn last_lines_keeps_the_end_of_the_console() {
+		assert_eq!(last_lines("a\nb\nc\n", 2), "b\nc");
+		assert_eq!(last_lines("a\nb", 5), "a\nb");
+		assert_eq!(last_lines(" \n", 5), "(empty)");
+		assert_eq!(last_lines("", 5), "(empty)");
 	}
 
 	#[test]

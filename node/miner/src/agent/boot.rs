@@ -4,10 +4,22 @@
 use std::time::Duration;
 
 use super::Agent;
-use crate::vm::{self, Accel, VmConfig, VmDir};
+use crate::vm::{self, Accel, BootError, VmConfig, VmDir};
 
 /// File in the work directory that keeps what the KVM probe found (`kvm` or `tcg`).
 pub const ACCEL_FILE: &str = "accelerator";
+
+/// How many of the console's last lines the agent logs when a guest fails to boot.
+const CONSOLE_TAIL_LINES: usize = 20;
+/// Boots of one VM before its start counts as failed. A guest that did not finish booting in
+/// time (on a host busy for a moment) is booted once more; QEMU refusing to start is final.
+const BOOT_ATTEMPTS: u32 = 2;
+
+/// A boot that failed: why, and the end of what the guest printed.
+struct BootFailure {
+	error: BootError,
+	console: String,
+}
 
 /// What an earlier KVM probe found, if it ran.
 pub(super) fn probed_accel(work_dir: &std::path::Path) -> Option<Accel> {
@@ -66,7 +78,25 @@ impl Agent {
 		let mut config = config.clone();
 		config.accel = accel;
 		self.save_accel(&config, dir, accel).map_err(|e| e.to_string())?;
-		self.boot_guest(&config, dir, self.boot_timeout()).await
+		let mut attempt = 1;
+		loop {
+			let Err(failure) = self.boot_guest(&config, dir, self.boot_timeout()).await else {
+				return Ok(());
+			};
+			// The console goes with the VM: its end, in the agent's log (never on chain), tells
+			// the operator where the guest stopped.
+			tracing::warn!(
+				request = config.request_id,
+				attempt,
+				"boot failed: {}; the console's last lines:\n{}",
+				failure.error,
+				failure.console
+			);
+			if !matches!(failure.error, BootError::Timeout(_)) || attempt >= BOOT_ATTEMPTS {
+				return Err(failure.error.to_string());
+			}
+			attempt += 1;
+		}
 	}
 
 	fn save_accel(&self, config: &VmConfig, dir: &VmDir, accel: Accel) -> std::io::Result<()> {
@@ -75,15 +105,19 @@ impl Agent {
 		dir.save_config(&config)
 	}
 
-	/// Starts QEMU and waits until the guest booted.
+	/// Starts QEMU and waits until the guest booted; on failure, QEMU is gone.
 	async fn boot_guest(
 		&self,
 		config: &VmConfig,
 		dir: &VmDir,
 		timeout: Duration,
-	) -> Result<(), String> {
+	) -> Result<(), BootFailure> {
 		let from = dir.console_len();
-		self.start_qemu(config, dir).await?;
+		let failure = |error| BootFailure {
+			error,
+			console: vm::last_lines(&dir.console_since(from), CONSOLE_TAIL_LINES),
+		};
+		self.start_qemu(config, dir).await.map_err(|e| failure(BootError::Qemu(e)))?;
 		match vm::wait_booted(config, dir, from, timeout).await {
 			Ok(took) => {
 				tracing::info!(request = config.request_id, "guest booted in {took:?}");
@@ -92,7 +126,7 @@ impl Agent {
 			},
 			Err(error) => {
 				let _ = vm::kill(config, dir).await;
-				Err(error.to_string())
+				Err(failure(error))
 			},
 		}
 	}
