@@ -154,7 +154,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	#[api_version(3)]
+	#[api_version(4)]
 	impl pallet_compute_runtime_api::ComputeApi<Block, AccountId, Balance, BlockNumber, MaxStringLen, MaxNodeIdLen>
 		for Runtime
 	{
@@ -218,6 +218,18 @@ impl_runtime_apis! {
 
 		fn check_invariants() -> Result<(), alloc::string::String> {
 			Compute::do_try_state().map_err(|error| <&'static str>::from(error).into())
+		}
+
+		fn request_counts() -> pallet_compute::RequestCounts {
+			Compute::request_counts()
+		}
+
+		fn requests(
+			status: Option<pallet_compute::ComputeRequestStatus>,
+			before: Option<pallet_compute::RequestId>,
+			limit: Option<u32>,
+		) -> pallet_compute::RequestScan<ComputeRequestOf> {
+			Compute::requests(status, before, limit)
 		}
 	}
 

@@ -72,7 +72,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("compute-runtime"),
 	impl_name: alloc::borrow::Cow::Borrowed("compute-runtime"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 3,
@@ -162,7 +162,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade, besides those of the pallets: each runs once,
 /// on a chain at the storage version it starts from.
-type Migrations = (pallet_compute::migrations::v4::MigrateV3ToV4<Runtime>,);
+type Migrations = (
+	pallet_compute::migrations::v4::MigrateV3ToV4<Runtime>,
+	pallet_compute::migrations::v5::MigrateV4ToV5<Runtime>,
+);
 
 /// Dispatches blocks and transactions to the pallets.
 pub type Executive = frame_executive::Executive<

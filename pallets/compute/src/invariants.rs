@@ -1,6 +1,8 @@
 //! Cross-storage invariants, checked by `try_state` and by the tests after every step.
 
-use crate::{pallet::*, ComputeRequestStatus, IpState, Operation, PlanSpec, RequestId};
+use crate::{
+	pallet::*, ComputeRequestStatus, IpState, Operation, PlanSpec, RequestCounts, RequestId,
+};
 use alloc::collections::{BTreeMap, BTreeSet};
 use frame_support::{
 	ensure,
@@ -113,6 +115,7 @@ impl<T: Config> Pallet<T> {
 			RequestRecords::<T>::iter().count() as u32 == count,
 			"RequestRecords size mismatch"
 		);
+		Self::check_status_counts()?;
 		ensure!(
 			UserRequestCount::<T>::iter().count() == per_user.len(),
 			"UserRequestCount has entries for users without requests"
@@ -121,6 +124,19 @@ impl<T: Config> Pallet<T> {
 			ensure!(UserRequestCount::<T>::get(&owner) == n, "UserRequestCount mismatch");
 			ensure!(n <= T::MaxRequestsPerUser::get(), "user above MaxRequestsPerUser");
 		}
+		Ok(())
+	}
+
+	/// `RequestsInStatus` counts the records in each status.
+	fn check_status_counts() -> Result<(), TryRuntimeError> {
+		let mut tally = RequestCounts::default();
+		for (_, record) in RequestRecords::<T>::iter() {
+			tally.slot(record.status).saturating_inc();
+		}
+		ensure!(
+			RequestsInStatus::<T>::get() == tally,
+			"RequestsInStatus disagrees with the records"
+		);
 		Ok(())
 	}
 

@@ -139,6 +139,7 @@ pub mod migrations;
 mod miners;
 mod plans;
 mod requests;
+mod status_counts;
 pub mod types;
 mod views;
 pub mod weights;
@@ -233,8 +234,9 @@ pub mod pallet {
 	/// host, queued operations, address, billing with lazily accrued charges), the IP pool as
 	/// `FreeIps` + `IpStates` + `IpPool`, the hosted-request count in `MinerNode`. 4: node
 	/// liveness, a heartbeat and a live clock in `MinerNode`, rent counted in the host's clock
-	/// (migration: [`migrations::v4::MigrateV3ToV4`]). No network ran versions 1 or 2.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	/// (migration: [`migrations::v4::MigrateV3ToV4`]). 5: requests counted by status in
+	/// `RequestsInStatus` ([`migrations::v5::MigrateV4ToV5`]). No network ran versions 1 or 2.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -372,6 +374,12 @@ pub mod pallet {
 		fn default_page_size() -> u32 {
 			DEFAULT_PAGE_SIZE
 		}
+
+		/// Most request ids one call of `ComputeApi::requests` scans.
+		#[pallet::constant_name(MaxRequestScan)]
+		fn max_request_scan() -> u32 {
+			MAX_REQUEST_SCAN
+		}
 	}
 
 	/// Why this pallet holds funds.
@@ -405,6 +413,11 @@ pub mod pallet {
 	/// address and billing (see [`RequestRecord`]).
 	#[pallet::storage]
 	pub type RequestRecords<T: Config> = StorageMap<_, Twox64Concat, RequestId, RequestRecordOf<T>>;
+
+	/// How many stored requests are in each status, kept at every change of status: a
+	/// market-wide count is one read.
+	#[pallet::storage]
+	pub type RequestsInStatus<T> = StorageValue<_, RequestCounts, ValueQuery>;
 
 	/// Number of a user's entries in `ComputeRequests`.
 	#[pallet::storage]

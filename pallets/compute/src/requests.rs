@@ -59,6 +59,7 @@ impl<T: Config> Pallet<T> {
 		record: &mut RequestRecordOf<T>,
 		status: ComputeRequestStatus,
 	) {
+		Self::count_status_change(record.status, status);
 		record.status = status;
 		ComputeRequests::<T>::mutate(&record.owner, request_id, |request| {
 			if let Some(request) = request {
@@ -208,6 +209,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		UserRequestCount::<T>::insert(&who, count.saturating_add(1));
+		Self::count_status_added(ComputeRequestStatus::Pending);
 		RequestRecords::<T>::insert(
 			request_id,
 			RequestRecord {
@@ -294,6 +296,7 @@ impl<T: Config> Pallet<T> {
 		);
 		record.host = Some(Host { node_id: node_id.clone(), miner: node.owner.clone(), reserved });
 		record.claimed_at = Some(now);
+		Self::count_status_change(record.status, ComputeRequestStatus::InProgress);
 		record.status = ComputeRequestStatus::InProgress;
 		// From here on rent is counted in the host's clock.
 		record.billing.rent_clock = Self::live_clock(&node, now);
@@ -401,6 +404,7 @@ impl<T: Config> Pallet<T> {
 		Self::release(HoldReason::Request, owner, returned)?;
 		Self::set_due(request_id, billing, None);
 		RequestRecords::<T>::remove(request_id);
+		Self::count_status_removed(record.status);
 		ComputeRequests::<T>::remove(owner, request_id);
 		UserRequestCount::<T>::mutate_exists(owner, |count| {
 			*count = count.map(|c| c.saturating_sub(1)).filter(|c| *c > 0);

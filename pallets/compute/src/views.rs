@@ -3,9 +3,9 @@
 //! one call's cost is bounded; totals always count the whole list.
 
 use crate::{
-	pallet::*, request_id_of, vm_name_of, IpAddress, IpPoolView, IpState, Operation, Page,
-	PendingOperations, PlanId, PlanSpec, PlanView, QueuedOperations, RequestId, DEFAULT_PAGE_SIZE,
-	MAX_PAGE_SIZE,
+	pallet::*, request_id_of, vm_name_of, ComputeRequestStatus, IpAddress, IpPoolView, IpState,
+	Operation, Page, PendingOperations, PlanId, PlanSpec, PlanView, QueuedOperations, RequestId,
+	RequestScan, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_REQUEST_SCAN,
 };
 use alloc::vec::Vec;
 use sp_runtime::Saturating;
@@ -78,6 +78,36 @@ impl<T: Config> Pallet<T> {
 	pub fn compute_request(request_id: RequestId) -> Option<ComputeRequestOf<T>> {
 		let record = RequestRecords::<T>::get(request_id)?;
 		ComputeRequests::<T>::get(record.owner, request_id)
+	}
+
+	/// The market's requests, newest first: all of them, or those in `status`. The page holds
+	/// ids below `before` (below `NextRequestId` when `None`), at most `limit` requests, from at
+	/// most [`MAX_REQUEST_SCAN`] ids read; `next` is where the next page starts.
+	pub fn requests(
+		status: Option<ComputeRequestStatus>,
+		before: Option<RequestId>,
+		limit: Option<u32>,
+	) -> RequestScan<ComputeRequestOf<T>> {
+		let counts = RequestsInStatus::<T>::get();
+		let total = status.map_or_else(|| counts.total(), |status| counts.get(status));
+		let limit = page_size(limit);
+		let mut scan = RequestScan { total, items: Vec::new(), next: None };
+		let mut id = before.unwrap_or_else(NextRequestId::<T>::get).min(NextRequestId::<T>::get());
+		for _ in 0..MAX_REQUEST_SCAN {
+			if id == 0 || scan.items.len() >= limit {
+				break;
+			}
+			id = id.saturating_sub(1);
+			let Some(record) = RequestRecords::<T>::get(id) else { continue };
+			if status.is_some_and(|status| status != record.status) {
+				continue;
+			}
+			if let Some(request) = ComputeRequests::<T>::get(&record.owner, id) {
+				scan.items.push(request);
+			}
+		}
+		scan.next = (id > 0).then_some(id);
+		scan
 	}
 
 	/// A user's live requests, in storage order; `start_after` is the last request id of the

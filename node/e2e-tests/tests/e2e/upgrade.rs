@@ -37,7 +37,7 @@ const FIXTURE: &str = "fixtures/runtime-105.json";
 const FIXTURE_METADATA: &str = "../miner/metadata/compute-runtime-105.scale";
 /// The fixture's `spec_version`, and the one of this tree's runtime.
 const OLD_SPEC: u64 = 105;
-const NEW_SPEC: u64 = 106;
+const NEW_SPEC: u64 = 107;
 /// The miner node's key seed.
 const NODE_SEED: [u8; 32] = [5; 32];
 /// The dev preset's small plan, which the agent does not serve here: a request for it stays
@@ -163,7 +163,7 @@ async fn upgrade(node: &mut Node) {
 	// invariants hold.
 	until(TX, "the new runtime", || async { (spec_version(node).await == NEW_SPEC).then_some(()) })
 		.await;
-	until(TX, "storage version 4", || async { (storage_version(node).await == 4).then_some(()) })
+	until(TX, "storage version 5", || async { (storage_version(node).await == 5).then_some(()) })
 		.await;
 	assert_eq!(invariants(node).await, Ok(()));
 	// Every request reads as before, the pool holds the same addresses, and the running VM

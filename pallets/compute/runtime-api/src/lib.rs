@@ -12,8 +12,8 @@ extern crate alloc;
 use alloc::{string::String, vec::Vec};
 use codec::Codec;
 use pallet_compute::{
-	ComputeRequest, HostedRequest, IpAddress, IpPoolView, MinerRequestView, NodeMetricsData, Page,
-	PlanId, PlanView, RequestId,
+	ComputeRequest, ComputeRequestStatus, HostedRequest, IpAddress, IpPoolView, MinerRequestView,
+	NodeMetricsData, Page, PlanId, PlanView, RequestCounts, RequestId, RequestScan,
 };
 use sp_runtime::traits::{Get, Member};
 
@@ -22,8 +22,8 @@ sp_api::decl_runtime_apis! {
 	///
 	/// `StringLen` and `NodeIdLen` are the runtime's `MaxStringLen` and `MaxNodeIdLen`.
 	///
-	/// Version 2 adds `hosted_requests`, version 3 `check_invariants`; the runtime implements
-	/// version 3.
+	/// Version 2 adds `hosted_requests`, version 3 `check_invariants`, version 4
+	/// `request_counts` and `requests`; the runtime implements version 4.
 	#[api_version(1)]
 	pub trait ComputeApi<AccountId, Balance, BlockNumber, StringLen, NodeIdLen>
 	where
@@ -81,5 +81,21 @@ sp_api::decl_runtime_apis! {
 		/// one), not for every block.
 		#[api_version(3)]
 		fn check_invariants() -> Result<(), String>;
+
+		/// How many stored requests are in each status: one read, the pallet keeps the counts.
+		#[api_version(4)]
+		fn request_counts() -> RequestCounts;
+
+		/// The market's requests, newest first: all, or those in `status`. A page holds ids
+		/// below `before` (all ids when `None`), at most `limit` requests, found among at most
+		/// [`pallet_compute::MAX_REQUEST_SCAN`] ids; `next` is the `before` of the next page
+		/// (`None` at the end). A page filtered by a rare status may come back short or empty
+		/// with a `next`: the client asks again from there.
+		#[api_version(4)]
+		fn requests(
+			status: Option<ComputeRequestStatus>,
+			before: Option<RequestId>,
+			limit: Option<u32>,
+		) -> RequestScan<ComputeRequest<AccountId, BlockNumber, StringLen, NodeIdLen>>;
 	}
 }

@@ -5,3 +5,4 @@
 //! needs in its `Executive`'s migrations.
 
 pub mod v4;
+pub mod v5;

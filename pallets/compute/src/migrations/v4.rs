@@ -174,8 +174,9 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
 		Ok((nodes, records, held).encode())
 	}
 
-	/// Checks that every node and record decodes in version 4, nothing was lost, the records
-	/// hold the same funds, and the pallet's invariants hold.
+	/// Checks that every node and record decodes in version 4, nothing was lost, and the
+	/// records hold the same funds. The pallet's invariants are those of the latest version:
+	/// the last migration's `post_upgrade` checks them.
 	#[cfg(feature = "try-runtime")]
 	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
 		let (nodes, records, held): (u64, u64, BalanceOf<T>) =
@@ -190,7 +191,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
 				.saturating_add(record.billing.deposit);
 		}
 		ensure!(after == (records, held), "a request record or its funds were lost");
-		Pallet::<T>::do_try_state()
+		Ok(())
 	}
 }
 

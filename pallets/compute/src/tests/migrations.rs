@@ -1,8 +1,11 @@
-//! Storage version 3 to 4: a version 3 state with requests in every status migrates, loses
-//! nothing, and bills on as version 3 would have.
+//! Storage versions 3 to 4 and 4 to 5: a state with requests in every status migrates, loses
+//! nothing, bills on as it would have, and counts its requests by status.
 
 use super::*;
-use crate::migrations::v4::{self, v3};
+use crate::migrations::{
+	v4::{self, v3},
+	v5,
+};
 use frame_support::{
 	storage::unhashed,
 	traits::{Get, OnRuntimeUpgrade, StorageVersion},
@@ -102,6 +105,8 @@ fn a_version_3_state_migrates_and_bills_on() {
 		for (id, record) in &records {
 			unhashed::put(&RequestRecords::<Test>::hashed_key_for(id), &to_v3(record));
 		}
+		// Version 3 had no status counts.
+		RequestsInStatus::<Test>::kill();
 		StorageVersion::new(3).put::<Compute>();
 
 		#[cfg(feature = "try-runtime")]
@@ -115,6 +120,7 @@ fn a_version_3_state_migrates_and_bills_on() {
 		let db = <DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get();
 		assert_eq!(weight, db.reads_writes(entries + 2, entries + 1));
 		assert_eq!(Compute::on_chain_storage_version(), 4);
+		v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
 		// Every node sent a heartbeat at the upgrade; every record is as version 4 keeps it.
 		for (node_id, node) in nodes {
 			let migrated = MinerNodes::<Test>::get(&node_id).unwrap();
@@ -135,5 +141,33 @@ fn a_version_3_state_migrates_and_bills_on() {
 		// A second run finds version 4 and does nothing.
 		let again = v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
 		assert_eq!(again, db.reads(1));
+	});
+}
+
+#[test]
+fn a_version_4_state_counts_its_requests_by_status() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ids = every_status();
+		let counts = Compute::request_counts();
+		// Every status has requests, so the counts mean something.
+		assert!(ComputeRequestStatus::ALL.into_iter().all(|status| counts.get(status) > 0));
+		assert_eq!(counts.total() as usize, ids.len());
+		RequestsInStatus::<Test>::kill();
+		StorageVersion::new(4).put::<Compute>();
+
+		#[cfg(feature = "try-runtime")]
+		let state = v5::MigrateV4ToV5::<Test>::pre_upgrade().unwrap();
+		let weight = v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		v5::MigrateV4ToV5::<Test>::post_upgrade(state).unwrap();
+
+		assert_eq!(Compute::request_counts(), counts);
+		assert_eq!(Compute::on_chain_storage_version(), 5);
+		type DbWeight = <Test as frame_system::Config>::DbWeight;
+		let db = <DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get();
+		// Each record and the version read; the counts and the version written.
+		assert_eq!(weight, db.reads_writes(ids.len() as u64 + 1, 2));
+		// A second run finds version 5 and does nothing.
+		assert_eq!(v5::MigrateV4ToV5::<Test>::on_runtime_upgrade(), db.reads(1));
 	});
 }

@@ -17,6 +17,7 @@ mod node_keys;
 mod node_reports;
 mod plans;
 mod requests;
+mod status_counts;
 mod views;
 
 use crate::{mock::*, *};
@@ -254,7 +255,7 @@ fn genesis_builds_pool_and_plans() {
 		assert_eq!(NextPlanId::<Test>::get(), 2);
 		assert_eq!(Plans::<Test>::get(SMALL).unwrap().price_per_block, SMALL_PRICE);
 		assert!(Plans::<Test>::get(LARGE).unwrap().active);
-		assert_eq!(Compute::on_chain_storage_version(), 4);
+		assert_eq!(Compute::on_chain_storage_version(), 5);
 	});
 }
 

@@ -7,8 +7,8 @@ use frame_support::BoundedVec;
 
 pub use compute_primitives::{
 	ed25519_peer_id, is_weak_node_key, node_public_key, node_registration_message, PlanId,
-	RequestId, DEFAULT_PAGE_SIZE, ED25519_PEER_ID_PREFIX, MAX_PAGE_SIZE, NODE_REGISTRATION_CONTEXT,
-	NODE_REPORT_CONTEXT,
+	RequestId, DEFAULT_PAGE_SIZE, ED25519_PEER_ID_PREFIX, MAX_PAGE_SIZE, MAX_REQUEST_SCAN,
+	NODE_REGISTRATION_CONTEXT, NODE_REPORT_CONTEXT,
 };
 
 /// A miner node's id (e.g. its libp2p peer id), at most `MaxNodeIdLen` bytes.

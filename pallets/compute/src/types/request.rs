@@ -56,6 +56,16 @@ pub enum ComputeRequestStatus {
 }
 
 impl ComputeRequestStatus {
+	/// Every status, in lifecycle order.
+	pub const ALL: [Self; 6] = [
+		Self::Pending,
+		Self::InProgress,
+		Self::Running,
+		Self::Stopped,
+		Self::Failed,
+		Self::Cancelled,
+	];
+
 	/// Whether a VM exists (or is being made) on a miner for a request in this state.
 	pub fn is_on_miner(&self) -> bool {
 		matches!(self, Self::InProgress | Self::Running | Self::Stopped)
@@ -64,6 +74,62 @@ impl ComputeRequestStatus {
 	/// Whether the request has ended without a VM (kept only until the owner deletes it).
 	pub fn is_terminal(&self) -> bool {
 		matches!(self, Self::Failed | Self::Cancelled)
+	}
+}
+
+/// How many stored requests are in each status.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct RequestCounts {
+	/// Waiting for a miner.
+	pub pending: u32,
+	/// Claimed, the VM being made.
+	pub in_progress: u32,
+	/// Running VMs.
+	pub running: u32,
+	/// Stopped VMs.
+	pub stopped: u32,
+	/// Failed, kept until deleted or pruned.
+	pub failed: u32,
+	/// Cancelled, kept until deleted or pruned.
+	pub cancelled: u32,
+}
+
+impl RequestCounts {
+	/// The requests in `status`.
+	pub fn get(&self, status: ComputeRequestStatus) -> u32 {
+		let mut counts = *self;
+		*counts.slot(status)
+	}
+
+	/// Every stored request.
+	pub fn total(&self) -> u32 {
+		ComputeRequestStatus::ALL
+			.into_iter()
+			.fold(0u32, |sum, status| sum.saturating_add(self.get(status)))
+	}
+
+	/// The count of `status`, to change.
+	pub fn slot(&mut self, status: ComputeRequestStatus) -> &mut u32 {
+		match status {
+			ComputeRequestStatus::Pending => &mut self.pending,
+			ComputeRequestStatus::InProgress => &mut self.in_progress,
+			ComputeRequestStatus::Running => &mut self.running,
+			ComputeRequestStatus::Stopped => &mut self.stopped,
+			ComputeRequestStatus::Failed => &mut self.failed,
+			ComputeRequestStatus::Cancelled => &mut self.cancelled,
+		}
 	}
 }
 

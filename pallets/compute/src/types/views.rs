@@ -29,6 +29,19 @@ pub struct Page<Item> {
 	pub items: Vec<Item>,
 }
 
+/// One page of the market's requests, newest first, read by scanning request ids downwards.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct RequestScan<Item> {
+	/// Number of requests in the whole list (all stored requests, or those in the status
+	/// asked for), not just this page.
+	pub total: u32,
+	/// The requests found, newest first: at most `limit`, fewer when the scan budget ran out.
+	pub items: Vec<Item>,
+	/// Where to continue (`before` of the next call): the lowest id scanned; `None` once
+	/// request 0 was scanned, the end of the list.
+	pub next: Option<RequestId>,
+}
+
 /// The IP pool: counts of free and assigned addresses and one page of each list.
 ///
 /// The pages walk one combined list: the free addresses, then the assigned ones.
