@@ -1,8 +1,8 @@
 /**
  * A renter in a real browser: looks at the market, rents a VM from the form, sees it Running
- * with its address, stops, boots and deletes it, and reads its timeline and balance; wrong
- * input gives a clear message and sends nothing. Screenshots of each screen go to
- * `DASHBOARD_SHOTS`.
+ * with its address, tops it up, stops, boots and deletes it, finds it in the market's lists by
+ * status, and reads its timeline and balance; wrong input gives a clear message and sends
+ * nothing. Screenshots of each screen go to `DASHBOARD_SHOTS`.
  */
 import { expect, test, type Page } from "@playwright/test";
 
@@ -99,6 +99,13 @@ test("a renter rents a VM, stops, boots and deletes it", async ({ page }) => {
   await vm.getByTestId("top-up-amount").fill("1000000000");
   await vm.getByTestId("action-topUp").click();
   await expect(vm.getByTestId("tx-state")).toContainText("more than");
+  // One within it adds to what the rental holds.
+  await vm.getByTestId("top-up-amount").fill("1");
+  await vm.getByTestId("action-topUp").click();
+  await expect(vm.getByTestId("tx-state")).toContainText("Final in block", { timeout: 60_000 });
+  await expect
+    .poll(async () => amount((await page.getByTestId("balance-held").textContent()) ?? ""), { timeout: 30_000 })
+    .toBeGreaterThan(heldRunning + 0.9);
 
   // Stop, boot; each button only where the rules allow it.
   await expect(vm.getByTestId("action-boot")).toBeDisabled();
@@ -118,6 +125,20 @@ test("a renter rents a VM, stops, boots and deletes it", async ({ page }) => {
   }
   await shot(page, "08-request");
 
+  // The market's lists count it as running and list it under Running, not under Pending.
+  await page.goto(url("overview"));
+  await expect(page.getByTestId("count-Running")).not.toHaveText("0");
+  await page.goto(url("requests?status=Running"));
+  await expect(page.getByTestId("requests")).toContainText(`vm-${id}`);
+  await expect(page.getByTestId("status-filter").getByRole("link", { name: /^Running/ })).toHaveAttribute("aria-current", "page");
+  await shot(page, "09-running-list");
+  await page.goto(url("requests?status=Pending"));
+  await expect(page.getByTestId("requests")).not.toContainText(`vm-${id}`);
+  // Its miner's reports, charted from the first one the page reads.
+  await page.goto(url("miners"));
+  await expect(page.getByTestId("node-charts")).toBeVisible();
+  await shot(page, "10-miner-charts");
+
   // Deleted: the VM leaves the list, its holds go back.
   await page.goto(url("my"));
   await page.locator(`[data-testid='vm-${id}']`).getByTestId("action-delete").click();
@@ -125,7 +146,7 @@ test("a renter rents a VM, stops, boots and deletes it", async ({ page }) => {
   await expect
     .poll(async () => amount((await page.getByTestId("balance-held").textContent()) ?? ""), { timeout: 30_000 })
     .toBeLessThan(heldRunning);
-  await shot(page, "09-deleted");
+  await shot(page, "11-deleted");
   await page.goto(url(`requests/${id}`));
   await expect(page.getByTestId("timeline")).toContainText("DeletionRequestRemoved");
 });

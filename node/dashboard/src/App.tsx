@@ -1,7 +1,7 @@
 /** The dashboard: the connection, the account picker, the navigation and the pages. */
 import { useEffect, useMemo, useState } from "react";
 import { devAccounts, extensionAccounts, hasExtension, type Account } from "./chain/accounts";
-import { connect, endpoint, type Connection } from "./chain/connection";
+import { connect, describe, endpoint, type Connection } from "./chain/connection";
 import { SessionContext, useHeads } from "./chain/hooks";
 import { watchTimelines } from "./chain/timeline";
 import { shorten } from "./lib/format";
@@ -35,7 +35,8 @@ function useRoute() {
 }
 
 export function App() {
-  const url = useMemo(() => endpoint(), []);
+  const at = useMemo(() => endpoint(), []);
+  const url = describe(at);
   const [conn, setConn] = useState<Connection>();
   const [failure, setFailure] = useState<string>();
   const [notice, setNotice] = useState<string>();
@@ -49,7 +50,7 @@ export function App() {
     let cancelled = false;
     const timer = setTimeout(() => !cancelled && setFailure(`No answer from ${url} yet.`), 8000);
     let made: Connection | undefined;
-    connect(url, setLinkUp).then(
+    connect(at, setLinkUp).then(
       (c) => {
         made = c;
         if (cancelled) return c.client.destroy();
@@ -65,7 +66,7 @@ export function App() {
       clearTimeout(timer);
       made?.client.destroy();
     };
-  }, [url]);
+  }, [at, url]);
   useEffect(() => (conn ? watchTimelines(conn) : undefined), [conn]);
 
   const account = accounts.find((a) => a.address === address);

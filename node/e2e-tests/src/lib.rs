@@ -14,6 +14,7 @@
 //!
 //! Everything the tests send goes to 127.0.0.1; every wait is bounded.
 
+mod browser;
 mod chain;
 mod compute_rpc;
 mod deadline;
@@ -30,6 +31,7 @@ mod rpc;
 mod test_dir;
 mod values;
 
+pub use browser::{run_browser_tests, screenshots_dir, BrowserRun};
 pub use chain::{
 	compute_call, connect, events_between, finalized_at_least, keypair, storage,
 	submit_bytes_finalized, submit_finalized, submit_in_best_block, value_bytes, ChainEvent,

@@ -3,12 +3,16 @@
 
 use std::{
 	io::Write,
-	path::PathBuf,
+	path::{Path, PathBuf},
 	process::{Command, Stdio},
 	time::Duration,
 };
 
-use crate::{lab::Lab, node::node_bin, Node, TestDir};
+use crate::{
+	lab::Lab,
+	node::{free_port, node_bin},
+	Node, TestDir,
+};
 
 /// The authorities of `--chain local`, in genesis order; each is also the node's `--<name>` flag.
 pub const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
@@ -51,6 +55,9 @@ pub struct LocalNetwork {
 	/// The folder of base paths and logs.
 	pub dir: TestDir,
 	peer_ids: Vec<String>,
+	/// Each validator's WebSocket listen port, when the network serves light clients in
+	/// browsers ([`LocalNetwork::start_with_websockets`]).
+	ws_ports: Option<Vec<u16>>,
 }
 
 impl LocalNetwork {
@@ -59,6 +66,39 @@ impl LocalNetwork {
 		let mut network = LocalNetwork::new(name);
 		network.spawn(|_| true);
 		network
+	}
+
+	/// Starts all four validators, each also listening for peers over WebSocket on loopback
+	/// (`--listen-addr /ip4/127.0.0.1/tcp/<port>/ws`), as a browser's light client needs; see
+	/// [`LocalNetwork::chain_spec_for_light_clients`].
+	pub fn start_with_websockets(name: &str) -> LocalNetwork {
+		let mut network = LocalNetwork::new(name);
+		network.ws_ports = Some(VALIDATORS.iter().map(|_| free_port()).collect());
+		network.spawn(|_| true);
+		network
+	}
+
+	/// Writes the raw `local` chain spec to `path` with the validators' WebSocket addresses as
+	/// its boot nodes: what a light client needs to join. Only for a network started with
+	/// [`LocalNetwork::start_with_websockets`].
+	pub fn chain_spec_for_light_clients(&self, path: &Path) {
+		let ports = self.ws_ports.as_ref().expect("a network started with WebSocket listeners");
+		let out = Command::new(node_bin())
+			.args(["build-spec", "--chain", "local", "--raw", "--disable-default-bootnode"])
+			.stderr(Stdio::null())
+			.output()
+			.expect("compute-node build-spec");
+		assert!(out.status.success(), "compute-node build-spec --chain local --raw failed");
+		let mut spec: serde_json::Value =
+			serde_json::from_slice(&out.stdout).expect("the chain spec is JSON");
+		let boot_nodes: Vec<String> = ports
+			.iter()
+			.zip(&self.peer_ids)
+			.map(|(port, peer)| format!("/ip4/127.0.0.1/tcp/{port}/ws/p2p/{peer}"))
+			.collect();
+		spec["bootNodes"] = serde_json::json!(boot_nodes);
+		std::fs::write(path, serde_json::to_vec_pretty(&spec).expect("JSON"))
+			.unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 	}
 
 	/// Starts only the validators in `names` (the others are down, as if killed; `spawn` one
@@ -111,7 +151,7 @@ impl LocalNetwork {
 				Node::new(who, &[], Some(&base), &base.with_extension("log"))
 			})
 			.collect();
-		LocalNetwork { nodes, dir, peer_ids }
+		LocalNetwork { nodes, dir, peer_ids, ws_ports: None }
 	}
 
 	/// Gives every validator its usual arguments and starts those `up` picks; the others count
@@ -129,7 +169,8 @@ impl LocalNetwork {
 	}
 
 	/// The usual arguments of validator `i`: `--chain local --<name> --validator`, its node key,
-	/// and the other validators as bootnodes.
+	/// the other validators as bootnodes, and its WebSocket listen address when the network
+	/// serves light clients.
 	pub fn validator_args(&self, i: usize) -> Vec<String> {
 		let mut args: Vec<String> =
 			["--chain", "local", &format!("--{}", VALIDATORS[i]), "--validator"]
@@ -138,6 +179,13 @@ impl LocalNetwork {
 				.collect();
 		args.extend(["--node-key".to_string(), NODE_KEYS[i].to_string()]);
 		args.extend(self.bootnodes_for(i));
+		if let Some(ports) = &self.ws_ports {
+			let address = self.nodes[i].p2p_address();
+			args.extend([
+				"--listen-addr".to_string(),
+				format!("/ip4/{address}/tcp/{}/ws", ports[i]),
+			]);
+		}
 		args
 	}
 

@@ -1,7 +1,8 @@
 /**
- * The connection to a node: where (the page's `rpc` URL parameter, else the local dev node),
- * the typed API generated from the runtime's metadata, and the chain's facts the pages need
- * (token, block time, billing constants), read once.
+ * The connection to the chain: where (a node named by the page's `rpc` URL parameter, else the
+ * local dev node; or a light client, `light`), the typed API generated from the runtime's
+ * metadata, and the chain's facts the pages need (token, block time, billing constants), read
+ * once.
  */
 import { compute } from "@polkadot-api/descriptors";
 import { createClient, type PolkadotClient, type TypedApi } from "polkadot-api";
@@ -15,9 +16,26 @@ export type ComputeApi = TypedApi<typeof compute>;
 /** The node the dashboard talks to when the page names none. */
 export const DEFAULT_RPC = "ws://127.0.0.1:9944";
 
-/** The node's WebSocket URL: `?rpc=wss://node.example:443` on the page's URL, else the default. */
-export function endpoint(search: string = window.location.search): string {
-  return new URLSearchParams(search).get("rpc") || DEFAULT_RPC;
+/**
+ * Where the chain is read from: a node's WebSocket JSON-RPC, or a light client in the page that
+ * syncs from a chain spec's boot nodes and trusts no server.
+ */
+export type Endpoint = { kind: "rpc"; url: string } | { kind: "light"; chainSpec: string };
+
+/**
+ * The page's endpoint: `?light=<chain spec URL>` for the light client, else `?rpc=<ws URL>`, else
+ * the local dev node.
+ */
+export function endpoint(search: string = window.location.search): Endpoint {
+  const params = new URLSearchParams(search);
+  const chainSpec = params.get("light");
+  if (chainSpec) return { kind: "light", chainSpec };
+  return { kind: "rpc", url: params.get("rpc") || DEFAULT_RPC };
+}
+
+/** How the page names an endpoint to people. */
+export function describe(at: Endpoint): string {
+  return at.kind === "rpc" ? at.url : `light client (${at.chainSpec})`;
 }
 
 /** What the pages need to know about the chain, read once at connection. */
@@ -43,20 +61,22 @@ export interface ChainFacts {
 
 /** A live connection. */
 export interface Connection {
-  url: string;
+  endpoint: Endpoint;
   client: PolkadotClient;
   api: ComputeApi;
   facts: ChainFacts;
 }
 
 /**
- * Connects to `url` and reads the chain's facts; `onLink` hears whether the WebSocket is up
+ * Connects to `at` and reads the chain's facts; `onLink` hears whether a node's WebSocket is up
  * (the client reconnects by itself when it drops).
  */
-export async function connect(url: string, onLink?: (up: boolean) => void): Promise<Connection> {
-  const client = createClient(
-    getWsProvider(url, { onStatusChanged: (status) => onLink?.(String(status.type) === "CONNECTED") }),
-  );
+export async function connect(at: Endpoint, onLink?: (up: boolean) => void): Promise<Connection> {
+  const provider =
+    at.kind === "rpc"
+      ? getWsProvider(at.url, { onStatusChanged: (status) => onLink?.(String(status.type) === "CONNECTED") })
+      : await (await import("./light")).lightProvider(at.chainSpec);
+  const client = createClient(provider);
   const api = client.getTypedApi(compute);
   const [spec, chainType] = await Promise.all([
     client.getChainSpecData(),
@@ -99,5 +119,5 @@ export async function connect(url: string, onLink?: (up: boolean) => void): Prom
     ss58,
     existentialDeposit: ed,
   };
-  return { url, client, api, facts };
+  return { endpoint: at, client, api, facts };
 }

@@ -4,6 +4,7 @@
  */
 import type { SS58String } from "polkadot-api";
 import { formatNodeId } from "../lib/nodeId";
+import type { Status } from "../lib/status";
 import type { ComputeApi } from "./connection";
 
 /** Read options at block `at` (a hash), or at the finalized block. */
@@ -76,19 +77,41 @@ export async function request(api: ComputeApi, id: bigint, at?: string) {
 export type Request = NonNullable<Awaited<ReturnType<typeof request>>>;
 
 /**
- * A page of requests, newest first: ids below `before` (else below `NextRequestId`), `limit` of
- * them, with their records read in one batch. Ids of requests that are gone are skipped.
+ * Most `ComputeApi.requests` calls one page makes: each reads at most `MaxRequestScan` ids, so a
+ * page filtered by a rare status stops after this many and offers the rest on the next page.
  */
-export async function requestsPage(api: ComputeApi, before: bigint | undefined, limit: number, at?: string) {
-  const next = before ?? (await nextRequestId(api, at));
-  const ids: bigint[] = [];
-  for (let id = next - 1n; id >= 0n && ids.length < limit; id--) ids.push(id);
+const MAX_SCANS_PER_PAGE = 10;
+
+/**
+ * A page of the market's requests, newest first, all or those in `status`: ids below `before`
+ * (from the newest when `undefined`), `limit` of them, each with its record (host, address).
+ * The runtime scans a bounded number of ids per call; a sparse status takes several calls.
+ * `next` is the `before` of the following page, `undefined` at the end.
+ */
+export async function requestsPage(
+  api: ComputeApi,
+  status: Status | undefined,
+  before: bigint | undefined,
+  limit: number,
+  at?: string,
+) {
+  const filter = status ? { type: status, value: undefined } : undefined;
+  const found: { request_id: bigint; owner: SS58String; status: { type: string } }[] = [];
+  let next = before;
+  let total = 0;
+  for (let scans = 0; scans < MAX_SCANS_PER_PAGE; scans++) {
+    const scan = await api.apis.ComputeApi.requests(filter as never, next, limit - found.length, atBlock(at));
+    total = scan.total;
+    found.push(...scan.items);
+    next = scan.next;
+    if (next === undefined || found.length >= limit) break;
+  }
   const records = await api.query.Compute.RequestRecords.getValues(
-    ids.map((id) => [id] as [bigint]),
+    found.map((r) => [r.request_id] as [bigint]),
     atBlock(at),
   );
-  const rows = ids.flatMap((id, i) => (records[i] ? [{ id, record: records[i]! }] : []));
-  return { rows, next: ids.length ? ids[ids.length - 1] : 0n, end: ids.length === 0 || ids[ids.length - 1] === 0n };
+  const rows = found.map((request, i) => ({ id: request.request_id, request, record: records[i] }));
+  return { rows, next, total };
 }
 export type RequestRow = Awaited<ReturnType<typeof requestsPage>>["rows"][number];
 

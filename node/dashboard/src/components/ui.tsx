@@ -1,6 +1,7 @@
 /** Small building blocks shared by the pages. */
 import type { ReactNode } from "react";
 import { formatBalance } from "../lib/format";
+import { statusLabel } from "../lib/status";
 import { useSession } from "../chain/hooks";
 
 /** A titled section of a page. */
@@ -55,7 +56,7 @@ export function Balance(props: { planck: bigint; digits?: number }) {
 export function StatusBadge(props: { status: string }) {
   return (
     <span className={`badge badge-${props.status.toLowerCase()}`} data-testid="status">
-      {props.status}
+      {statusLabel(props.status)}
     </span>
   );
 }

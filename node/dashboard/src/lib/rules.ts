@@ -4,8 +4,8 @@
  * is enabled only where the call would succeed, and a disabled one says why.
  */
 
-/** A request's status, as the chain names it. */
-export type Status = "Pending" | "InProgress" | "Running" | "Stopped" | "Failed" | "Cancelled";
+import type { Status } from "./status";
+export type { Status };
 
 /** The bits of `RequestRecords.queued`, in `Operation::ALL` order. */
 export const QUEUED = { stop: 1, boot: 2, reboot: 4, resize: 8, delete: 16 } as const;

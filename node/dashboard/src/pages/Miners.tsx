@@ -1,13 +1,43 @@
-/** The miner nodes: capacity and usage, status, latest metrics and the age of the last report. */
+/**
+ * The miner nodes: capacity and usage, status, latest metrics and the age of the last report,
+ * with each node's reports over time.
+ */
+import { useEffect, useState } from "react";
 import { useAtFinalized, useSession } from "../chain/hooks";
-import { miners } from "../chain/market";
+import { miners, type Miner } from "../chain/market";
+import { Sparkline } from "../components/Sparkline";
 import { Bar, Card, Loading } from "../components/ui";
 import { formatAge, formatIp, formatMemory, shorten, text } from "../lib/format";
+import { History } from "../lib/history";
 import { formatNodeId } from "../lib/nodeId";
+
+/** A node's reported metrics. */
+type Metrics = NonNullable<Miner["metrics"]>;
+
+/** Each node's reports of the last hour, by node id, kept while the app is open. */
+const reports = new Map<string, History<Metrics>>();
+
+/** Keeps each node's latest report in its history (a report read again is kept once). */
+function record(nodes: Miner[]) {
+  const t = Date.now() / 1000;
+  for (const { id, metrics } of nodes) {
+    if (!metrics) continue;
+    const key = formatNodeId(id);
+    const history = reports.get(key) ?? new History<Metrics>();
+    reports.set(key, history);
+    history.push(t, metrics, (a, b) => a.last_updated === b.last_updated);
+  }
+}
 
 export function Miners() {
   const { conn, finalized } = useSession();
   const { data, error } = useAtFinalized((at) => miners(conn.api, at), []);
+  const [, redraw] = useState(0);
+  useEffect(() => {
+    if (!data) return;
+    record(data);
+    redraw((n) => n + 1);
+  }, [data]);
   if (!data) return <Loading error={error} />;
   const now = finalized?.number ?? 0;
   if (data.length === 0) return <p className="muted">No miner node is registered yet.</p>;
@@ -57,10 +87,33 @@ export function Miners() {
                 </>
               )}
             </dl>
+            <NodeCharts history={reports.get(formatNodeId(id))} />
             <a href={`#/requests?node=${encodeURIComponent(formatNodeId(id))}`}>Its VMs →</a>
           </Card>
         );
       })}
+    </div>
+  );
+}
+
+/** A node's reports over the last hour: its VMs and the memory its host has in use. */
+function NodeCharts(props: { history?: History<Metrics> }) {
+  const { history } = props;
+  if (!history || history.length === 0) return null;
+  return (
+    <div className="charts" data-testid="node-charts">
+      <figure>
+        <Sparkline samples={history.series((m) => m.vm_count)} label="VMs running" color="#6366f1" />
+        <figcaption>VMs running</figcaption>
+      </figure>
+      <figure>
+        <Sparkline
+          samples={history.series((m) => Number(m.memory_total_mb - m.memory_free_mb))}
+          label="host memory used (MiB)"
+          color="#f59e0b"
+        />
+        <figcaption>host memory used (MiB)</figcaption>
+      </figure>
     </div>
   );
 }

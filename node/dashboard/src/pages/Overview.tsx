@@ -5,20 +5,26 @@ import { ipPool, miners, nextRequestId, plans } from "../chain/market";
 import { Bar, Card, Loading, Stat } from "../components/ui";
 import { Sparkline, type Sample } from "../components/Sparkline";
 import { formatMemory } from "../lib/format";
+import { History } from "../lib/history";
+import { countOf, STATUSES, statusLabel } from "../lib/status";
 
 /** The overview's figures at one block. */
 async function figures(api: ReturnType<typeof useSession>["conn"]["api"], at: string, heartbeatTimeout: number, now: number) {
-  const [nodes, pool, created, planList] = await Promise.all([
+  const [nodes, pool, created, planList, counts] = await Promise.all([
     miners(api, at),
     ipPool(api, undefined, 0, at),
     nextRequestId(api, at),
     plans(api, at),
+    api.apis.ComputeApi.request_counts({ at }),
   ]);
+
   const sum = (pick: (n: (typeof nodes)[number]) => number) => nodes.reduce((s, n) => s + pick(n), 0);
   return {
     nodesTotal: nodes.length,
     nodesLive: nodes.filter((n) => n.node.status.type === "Active" && now - n.node.last_heartbeat <= heartbeatTimeout).length,
     hosted: sum((n) => n.node.hosted),
+    byStatus: STATUSES.map((status) => ({ status, count: countOf(counts, status) })),
+    running: counts.running,
     created: Number(created),
     activePlans: planList.filter((p) => p.active).length,
     vcpus: { used: sum((n) => n.node.used.vcpus), total: sum((n) => n.node.capacity.vcpus) },
@@ -30,9 +36,8 @@ async function figures(api: ReturnType<typeof useSession>["conn"]["api"], at: st
 }
 type Figures = Awaited<ReturnType<typeof figures>>;
 
-/** Samples of the last hour, kept while the page is open (also across tabs of the app). */
-const history: { t: number; f: Figures }[] = [];
-const HOUR_S = 3600;
+/** The figures of the last hour, kept while the app is open (also across its tabs). */
+const history = new History<Figures>();
 
 export function Overview() {
   const { conn, finalized, best } = useSession();
@@ -43,25 +48,40 @@ export function Overview() {
   const [, redraw] = useState(0);
   useEffect(() => {
     if (!data) return;
-    const t = Date.now() / 1000;
-    history.push({ t, f: data });
-    while (history.length && history[0].t < t - HOUR_S) history.shift();
+    history.push(Date.now() / 1000, data);
     redraw((n) => n + 1);
   }, [data]);
   if (!data) return <Loading error={error} />;
-  const series = (pick: (f: Figures) => number): Sample[] => history.map((h) => [h.t, pick(h.f)]);
+  const series = (pick: (f: Figures) => number): Sample[] => history.series(pick);
   return (
     <div className="page">
       <div className="stats" data-testid="overview-stats">
         <Stat label="best block" value={`#${best ?? "…"}`} />
         <Stat label="finalized block" value={`#${finalized?.number ?? "…"}`} />
         <Stat label="nodes live / registered" value={`${data.nodesLive} / ${data.nodesTotal}`} testId="nodes" />
-        <Stat label="VMs on miners" value={data.hosted} hint="InProgress, Running and Stopped requests" testId="hosted" />
+        <Stat label="VMs on miners" value={data.hosted} hint="In progress, running and stopped" testId="hosted" />
         <Stat label="requests created" value={data.created} />
         <Stat label="plans on sale" value={data.activePlans} />
         <Stat label="addresses free / held" value={`${data.poolFree} / ${data.poolHeld}`} testId="pool" />
       </div>
       <div className="grid">
+        <Card title="VMs by status" testId="by-status">
+          <table>
+            <tbody>
+              {data.byStatus.map(({ status, count }) => (
+                <tr key={status}>
+                  <td>
+                    <a href={`#/requests?status=${status}`}>{statusLabel(status)}</a>
+                  </td>
+                  <td className="num" data-testid={`count-${status}`}>
+                    {count}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="muted">Requests stored on chain, by status; each links to its list.</p>
+        </Card>
         <Card title="Capacity offered and used">
           <Bar label="vCPUs" used={data.vcpus.used} total={data.vcpus.total} />
           <Bar label="Memory (MiB)" used={data.memory.used} total={data.memory.total} />
@@ -75,6 +95,10 @@ export function Overview() {
             <figure>
               <Sparkline samples={series((f) => f.hosted)} label="VMs on miners" />
               <figcaption>VMs on miners</figcaption>
+            </figure>
+            <figure>
+              <Sparkline samples={series((f) => f.running)} label="VMs running" color="#6366f1" />
+              <figcaption>VMs running</figcaption>
             </figure>
             <figure>
               <Sparkline samples={series((f) => f.nodesLive)} label="nodes live" color="#10b981" />

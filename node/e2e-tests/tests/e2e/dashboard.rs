@@ -8,11 +8,11 @@
 //! of each screen are kept in `$CARGO_TARGET_DIR/dashboard-screens/` (see
 //! node/dashboard/README.md).
 
-use std::{path::PathBuf, process::Command, time::Duration};
+use std::time::Duration;
 
 use compute_e2e_tests::{
-	connect, create_plan, free_port, plan_price, plan_spec, sudo_compute, tiny_plan, until, within,
-	Client, GuestServer, Miner, MinerSetup, Node, TestDir, Value,
+	connect, create_plan, plan_price, plan_spec, run_browser_tests, screenshots_dir, sudo_compute,
+	tiny_plan, until, within, Client, GuestServer, Miner, MinerSetup, Node, TestDir, Value,
 };
 
 /// Until the node answers JSON-RPC.
@@ -48,39 +48,23 @@ async fn run() {
 	})
 	.await;
 
-	let dashboard = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dashboard");
-	let built = Command::new(dashboard.join("../../scripts/build-dashboard.sh"))
-		.status()
-		.expect("scripts/build-dashboard.sh");
-	assert!(built.success(), "the dashboard does not build");
-	let shots = std::env::var("CARGO_TARGET_DIR")
-		.map(PathBuf::from)
-		.unwrap_or_else(|_| dir.path().to_path_buf())
-		.join("dashboard-screens");
-	let _ = std::fs::remove_dir_all(&shots);
-	let out = Command::new("npx")
-		.args(["playwright", "test"])
-		.current_dir(&dashboard)
-		.env("DASHBOARD_PORT", free_port().to_string())
-		.env("DASHBOARD_RPC", node.ws_url())
-		.env("DASHBOARD_IMAGE", &guests.image_url)
-		.env("DASHBOARD_SSH_KEY", &guests.renter.public)
-		.env("DASHBOARD_PLAN", tiny.to_string())
-		.env("DASHBOARD_RETIRED_PLAN", retired.to_string())
-		.env("DASHBOARD_SHOTS", &shots)
-		.env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-		.output()
-		.expect("npx playwright (npm packages from scripts/setup.sh)");
-	let stdout = String::from_utf8_lossy(&out.stdout);
-	let stderr = String::from_utf8_lossy(&out.stderr);
-	println!("{stdout}");
-	println!("e2e: screenshots in {}", shots.display());
+	let shots = screenshots_dir("dashboard-screens", dir.path());
+	let (rpc, tiny, retired) = (node.ws_url(), tiny.to_string(), retired.to_string());
+	let env = [
+		("DASHBOARD_RPC", rpc.as_str()),
+		("DASHBOARD_IMAGE", guests.image_url.as_str()),
+		("DASHBOARD_SSH_KEY", guests.renter.public.as_str()),
+		("DASHBOARD_PLAN", tiny.as_str()),
+		("DASHBOARD_RETIRED_PLAN", retired.as_str()),
+	];
+	let run = run_browser_tests("", &env, &shots);
+	// Playwright's report is printed above.
 	assert!(
-		out.status.success(),
-		"the browser tests failed\n{stderr}\n--- compute-miner log:\n{}",
+		run.passed,
+		"the browser tests failed\n{}\n--- compute-miner log:\n{}",
+		run.stderr,
 		miner.log_text()
 	);
-	assert!(stdout.contains(" passed, 0 failed"), "the browser tests' summary:\n{stdout}");
 }
 
 /// A plan made by root and retired at once: no new request may take it.

@@ -11,6 +11,7 @@ mod dynamic_calls;
 mod faults;
 mod finality;
 mod lifecycle;
+mod light_client;
 mod miner;
 mod miner_metadata;
 mod node_reports;
