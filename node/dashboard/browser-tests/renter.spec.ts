@@ -99,6 +99,12 @@ test("a renter rents a VM, stops, boots and deletes it", async ({ page }) => {
   await vm.getByTestId("top-up-amount").fill("1000000000");
   await vm.getByTestId("action-topUp").click();
   await expect(vm.getByTestId("tx-state")).toContainText("more than");
+  // A resize its node has no room for (the test miner offers 2 vCPUs; the large plan needs 8)
+  // is refused in the page too.
+  const large = await vm.getByTestId("resize-plan").locator("option", { hasText: ": 8 vCPU" }).getAttribute("value");
+  await vm.getByTestId("resize-plan").selectOption(large ?? "");
+  await vm.getByTestId("action-resize").click();
+  await expect(vm.getByTestId("tx-state")).toContainText("no room for that plan");
   // One within it adds to what the rental holds.
   await vm.getByTestId("top-up-amount").fill("1");
   await vm.getByTestId("action-topUp").click();

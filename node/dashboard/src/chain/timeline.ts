@@ -17,10 +17,28 @@ export interface TimelineEntry {
 /** Blocks a request page reads back at most, to fill in what happened before the page was open. */
 export const MAX_BACKFILL = 1200;
 
+/**
+ * Requests whose events are kept at most: those with the latest events (a long-open page on a
+ * busy chain would otherwise keep every request's). A request dropped from them shows only its
+ * later events until the page is loaded again.
+ */
+export const MAX_KEPT_REQUESTS = 2000;
+/** Block hashes remembered as read at most, the newest. */
+const MAX_SEEN_BLOCKS = 4 * MAX_BACKFILL;
+
+/** Each request's events, the request with the latest event last. */
 const byRequest = new Map<bigint, TimelineEntry[]>();
 const listeners = new Set<() => void>();
-/** Hashes of the blocks read, or being read. */
+/** Hashes of the blocks read, or being read, in the order they were first read. */
 const seen = new Set<string>();
+
+/** Drops the oldest of `items` (in insertion order) beyond `max`. */
+function trim<K>(items: { size: number; keys(): IterableIterator<K>; delete(key: K): boolean }, max: number) {
+  for (const key of items.keys()) {
+    if (items.size <= max) return;
+    items.delete(key);
+  }
+}
 let firstWatched: number | undefined;
 
 /**
@@ -46,8 +64,12 @@ async function readBlock(api: ComputeApi, number: number, hash: string): Promise
     const entry = { block: number, name: inner.type, fields: inner.value };
     const at = list.findIndex((e) => e.block > number);
     list.splice(at < 0 ? list.length : at, 0, entry);
+    // Moved last: the requests with the oldest events are the first dropped.
+    byRequest.delete(id);
     byRequest.set(id, list);
   }
+  trim(byRequest, MAX_KEPT_REQUESTS);
+  trim(seen, MAX_SEEN_BLOCKS);
   return true;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionsFor, QUEUED, type RuleInput } from "./rules";
+import { actionsFor, QUEUED, resizeFits, type RuleInput } from "./rules";
 
 const base: RuleInput = {
   status: "Running",
@@ -48,5 +48,22 @@ describe("owner operations", () => {
   it("take no funds on a terminal request", () => {
     expect(actionsFor({ ...base, status: "Failed" }).topUp.allowed).toBe(false);
     expect(actionsFor({ ...base, status: "Cancelled" }).delete.allowed).toBe(true);
+  });
+});
+
+describe("resizeFits", () => {
+  const spec = (vcpus: number, memory_mb: number) => ({ vcpus, memory_mb, storage_gb: 10, bandwidth_mbps: 10, gpus: 0 });
+  const node = { capacity: spec(4, 4096), used: spec(3, 3072) };
+  it("lets a VM grow into the room its node has", () => {
+    expect(resizeFits(node, spec(1, 1024), spec(2, 2048)).allowed).toBe(true);
+  });
+  it("names the resource that does not fit", () => {
+    expect(resizeFits(node, spec(1, 1024), spec(1, 4096))).toEqual({
+      allowed: false,
+      why: "Its node has no room for that plan: it would use 6144 of its 4096 memory (MiB).",
+    });
+  });
+  it("always lets a VM shrink: the node keeps the larger until the miner resizes", () => {
+    expect(resizeFits(node, spec(2, 2048), spec(1, 256)).allowed).toBe(true);
   });
 });

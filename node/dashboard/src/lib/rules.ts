@@ -90,3 +90,35 @@ export function actionsFor(r: RuleInput): Record<Action, Verdict> {
     : no("Close is for a silent miner or an overdue deletion: delete the VM instead.");
   return { stop, boot, reboot, resize, delete: del, topUp, cancel, close };
 }
+
+/** The resources of a plan, or those a node offers, uses or holds for a VM. */
+export interface Spec {
+  vcpus: number;
+  memory_mb: number;
+  storage_gb: number;
+  bandwidth_mbps: number;
+  gpus: number;
+}
+
+/** Each resource of a `Spec`, as people name it. */
+const RESOURCES: [keyof Spec, string][] = [
+  ["vcpus", "vCPUs"],
+  ["memory_mb", "memory (MiB)"],
+  ["storage_gb", "disk (GB)"],
+  ["bandwidth_mbps", "bandwidth (Mbit/s)"],
+  ["gpus", "GPUs"],
+];
+
+/**
+ * Whether a VM's node has room to resize it to `target`, as the pallet checks: the node's use
+ * with what it holds for the VM (`reserved`) replaced by the larger of that and `target` must
+ * fit its capacity. Names the first resource that does not fit.
+ */
+export function resizeFits(node: { capacity: Spec; used: Spec }, reserved: Spec, target: Spec): Verdict {
+  for (const [key, name] of RESOURCES) {
+    const after = node.used[key] - reserved[key] + Math.max(reserved[key], target[key]);
+    if (after > node.capacity[key])
+      return no(`Its node has no room for that plan: it would use ${after} of its ${node.capacity[key]} ${name}.`);
+  }
+  return yes;
+}

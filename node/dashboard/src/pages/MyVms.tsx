@@ -10,7 +10,7 @@ import { describeTx, send, type TxState } from "../chain/submit";
 import { Balance, Card, Loading, StatusBadge } from "../components/ui";
 import { formatBalance, formatIp, formatMemory, parseBalance, text } from "../lib/format";
 import { bootFloor, createHold, liveClock, timeLeft } from "../lib/pricing";
-import { actionsFor, type Action, type Status } from "../lib/rules";
+import { actionsFor, resizeFits, type Action, type Status } from "../lib/rules";
 import { checkSource, userDataSource } from "../lib/userData";
 import { Hold } from "./Plans";
 import { AddressFacts, TimeLeftText, Timeline } from "./RequestPage";
@@ -253,6 +253,9 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
         const target = props.plans.find((p) => p.plan_id === newPlan);
         if (!target || target.plan_id === r.detail.plan_id || !target.active)
           return setTx({ step: "failed", error: "Choose another plan that is on sale." });
+        const host = record?.host;
+        const room = host && r.node ? resizeFits(r.node, host.reserved, target.spec) : undefined;
+        if (room && !room.allowed) return setTx({ step: "failed", error: room.why });
         call = c.request_compute_resize({ request_id: id, new_plan_id: target.plan_id });
         break;
       }
@@ -309,7 +312,7 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
         <button disabled={!verdicts.topUp.allowed || busy} title={verdicts.topUp.allowed ? undefined : verdicts.topUp.why} onClick={() => run("topUp")} data-testid="action-topUp">
           Top up
         </button>
-        <select value={newPlan ?? ""} onChange={(e) => setNewPlan(e.target.value === "" ? undefined : Number(e.target.value))} aria-label="new plan">
+        <select value={newPlan ?? ""} onChange={(e) => setNewPlan(e.target.value === "" ? undefined : Number(e.target.value))} aria-label="new plan" data-testid="resize-plan">
           <option value="">Resize to…</option>
           {props.plans
             .filter((p) => p.active && p.plan_id !== r.detail.plan_id)
@@ -319,7 +322,7 @@ function VmCard(props: { request: MyRequest; plans: Plan[]; now: number; free: b
               </option>
             ))}
         </select>
-        <button disabled={!verdicts.resize.allowed || busy} title={verdicts.resize.allowed ? undefined : verdicts.resize.why} onClick={() => run("resize")}>
+        <button disabled={!verdicts.resize.allowed || busy} title={verdicts.resize.allowed ? undefined : verdicts.resize.why} onClick={() => run("resize")} data-testid="action-resize">
           Resize
         </button>
       </div>
