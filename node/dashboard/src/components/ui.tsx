@@ -1,6 +1,6 @@
 /** Small building blocks shared by the pages. */
 import type { ReactNode } from "react";
-import { formatBalance } from "../lib/format";
+import { formatBalance, formatCount } from "../lib/format";
 import { statusLabel } from "../lib/status";
 import { useSession } from "../chain/hooks";
 
@@ -35,7 +35,7 @@ export function Bar(props: { label: string; used: number; total: number; unit?: 
       <div className="bar-label">
         {props.label}
         <span>
-          {props.used} / {props.total}
+          {formatCount(props.used)} / {formatCount(props.total)}
           {props.unit ? ` ${props.unit}` : ""}
         </span>
       </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAge, formatBalance, formatDuration, formatIp, formatMemory, parseBalance } from "./format";
+import { formatAge, formatBalance, formatCount, formatDuration, formatIp, formatMemory, parseBalance } from "./format";
 
 const UNIT = { symbol: "UNIT", decimals: 12 };
 
@@ -52,5 +52,11 @@ describe("addresses and sizes", () => {
     expect(formatMemory(256)).toBe("256 MiB");
     expect(formatMemory(2048)).toBe("2 GiB");
     expect(formatMemory(1536)).toBe("1.5 GiB");
+  });
+
+  it("separate the thousands of a count", () => {
+    expect(formatCount(10000)).toBe("10,000");
+    expect(formatCount(999)).toBe("999");
+    expect(formatCount(1234567n)).toBe("1,234,567");
   });
 });

@@ -90,3 +90,8 @@ export function formatMemory(mb: number | bigint): string {
   const n = Number(mb);
   return n >= 1024 ? `${(n / 1024).toFixed(n % 1024 === 0 ? 0 : 1)} GiB` : `${n} MiB`;
 }
+
+/** A count with thousands separated: `10,000`. */
+export function formatCount(n: number | bigint): string {
+  return n.toLocaleString("en-US");
+}

@@ -4,7 +4,7 @@ import { useAtFinalized, useSession } from "../chain/hooks";
 import { ipPool, miners, nextRequestId, plans } from "../chain/market";
 import { Bar, Card, Loading, Stat } from "../components/ui";
 import { Sparkline, type Sample } from "../components/Sparkline";
-import { formatMemory } from "../lib/format";
+import { formatCount, formatMemory } from "../lib/format";
 import { History } from "../lib/history";
 import { countOf, STATUSES, statusLabel } from "../lib/status";
 
@@ -58,11 +58,11 @@ export function Overview() {
       <div className="stats" data-testid="overview-stats">
         <Stat label="best block" value={`#${best ?? "…"}`} />
         <Stat label="finalized block" value={`#${finalized?.number ?? "…"}`} />
-        <Stat label="nodes live / registered" value={`${data.nodesLive} / ${data.nodesTotal}`} testId="nodes" />
-        <Stat label="VMs on miners" value={data.hosted} hint="In progress, running and stopped" testId="hosted" />
-        <Stat label="requests created" value={data.created} />
+        <Stat label="nodes live / registered" value={`${formatCount(data.nodesLive)} / ${formatCount(data.nodesTotal)}`} testId="nodes" />
+        <Stat label="VMs on miners" value={formatCount(data.hosted)} hint="In progress, running and stopped" testId="hosted" />
+        <Stat label="requests created" value={formatCount(data.created)} />
         <Stat label="plans on sale" value={data.activePlans} />
-        <Stat label="addresses free / held" value={`${data.poolFree} / ${data.poolHeld}`} testId="pool" />
+        <Stat label="addresses free / held" value={`${formatCount(data.poolFree)} / ${formatCount(data.poolHeld)}`} testId="pool" />
       </div>
       <div className="grid">
         <Card title="VMs by status" testId="by-status">
@@ -74,7 +74,7 @@ export function Overview() {
                     <a href={`#/requests?status=${status}`}>{statusLabel(status)}</a>
                   </td>
                   <td className="num" data-testid={`count-${status}`}>
-                    {count}
+                    {formatCount(count)}
                   </td>
                 </tr>
               ))}

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { useAtFinalized, useSession } from "../chain/hooks";
 import { requestsPage } from "../chain/market";
 import { Card, Loading, Pager, StatusBadge } from "../components/ui";
-import { formatIp, shorten } from "../lib/format";
+import { formatCount, formatIp, shorten } from "../lib/format";
 import { formatNodeId, parseNodeId } from "../lib/nodeId";
 import { countOf, parseStatus, STATUSES, statusLabel, totalOf } from "../lib/status";
 
@@ -75,7 +75,7 @@ export function Requests(props: { query: URLSearchParams }) {
   const all = counts.data && totalOf(counts.data);
   return (
     <div className="page">
-      <Card title={`Requests, ${filter} (${data.total})`} aside={owner || node ? <a href="#/requests">All requests</a> : undefined}>
+      <Card title={`Requests, ${filter} (${formatCount(data.total)})`} aside={owner || node ? <a href="#/requests">All requests</a> : undefined}>
         <form
           className="form-row"
           onSubmit={(e) => {
@@ -90,14 +90,14 @@ export function Requests(props: { query: URLSearchParams }) {
         {!owner && !node && (
           <nav className="filters" data-testid="status-filter" aria-label="Filter by status">
             <a href="#/requests" aria-current={!status ? "page" : undefined}>
-              All{all !== undefined && ` (${all})`}
+              All{all !== undefined && ` (${formatCount(all)})`}
             </a>
             {STATUSES.map((s) => {
               const n = counts.data && countOf(counts.data, s);
               return (
                 <a key={s} href={`#/requests?status=${s}`} aria-current={status === s ? "page" : undefined}>
                   {statusLabel(s)}
-                  {n !== undefined && ` (${n})`}
+                  {n !== undefined && ` (${formatCount(n)})`}
                 </a>
               );
             })}
