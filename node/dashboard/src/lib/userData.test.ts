@@ -34,6 +34,19 @@ describe("user data from an SSH key", () => {
   });
 });
 
+describe("user data of the renter's own", () => {
+  it("goes inline when it is user data itself, and must fit the request", () => {
+    const made = userDataSource({ source: "#cloud-config\npackages: [htop]" }, 256);
+    const source = (made as { source: string }).source;
+    expect(atob(source.split(",")[1])).toBe("#cloud-config\npackages: [htop]\n");
+    expect(userDataSource({ source: `#!/bin/sh\n${"echo hi\n".repeat(40)}` }, 256)).toHaveProperty("error");
+  });
+  it("is fetched by the miner when it is a URL or a CID", () => {
+    expect(userDataSource({ source: "https://example.org/user-data" }, 256)).toEqual({ source: "https://example.org/user-data" });
+    expect(userDataSource({ source: "ftp://example.org/user-data" }, 256)).toHaveProperty("error");
+  });
+});
+
 describe("sources", () => {
   it("takes URLs and CIDs, and says why not otherwise", () => {
     expect(checkSource("https://example.org/disk.qcow2", "image")).toBeUndefined();

@@ -1,7 +1,7 @@
 /**
- * A renter's user data: an SSH public key turned into a `#cloud-config` document, carried in the
- * request as a `data:` URI (the miner decodes it; see node/miner/README.md), or a source of the
- * renter's own (an `https://` URL or an IPFS CID).
+ * A renter's user data: an SSH public key turned into a `#cloud-config` document, or the renter's
+ * own user data, carried in the request as a `data:` URI (the miner decodes it; see
+ * node/miner/README.md); or a source of the renter's own (an `https://` URL or an IPFS CID).
  */
 
 /** Key types OpenSSH and cloud-init accept in `ssh_authorized_keys`. */
@@ -63,6 +63,16 @@ export function userDataSource(
   }
   source = input.source.trim();
   if (source === "") return { source: undefined };
+  // User data itself (`#cloud-config`, a `#!` script, any of cloud-init's `#` formats) goes in
+  // the request inline, as a key does.
+  if (source.startsWith("#")) {
+    const inline = dataUri(`${source}\n`);
+    if (inline.length > maxLen)
+      return {
+        error: `This user data makes ${inline.length} bytes inline; a request holds at most ${maxLen}. Host it and give its URL.`,
+      };
+    return { source: inline };
+  }
   const problem = checkSource(source, "user data");
   if (problem) return { error: problem };
   if (new TextEncoder().encode(source).length > maxLen) return { error: `The user data source is longer than ${maxLen} bytes.` };

@@ -146,19 +146,19 @@ function CreateForm(props: { plans: Plan[]; free: bigint }) {
             <input type="radio" checked={mode === "key"} onChange={() => setMode("key")} /> My SSH public key
           </label>
           <label className="inline">
-            <input type="radio" checked={mode === "source"} onChange={() => setMode("source")} /> User data URL
+            <input type="radio" checked={mode === "source"} onChange={() => setMode("source")} /> My user data
           </label>
           <textarea
             value={userData}
             onChange={(e) => setUserData(e.target.value)}
-            placeholder={mode === "key" ? "ssh-ed25519 AAAA… you@laptop" : "https://…/user-data or ipfs://<cid>"}
+            placeholder={mode === "key" ? "ssh-ed25519 AAAA… you@laptop" : "#cloud-config …, or https://…/user-data, or ipfs://<cid>"}
             rows={2}
             data-testid="user-data"
           />
           <small className="muted">
             {mode === "key"
               ? "Becomes a #cloud-config inside the request: public on chain, like every request."
-              : "cloud-init user data the miner fetches when it creates the VM."}
+              : "cloud-init user data: the text itself (inside the request, public on chain), or a URL or CID the miner fetches when it creates the VM."}
           </small>
         </fieldset>
         <label>
