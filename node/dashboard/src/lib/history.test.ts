@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { History, WINDOW_S } from "./history";
+import { History, scaleTop, WINDOW_S } from "./history";
 
 describe("History", () => {
   it("keeps the last hour of samples", () => {
@@ -23,5 +23,11 @@ describe("History", () => {
       [16, 1],
       [22, 2],
     ]);
+  });
+});
+
+describe("scaleTop", () => {
+  it("is a round number above the highest value", () => {
+    expect([0, 0.5, 1, 3, 241, 1000, 2300, 9000].map(scaleTop)).toEqual([1, 1, 2, 5, 500, 2000, 5000, 10000]);
   });
 });

@@ -35,3 +35,14 @@ export class History<T> {
     return this.samples.length;
   }
 }
+
+/**
+ * The top of a chart's scale for a highest value of `max`: the least of 1, 2 or 5 times a power
+ * of ten above it (1 when nothing is above 0), so the scale's label is a round number.
+ */
+export function scaleTop(max: number): number {
+  if (!(max > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(max));
+  const step = [1, 2, 5, 10].find((m) => m * power > max) ?? 10;
+  return step * power;
+}
