@@ -10,9 +10,14 @@ use std::{
 
 use crate::free_port;
 
-/// The dashboard's folder.
+/// The dashboard's folder, beside this crate's. The crate's folder is the one cargo or nextest
+/// runs the test from (`CARGO_MANIFEST_DIR` at run time): a test binary that cargo reused from a
+/// build in another checkout still tests this checkout's dashboard.
 fn dashboard_dir() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dashboard")
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+		.join("../dashboard")
 }
 
 /// Where the screenshots of the run called `name` go: `$CARGO_TARGET_DIR/<name>`, emptied
