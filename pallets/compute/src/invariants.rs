@@ -61,6 +61,7 @@ impl<T: Config> Pallet<T> {
 		let next_id = NextRequestId::<T>::get();
 		let mut per_user: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let mut count = 0u32;
+		let mut in_status = RequestCounts::default();
 		for (owner, request_id, request) in ComputeRequests::<T>::iter() {
 			count = count.saturating_add(1);
 			*per_user.entry(owner.clone()).or_default() += 1;
@@ -71,6 +72,7 @@ impl<T: Config> Pallet<T> {
 				RequestRecords::<T>::get(request_id).ok_or("stored request without a record")?;
 			ensure!(record.owner == owner, "record names another owner");
 			ensure!(record.status == request.status, "record's status disagrees with the request");
+			in_status.slot(record.status).saturating_inc();
 			ensure!(Plans::<T>::contains_key(request.plan_id), "request on an unknown plan");
 			match request.status {
 				ComputeRequestStatus::Running | ComputeRequestStatus::Stopped => {
@@ -115,7 +117,11 @@ impl<T: Config> Pallet<T> {
 			RequestRecords::<T>::iter().count() as u32 == count,
 			"RequestRecords size mismatch"
 		);
-		Self::check_status_counts()?;
+		// Every record was read above (the sizes agree), so these are the records' counts.
+		ensure!(
+			RequestsInStatus::<T>::get() == in_status,
+			"RequestsInStatus disagrees with the records"
+		);
 		ensure!(
 			UserRequestCount::<T>::iter().count() == per_user.len(),
 			"UserRequestCount has entries for users without requests"
@@ -124,19 +130,6 @@ impl<T: Config> Pallet<T> {
 			ensure!(UserRequestCount::<T>::get(&owner) == n, "UserRequestCount mismatch");
 			ensure!(n <= T::MaxRequestsPerUser::get(), "user above MaxRequestsPerUser");
 		}
-		Ok(())
-	}
-
-	/// `RequestsInStatus` counts the records in each status.
-	fn check_status_counts() -> Result<(), TryRuntimeError> {
-		let mut tally = RequestCounts::default();
-		for (_, record) in RequestRecords::<T>::iter() {
-			tally.slot(record.status).saturating_inc();
-		}
-		ensure!(
-			RequestsInStatus::<T>::get() == tally,
-			"RequestsInStatus disagrees with the records"
-		);
 		Ok(())
 	}
 

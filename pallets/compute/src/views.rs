@@ -92,7 +92,8 @@ impl<T: Config> Pallet<T> {
 		let total = status.map_or_else(|| counts.total(), |status| counts.get(status));
 		let limit = page_size(limit);
 		let mut scan = RequestScan { total, items: Vec::new(), next: None };
-		let mut id = before.unwrap_or_else(NextRequestId::<T>::get).min(NextRequestId::<T>::get());
+		let next_id = NextRequestId::<T>::get();
+		let mut id = before.map_or(next_id, |before| before.min(next_id));
 		for _ in 0..MAX_REQUEST_SCAN {
 			if id == 0 || scan.items.len() >= limit {
 				break;

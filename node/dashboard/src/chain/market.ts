@@ -113,7 +113,6 @@ export async function requestsPage(
   const rows = found.map((request, i) => ({ id: request.request_id, request, record: records[i] }));
   return { rows, next, total };
 }
-export type RequestRow = Awaited<ReturnType<typeof requestsPage>>["rows"][number];
 
 /**
  * The requests of `owner`, with their records, and what the owner rules need about each: the

@@ -5,7 +5,6 @@
  */
 
 import type { Status } from "./status";
-export type { Status };
 
 /** The bits of `RequestRecords.queued`, in `Operation::ALL` order. */
 export const QUEUED = { stop: 1, boot: 2, reboot: 4, resize: 8, delete: 16 } as const;
